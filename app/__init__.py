@@ -1,0 +1,1 @@
+"""lmviz.app: the Textual explorer and the command line."""

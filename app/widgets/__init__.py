@@ -1,0 +1,1 @@
+"""Widgets of the lmviz app, one per file."""

@@ -1,0 +1,1 @@
+"""lmviz.core: tasks, models, coders and the online learner. Never imports textual or rich."""

@@ -1,0 +1,203 @@
+"""The online learner: the "training code f" that Alice sends first and Bob runs too.
+
+Everything that decides a single float of the model lives in `LearnerConfig`: the task, the
+model, the optimiser and its schedule, the batch, the seed and the torch thread count. It
+serialises to JSON, and the size of that JSON counts in every total we report.
+
+Determinism contract (measured on this machine, and asserted by tests/test_session.py):
+* Predictions always come from a forward pass over the full fixed-length block, shape
+  (batch, block_size), future positions padded; a shorter prefix would give different floats.
+* Rows of a batch and positions after t never change the floats at position t.
+* The thread count is fixed while coding; 1 and 2 threads diverge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .model import LSTMConfig, LSTMModel, Transformer, TransformerConfig, count_parameters
+from .tasks import AdditionTask, Task, task_from_spec
+
+# Model presets: name -> (layers, heads, width). Small is the default for addition.
+TRANSFORMER_SIZES = {"tiny": (1, 2, 32), "small": (2, 4, 64), "medium": (3, 4, 96)}
+LSTM_SIZES = {"tiny": (1, 64), "small": (1, 128), "medium": (2, 192)}
+
+
+@dataclass(frozen=True)
+class LearnerConfig:
+    task: dict = field(default_factory=lambda: AdditionTask().spec())  # task spec (tasks.py)
+    model: str = "transformer"  # "transformer" or "lstm"
+    size: str = "small"  # preset: tiny, small or medium (see *_SIZES)
+    lr: float = 3e-3  # AdamW learning rate at the start
+    betas: tuple[float, float] = (0.9, 0.99)  # AdamW betas
+    weight_decay: float = 0.0  # AdamW decoupled weight decay
+    batch_size: int = 16  # sequences coded with one model, then trained on together
+    seed: int = 0  # seeds the weights; nothing else is random on the coding path
+    threads: int = 1  # torch intra-op threads; part of the code because floats depend on it
+    total_bits: int = 16  # frequencies sum to 2**total_bits (quantize.py)
+    operand_loss_weight: float = 0.1  # training weight of unpredictable operand digits
+    lr_drops: tuple[float, ...] = (0.1, 0.03)  # divide lr when recent answer bits/digit fall below
+    lr_drop_factor: float = 3.0  # ... by this factor, once per threshold
+    grad_clip: float = 1.0  # max gradient norm
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> LearnerConfig:
+        d = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown learner settings: {', '.join(sorted(unknown))}")
+        for k in ("betas", "lr_drops"):
+            if k in d:
+                d[k] = tuple(d[k])
+        return cls(**d)
+
+    @property
+    def size_bits(self) -> int:
+        """What sending this configuration costs: its JSON, 8 bits a byte."""
+        return 8 * len(self.to_json().encode())
+
+    def replace(self, **changes) -> LearnerConfig:
+        return dataclasses.replace(self, **changes)
+
+
+def build_model(config: LearnerConfig, task: Task) -> torch.nn.Module:
+    gen = torch.Generator().manual_seed(config.seed)
+    if config.model == "transformer":
+        if config.size not in TRANSFORMER_SIZES:
+            raise ValueError(f"unknown size {config.size!r}: choose {', '.join(TRANSFORMER_SIZES)}")
+        n_layer, n_head, d = TRANSFORMER_SIZES[config.size]
+        layout = task.layout()
+        cfg = TransformerConfig(
+            vocab_size=task.vocab_size, block_size=task.block_size, n_layer=n_layer,
+            n_head=n_head, d_model=d, n_place=max(32, int(layout.place.max()) + 1),
+            n_segment=max(8, int(layout.segment.max()) + 1),
+        )
+        return Transformer(cfg, torch.as_tensor(layout.place), torch.as_tensor(layout.segment), gen)
+    if config.model == "lstm":
+        if config.size not in LSTM_SIZES:
+            raise ValueError(f"unknown size {config.size!r}: choose {', '.join(LSTM_SIZES)}")
+        n_layer, d = LSTM_SIZES[config.size]
+        return LSTMModel(LSTMConfig(task.vocab_size, task.block_size, n_layer, d), gen)
+    raise ValueError(f"unknown model {config.model!r}: choose transformer or lstm")
+
+
+class OnlineLearner:
+    """predict -> (code) -> update, identically on Alice's and Bob's side."""
+
+    def __init__(self, config: LearnerConfig) -> None:
+        self.config = config
+        self.task = task_from_spec(config.task)
+        torch.set_num_threads(config.threads)
+        self.model = build_model(config, self.task)
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(), lr=config.lr, betas=config.betas,
+            weight_decay=config.weight_decay,
+        )
+        self.lr = config.lr
+        self.drops_done = 0
+        self.sequences_seen = 0
+        self.updates = 0
+        # Exponential average of recent answer bits per digit, from the coded (integer) costs,
+        # which both sides know exactly: the learning-rate rule uses the past only.
+        self.answer_bits_ema: float | None = None
+        L = self.task.block_size
+        w = np.zeros(L, dtype=np.float32)
+        w[list(self.task.predicted_positions())] = 1.0
+        if isinstance(self.task, AdditionTask):
+            w[self.task.operand_positions()] = config.operand_loss_weight
+            self._monitor = list(self.task.answer_positions())
+        else:
+            self._monitor = []
+        self._loss_weights = torch.as_tensor(w[1:])  # weights of targets 1..L-1
+
+    @property
+    def parameter_count(self) -> int:
+        return count_parameters(self.model)
+
+    def _check(self, tokens: np.ndarray) -> torch.Tensor:
+        if tokens.ndim != 2 or tokens.shape[1] != self.task.block_size:
+            raise ValueError(f"expected a (batch, {self.task.block_size}) block, got {tokens.shape}")
+        return torch.as_tensor(tokens, dtype=torch.long)
+
+    @torch.no_grad()
+    def predict(self, tokens: np.ndarray) -> np.ndarray:
+        """Next-token distributions for a full block: out[b, t] is p(token t | tokens < t).
+
+        Row 0 is unused (nothing predicts the first token). Positions after t may hold anything,
+        real tokens (Alice) or padding (Bob): out[b, t] is bit-identical either way.
+        """
+        self.model.eval()
+        idx = self._check(tokens)
+        logits, _ = self.model(idx)
+        probs = F.softmax(logits.float(), dim=-1).double().numpy()
+        out = np.empty_like(probs)
+        out[:, 1:] = probs[:, :-1]
+        out[:, 0] = 1.0 / probs.shape[-1]
+        return out
+
+    def update(self, tokens: np.ndarray, coded_bits: np.ndarray | None = None) -> float:
+        """One training step on a block of sequences just coded; returns the weighted loss.
+
+        ``coded_bits`` (batch, block) are the -log2 q each token cost, from integer frequencies,
+        used only by the learning-rate rule.
+        """
+        self.model.train()
+        idx = self._check(tokens)
+        logits, _ = self.model(idx[:, :-1])
+        ce = F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), idx[:, 1:].reshape(-1), reduction="none"
+        ).view(idx.shape[0], -1)
+        w = self._loss_weights
+        loss = (ce * w).sum() / (w.sum() * idx.shape[0])
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        self.sequences_seen += tokens.shape[0]
+        self.updates += 1
+        if coded_bits is not None and self._monitor:
+            self._schedule(float(np.mean(coded_bits[:, self._monitor])))
+        return float(loss.detach())
+
+    def _schedule(self, answer_bits: float) -> None:
+        ema = self.answer_bits_ema
+        self.answer_bits_ema = answer_bits if ema is None else 0.95 * ema + 0.05 * answer_bits
+        drops = self.config.lr_drops
+        while self.drops_done < len(drops) and self.answer_bits_ema < drops[self.drops_done]:
+            self.drops_done += 1
+            self.lr /= self.config.lr_drop_factor
+            for g in self.optimizer.param_groups:
+                g["lr"] = self.lr
+
+    # Checkpoints: weights and config only, loadable with weights_only=True (no pickled code).
+    def save(self, path) -> None:
+        state = {
+            "config": self.config.to_json(),
+            "model": self.model.state_dict(),
+            "sequences_seen": torch.tensor(self.sequences_seen),
+        }
+        torch.save(state, path)
+
+    @classmethod
+    def load(cls, path) -> OnlineLearner:
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            learner = cls(LearnerConfig.from_json(state["config"]))
+            learner.model.load_state_dict(state["model"])
+            learner.sequences_seen = int(state.get("sequences_seen", 0))
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # a checkpoint that is not ours, or damaged
+            raise ValueError(f"{path} is not an lmviz checkpoint ({type(exc).__name__})") from None
+        return learner
