@@ -157,11 +157,10 @@ def run_encode(args) -> int:
 
 
 def run_learn(args) -> int:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
     from lmviz.core.learn import classical_bits, learn_stream
     from lmviz.core.online import LearnerConfig
     from lmviz.core.tasks import AdditionTask
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     if args.sequences < 1:
         raise UsageError("--sequences must be at least 1")

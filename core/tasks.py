@@ -379,19 +379,29 @@ class ModDivTask(Task):
 # Bytes
 
 
+_BYTE_SYMBOLS = tuple(chr(i) if 32 <= i < 127 else f"\\x{i:02x}" for i in range(256)) + ("^",)
+
+
 @dataclass(frozen=True)
 class TextTask(Task):
-    """Raw bytes (vocabulary 256). There is no oracle: records carry None for the split."""
+    """Raw bytes after a start symbol: vocabulary 256 bytes + BOS. No oracle: records carry None.
 
-    context: int = 64  # bytes the model sees at once (its block size)
+    A sequence is BOS followed by up to context - 1 bytes; BOS is given, every byte is coded.
+    """
+
+    context: int = 64  # block size the model sees, BOS included
     name: str = field(default="text", init=False)
-    symbols: tuple[str, ...] = field(default=tuple(chr(i) if 32 <= i < 127 else f"\\x{i:02x}" for i in range(256)), init=False)
+    symbols: tuple[str, ...] = field(default=_BYTE_SYMBOLS, init=False)
+
+    BOS = START = 256  # the given first token
+
+    def __post_init__(self) -> None:
+        if self.context < 2:
+            raise TaskError("the text context must be at least 2")
 
     @property
     def block_size(self) -> int:  # type: ignore[override]
         return self.context
-
-    first_predicted = 0
 
     @property
     def has_oracle(self) -> bool:
@@ -404,10 +414,22 @@ class TextTask(Task):
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
         if not data:
             raise TaskError("the text is empty: there is nothing to code")
-        return np.frombuffer(data, dtype=np.uint8).astype(np.int64)
+        if len(data) > self.context - 1:
+            raise TaskError(f"the text is {len(data)} bytes; this model sees at most {self.context - 1}")
+        ids = np.zeros(self.context, dtype=np.int64)
+        ids[0] = self.BOS
+        ids[1 : 1 + len(data)] = np.frombuffer(data, dtype=np.uint8)
+        # Shorter texts are padded with zero bytes: the block length is part of the model.
+        return ids
 
     def decode_tokens(self, ids) -> str:
-        return bytes(int(i) for i in ids).decode("utf-8", errors="replace")
+        data = bytes(int(i) for i in ids if int(i) != self.BOS)
+        return data.rstrip(b"\0").decode("utf-8", errors="replace")
+
+    def sample(self, rng: np.random.Generator) -> np.ndarray:
+        words = ["the", "model", "learns", "bits", "as", "it", "codes", "each", "token", "and"]
+        text = " ".join(rng.choice(words, size=20))
+        return self.encode_text(text.encode()[: self.context - 1])
 
 
 def task_from_spec(spec: dict) -> Task:

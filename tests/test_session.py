@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-
 from lmviz.core.online import LearnerConfig, OnlineLearner
 from lmviz.core.session import DecodeSession, EncodeSession
 from lmviz.core.tasks import AdditionTask

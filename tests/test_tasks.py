@@ -4,8 +4,14 @@ import math
 
 import numpy as np
 import pytest
-
-from lmviz.core.tasks import AdditionTask, ModDivTask, TaskError, TextTask, entropy_bits, task_from_spec
+from lmviz.core.tasks import (
+    AdditionTask,
+    ModDivTask,
+    TaskError,
+    TextTask,
+    entropy_bits,
+    task_from_spec,
+)
 
 
 def test_article_example_parses_and_pads_the_answer():
@@ -107,7 +113,7 @@ def test_moddiv_split_and_oracle():
 
 def test_text_task_has_no_oracle():
     t = TextTask()
-    assert not t.has_oracle and t.vocab_size == 256
+    assert not t.has_oracle and t.vocab_size == 257
     assert t.decode_tokens(t.parse("héllo")) == "héllo"
     with pytest.raises(TaskError, match="empty"):
         t.parse("")

@@ -1,0 +1,68 @@
+"""HelpScreen: each panel of the explorer in two sentences."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# lmviz: training is compression
+
+Alice and Bob run the same training code with the same seed, so before every token they hold
+the same model and the same predicted distribution. Alice sends each real token with
+arithmetic coding; Bob decodes it with the same distribution; then both train on it.
+
+**The sequence** shows every token, coloured by what it cost in bits (green cheap, red
+expensive). The marked token is the one being sent now; dim ones are not sent yet.
+
+**The token's interval** splits [0, 1) into one segment per symbol, as wide as its probability,
+with the real token in yellow. The zoom below magnifies the interval the bisection has reached,
+so a token of p = 0.001 is as visible as one of p = 0.9.
+
+**Bisection** halves [0, 1) and keeps the half holding the token's interval, one bit per halving,
+until the halved interval lies inside the token's. That takes about -log2 p bits (at most
+⌈-log2 p⌉ + 1), and Bob, replaying the bits, stops at the same step.
+
+**Next-token distribution** lists the likeliest symbols with p and -log2 p. "true p" is the
+generator's own probability: operand digits are random (aleatoric), the rest is determined.
+
+**Loss = bits** draws each token's expected cost: blue is aleatoric (a random digit costs log2 10
+bits whatever the model), orange epistemic (what a better model would save). The totals compare
+the ideal Σ -log2 p, the bisection codes, per-token codes with a length header, and the streaming
+coder, which gets within 2 bits of the ideal over the whole message.
+
+**Keys**: space next token · b one bisection step · enter finish · backspace back · r play ·
++/- speed · n new sequence · e edit · m switch model · d Bob's view · t train · g grok · q quit.
+Every action is also in the command palette (ctrl+p).
+"""
+
+
+class HelpScreen(ModalScreen):
+    """Two sentences a panel; escape, q or ? closes it."""
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > VerticalScroll {
+        width: 96;
+        max-width: 95%;
+        height: auto;
+        max-height: 95%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("question_mark", "dismiss", "Close", key_display="?"),
+        Binding("q", "dismiss", "Close"),
+    ]
+
+    def compose(self):
+        with VerticalScroll():
+            yield Markdown(HELP)

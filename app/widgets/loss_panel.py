@@ -1,0 +1,149 @@
+"""LossPanel: the loss curve of one sequence as stacked bars, and what each code totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.widget import Widget
+
+from ..palette import ALEATORIC, EPISTEMIC, FLOOR, bits_color
+
+
+@dataclass(frozen=True)
+class LossView:
+    """What the panel draws; built by the screen from TokenStep records."""
+
+    labels: tuple[str, ...]  # token text per position
+    aleatoric: tuple[float | None, ...]  # per sent token, None without an oracle
+    epistemic: tuple[float | None, ...]
+    bits: tuple[float, ...]  # realised -log2 q per sent token
+    sent: int  # tokens sent so far
+    floor_total: float | None  # floor of the whole sequence
+    ideal: float  # totals over sent tokens
+    bisection: int
+    header: int
+    stream: int  # streaming coder bits emitted + pending so far
+    stream_final: int | None  # after finish (all tokens sent)
+    raw: int
+    stream_low: float  # the streaming coder's live window, as fractions of [0, 1)
+    stream_high: float
+    stream_last_bits: str  # bits that left the coder on the last token
+    pending: int
+    config_bits: int
+    online_bits_per_sequence: float | None = None  # running figure in online mode
+    online_sequences: int = 0
+
+
+class LossPanel(Widget):
+    """Left: per-token cost as bars, aleatoric and epistemic stacked. Right: totals."""
+
+    DEFAULT_CSS = """
+    LossPanel {
+        height: 13;
+        border: round $primary-darken-2;
+        border-title-color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.view: LossView | None = None
+        self.border_title = "loss = bits"
+
+    def show(self, view: LossView) -> None:
+        self.view = view
+        self.refresh()
+
+    def _bars(self, width: int, height: int) -> Text:
+        v = self.view
+        n = len(v.labels)
+        cell = max(1, min(3, width // max(n, 1)))
+        stack = []
+        for i in range(n):
+            if i >= v.sent:
+                stack.append(None)
+            elif v.aleatoric[i] is None:
+                stack.append((0.0, v.bits[i]))
+            else:
+                stack.append((v.aleatoric[i], v.epistemic[i]))
+        top = max([4.0] + [a + e for s in stack if s for a, e in [s]])
+        rows = []
+        for r in range(height, 0, -1):
+            lo = (r - 1) / height * top
+            line = Text()
+            for s in stack:
+                ch, style = " ", ""
+                if s is not None:
+                    a, e = s
+                    mid = lo + top / height / 2
+                    if mid < a:
+                        ch, style = "█", ALEATORIC
+                    elif mid < a + e:
+                        ch, style = "█", EPISTEMIC
+                body = (ch * (cell - 1) + " ") if cell > 1 else ch
+                line.append(body, style=style)
+            label = f"{top * r / height:4.1f}" if r in (height, (height + 1) // 2) else "    "
+            rows.append(Text.assemble((label + " ", "dim"), line))
+        axis = Text("     ")
+        for i, lab in enumerate(v.labels):
+            style = "bold" if i < v.sent else "dim"
+            axis.append((lab + " " * cell)[:cell], style=style)
+        rows.append(axis)
+        legend = Text.assemble(
+            ("     █", ALEATORIC), (" aleatoric  ", "dim"), ("█", EPISTEMIC), (" epistemic", "dim"),
+        )
+        rows.append(legend)
+        return Text("\n").join(rows)
+
+    def _totals(self) -> Table:
+        v = self.view
+        t = Table(box=None, padding=(0, 1), show_edge=False)
+        t.add_column(f"{v.sent} tokens sent", style="dim")
+        t.add_column("bits", justify="right")
+        t.add_column("of raw", justify="right")
+        raw = max(v.raw, 1)
+
+        def row(name, bits, style=""):
+            if bits is None:
+                t.add_row(name, "–", "–")
+            else:
+                t.add_row(name, Text(f"{bits:.2f}" if isinstance(bits, float) else str(bits), style=style),
+                          f"{bits / raw:.0%}")
+
+        floor_sent = sum(a for a in v.aleatoric[: v.sent] if a is not None) if v.floor_total is not None else None
+        row("floor (aleatoric)", floor_sent, FLOOR)
+        row("ideal  Σ -log2 p", v.ideal, bits_color(v.ideal / max(v.sent, 1)))
+        row("bisection per token", v.bisection)
+        row("  + length header", v.header)
+        row("streaming coder", v.stream_final if v.stream_final is not None else v.stream, "bold")
+        row("raw 8 bits/token", v.raw)
+        return t
+
+    def render(self):
+        v = self.view
+        if v is None:
+            return Text("")
+        height = max(3, self.size.height - 2)
+        right_w = 42
+        left_w = max(20, self.size.width - right_w - 3)
+        grid = Table.grid(padding=(0, 2), expand=True)
+        grid.add_column(width=left_w)
+        grid.add_column(width=right_w)
+        stream = Text.assemble(
+            ("stream window ", "dim"), (f"[{v.stream_low:.6f}, {v.stream_high:.6f})", "bold"),
+            ("\nlast bits out ", "dim"), (v.stream_last_bits or "·", "bold"),
+            (f"  pending {v.pending}" if v.pending else "", "dim"),
+        )
+        extra = [stream]
+        if v.online_bits_per_sequence is not None:
+            extra.append(Text.assemble(
+                ("online: ", "dim"), (f"{v.online_bits_per_sequence:.1f} bits/seq", "bold"),
+                (f" over {v.online_sequences} sequences", "dim"),
+            ))
+        extra.append(Text(f"+ training code f, once: {v.config_bits} bits", style="dim"))
+        grid.add_row(self._bars(left_w - 5, height - 2), Group(self._totals(), *extra))
+        return grid

@@ -1,0 +1,57 @@
+"""TopKTable: the most likely next tokens, with the generator's truth beside the model's."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.table import Table
+from rich.text import Text
+from textual.widget import Widget
+
+from ..palette import TOKEN
+
+
+class TopKTable(Widget):
+    """symbol, p, -log2 p and the true probability (where the task has an oracle)."""
+
+    DEFAULT_CSS = """
+    TopKTable {
+        height: 1fr;
+        border: round $primary-darken-2;
+        border-title-color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.freqs: np.ndarray | None = None
+        self.true: np.ndarray | None = None
+        self.symbols: list[str] = []
+        self.token = -1
+        self.border_title = "next-token distribution"
+
+    def show(self, freqs: np.ndarray, true: np.ndarray | None, symbols: list[str], token: int) -> None:
+        self.freqs, self.true, self.symbols, self.token = freqs, true, symbols, token
+        self.refresh()
+
+    def render(self):
+        if self.freqs is None:
+            return Text("")
+        k = max(3, self.size.height - 2)
+        total = float(self.freqs.sum())
+        order = np.argsort(-self.freqs, kind="stable")[:k]
+        if self.token not in order:
+            order = np.concatenate([order[:-1], [self.token]])
+        t = Table(box=None, expand=True, padding=(0, 1), show_edge=False)
+        t.add_column("tok")
+        t.add_column("p", justify="right")
+        t.add_column("-log2 p", justify="right")
+        t.add_column("true p", justify="right")
+        for s in order:
+            p = self.freqs[s] / total
+            true = "–" if self.true is None else f"{self.true[s]:.3g}"
+            style = f"bold black on {TOKEN}" if s == self.token else ""
+            t.add_row(self.symbols[s], f"{p:.4f}", f"{-math.log2(p):.2f}", true, style=style)
+        return t
