@@ -62,6 +62,7 @@ class ExplorerScreen(Screen):
         self.info: ModelInfo | None = None
         self.online_totals: list[float] = []
         self.seq_task = None  # parsed lazily for the editor (numpy only)
+        self._reject_note = ""
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self):
@@ -403,8 +404,14 @@ class ExplorerScreen(Screen):
         err = self.query_one("#edit-error", Label)
         if bad:
             i, ch = bad[0]
+            # Setting the value fires Changed again; that event shows this note, not a parse hint.
+            self._reject_note = f"[b red]{ch!r} (position {i + 1}) is not allowed here: use 0-9 + =[/]"
             event.input.value = "".join(c for c in value if c in allowed)
-            err.update(f"[b red]{ch!r} (position {i + 1}) is not allowed here: use 0-9 + =[/]")
+            err.update(self._reject_note)
+            return
+        if self._reject_note:
+            err.update(self._reject_note)
+            self._reject_note = ""
             return
         try:
             self.seq_task.parse(value)
