@@ -14,7 +14,6 @@ import math
 import time
 
 import numpy as np
-
 from lmviz.core.coder import Cdf, Decoder, Encoder, bisect_encode
 from lmviz.core.quantize import quantize_probs
 

@@ -140,13 +140,19 @@ class LSTMModel(nn.Module):
         self.head = nn.Linear(cfg.d_model, cfg.vocab_size)
         _init_weights(self, generator)
 
-    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
-        h, _ = self.lstm(self.tok(idx))
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, state=None):
+        h, _ = self.lstm(self.tok(idx), state)
         logits = self.head(h)
         loss = None
         if targets is not None:
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
         return logits, loss
+
+
+    def step(self, idx: torch.Tensor, state=None):
+        """One time step for a batch of streams: idx (B,) -> logits (B, V), new state."""
+        h, state = self.lstm(self.tok(idx)[:, None, :], state)
+        return self.head(h[:, 0]), state
 
 
 def count_parameters(model: nn.Module) -> int:

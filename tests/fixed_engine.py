@@ -8,7 +8,6 @@ both go through the real coder, quantizer and Ledger.
 from __future__ import annotations
 
 import numpy as np
-
 from lmviz.app.engine import Engine, ExplorerRequest
 from lmviz.app.messages import ModelInfo
 from lmviz.core.coder import Cdf, Decoder

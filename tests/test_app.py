@@ -1,7 +1,6 @@
 """Pilot tests of the explorer: every key, on fixed records (no torch in the UI path)."""
 
 import pytest
-
 from lmviz.app.engine import ARTICLE_EXAMPLE
 from lmviz.app.main import LmvizApp
 from lmviz.app.screens.explorer import ExplorerScreen

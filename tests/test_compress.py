@@ -1,0 +1,147 @@
+"""lmviz compress / decompress: byte-exact round trips, and every bad input refused cleanly."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from lmviz.app.cli import main
+
+LMVIZ = [sys.executable, "-m", "lmviz.app.cli"]
+
+
+def english(n: int) -> bytes:
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+    from corpus import stdlib_docstrings
+
+    return stdlib_docstrings(n)
+
+
+def roundtrip_subprocess(tmp_path, data: bytes, name: str):
+    src, packed, back = tmp_path / name, tmp_path / f"{name}.lmvz", tmp_path / f"{name}.out"
+    src.write_bytes(data)
+    r = subprocess.run(LMVIZ + ["compress", str(src), str(packed)], capture_output=True)
+    assert r.returncode == 0, r.stderr.decode()
+    r = subprocess.run(LMVIZ + ["decompress", str(packed), str(back)], capture_output=True)
+    assert r.returncode == 0, r.stderr.decode()
+    assert back.read_bytes() == data
+    return packed.stat().st_size
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("empty", b""),
+        ("one", b"x"),
+        ("zeros", bytes(3000)),
+        ("random", np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes()),
+        ("chinese", "训练一个自回归模型就是无损压缩。爱丽丝和鲍勃运行同样的代码。".encode() * 20),
+    ],
+)
+def test_round_trip_in_a_fresh_process(tmp_path, name, data):
+    roundtrip_subprocess(tmp_path, data, name)
+
+
+def test_round_trip_english_and_it_compresses(tmp_path):
+    data = english(60_000)
+    size = roundtrip_subprocess(tmp_path, data, "english.txt")
+    assert size < 0.75 * len(data)
+
+
+@pytest.mark.slow
+def test_round_trip_a_few_hundred_kb_of_english(tmp_path):
+    """Covered by benchmarks/compress.py too (1 MB); slow on 2 cores."""
+    roundtrip_subprocess(tmp_path, english(300_000), "english300k.txt")
+
+
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory):
+    d = tmp_path_factory.mktemp("packed")
+    src = d / "in.txt"
+    src.write_bytes(english(3000))
+    out = d / "in.lmvz"
+    assert main(["compress", str(src), str(out)]) == 0
+    return out.read_bytes()
+
+
+def _decompress_bytes(tmp_path, blob: bytes, capsys):
+    bad = tmp_path / "bad.lmvz"
+    bad.write_bytes(blob)
+    out = tmp_path / "out.txt"
+    code = main(["decompress", str(bad), str(out)])
+    err = capsys.readouterr().err
+    return code, err, out
+
+
+def test_two_hundred_flipped_bytes_are_all_rejected(tmp_path, packed, capsys):
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        blob = bytearray(packed)
+        i = int(rng.integers(len(blob)))
+        blob[i] ^= int(rng.integers(1, 256))
+        code, err, out = _decompress_bytes(tmp_path, bytes(blob), capsys)
+        assert code == 1, err
+        assert err.startswith("lmviz: ") and err.count("\n") == 1 and "Traceback" not in err
+        assert not out.exists()
+        assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_fifty_truncations_are_all_rejected(tmp_path, packed, capsys):
+    rng = np.random.default_rng(2)
+    for n in sorted(set(rng.integers(0, len(packed), 50).tolist())):
+        code, err, out = _decompress_bytes(tmp_path, packed[:n], capsys)
+        assert code == 1 and "lmviz: " in err and not out.exists()
+
+
+def test_bad_paths_and_existing_output(tmp_path, capsys):
+    src = tmp_path / "a.txt"
+    src.write_bytes(b"hello")
+    assert main(["compress", str(tmp_path / "missing"), str(tmp_path / "x")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert main(["compress", str(tmp_path), str(tmp_path / "x")]) == 1
+    assert "directory" in capsys.readouterr().err
+    (tmp_path / "exists").write_bytes(b"keep")
+    assert main(["compress", str(src), str(tmp_path / "exists")]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert (tmp_path / "exists").read_bytes() == b"keep"
+    assert main(["compress", str(src), str(tmp_path / "exists"), "--force"]) == 0
+    assert main(["decompress", str(src), str(tmp_path / "y")]) == 1
+    assert "not an lmviz compressed file" in capsys.readouterr().err
+
+
+def test_other_torch_version_is_refused(tmp_path, packed, capsys):
+    from lmviz.core.container import Container
+
+    c = Container.from_bytes(packed)
+    other = Container(c.config_json, "1.0.0", c.threads, c.length, c.crc32, c.payload_bits, c.payload)
+    code, err, out = _decompress_bytes(tmp_path, other.to_bytes(), capsys)
+    assert code == 1 and "torch 1.0.0" in err and not out.exists()
+
+
+def test_json_summary(tmp_path, capsys):
+    import json
+
+    src = tmp_path / "a.txt"
+    src.write_bytes(english(2000))
+    assert main(["compress", str(src), str(tmp_path / "a.lmvz"), "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    for k in ("input_bytes", "output_bytes", "bits_per_byte", "seconds", "gzip_bytes", "xz_bytes"):
+        assert k in s
+    assert s["input_bytes"] == 2000
+
+
+def test_sigint_leaves_no_output(tmp_path):
+    src = tmp_path / "big.txt"
+    src.write_bytes(english(200_000))
+    out = tmp_path / "big.lmvz"
+    p = subprocess.Popen(LMVIZ + ["compress", str(src), str(out)], stderr=subprocess.PIPE)
+    time.sleep(4)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode != 0
+    assert b"Traceback" not in err
+    assert not out.exists()
+    assert not [x for x in tmp_path.iterdir() if x.name.endswith(".tmp")]
