@@ -45,9 +45,9 @@ class LmvizApp(App):
         self.push_screen(TrainScreen(digits=self.train_digits))
 
     def action_show_grok(self) -> None:
-        from .screens.grok import GrokScreen
+        from .screens.grok import DEFAULT_GROK, GrokScreen
 
-        self.push_screen(GrokScreen())
+        self.push_screen(GrokScreen(getattr(self, "grok_config", DEFAULT_GROK)))
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

@@ -78,6 +78,21 @@ class Block(nn.Module):
         x = x + self.attn(self.ln1(x))
         return x + self.mlp(self.ln2(x))
 
+    def forward_last(self, x: torch.Tensor) -> torch.Tensor:
+        """The block's output at the last position only (it attends to every position), for
+        models that are read out at one place: the same function, a quarter of the work."""
+        B, T, C = x.shape
+        a = self.attn
+        q, k, v = a.qkv(self.ln1(x)).split(C, dim=2)
+        h = a.n_head
+        q = q[:, -1:].view(B, 1, h, C // h).transpose(1, 2)
+        k = k.view(B, T, h, C // h).transpose(1, 2)
+        v = v.view(B, T, h, C // h).transpose(1, 2)
+        att = F.softmax((q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(C // h)), dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(B, 1, C)
+        x = x[:, -1:] + a.proj(y)
+        return x + self.mlp(self.ln2(x))
+
 
 def _init_weights(module: nn.Module, generator: torch.Generator) -> None:
     """GPT-2 style init, drawn from an explicit generator so a seed fixes every weight."""
@@ -119,11 +134,12 @@ class Transformer(nn.Module):
         self.register_buffer("segment_ids", segment.long().clone(), persistent=False)
         _init_weights(self, generator)
 
-    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, last_only: bool = False):
+        """logits (B, T, V), or (B, 1, V) for the last position alone with last_only."""
         T = idx.shape[1]
         x = self.tok(idx) + self.place(self.place_ids[:T]) + self.segment(self.segment_ids[:T])
-        for block in self.blocks:
-            x = block(x)
+        for i, block in enumerate(self.blocks):
+            x = block.forward_last(x) if last_only and i == len(self.blocks) - 1 else block(x)
         logits = self.head(self.ln_f(x))
         loss = None
         if targets is not None:

@@ -42,7 +42,7 @@ class LearnerConfig:
     threads: int = 1  # torch intra-op threads; part of the code because floats depend on it
     total_bits: int = 16  # frequencies sum to 2**total_bits (quantize.py)
     operand_loss_weight: float = 0.1  # training weight of unpredictable operand digits
-    lr_drops: tuple[float, ...] = (0.1, 0.03)  # divide lr when recent answer bits/digit fall below
+    lr_drops: tuple[float, ...] = (0.1, 0.03, 0.01, 0.003)  # divide lr when answer bits/digit fall below
     lr_drop_factor: float = 3.0  # ... by this factor, once per threshold
     grad_clip: float = 1.0  # max gradient norm
 

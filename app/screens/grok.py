@@ -1,0 +1,302 @@
+"""The grokking screen: a/b mod 97 memorised first, generalised much later, live or replayed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+from lmviz.core.records import GrokConfig, crossings
+from textual import work
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+from textual_plotext import PlotextPlot
+
+from ..messages import EngineFailed, GrokProgress
+
+WEIGHT_DECAYS = (0.3, 1.0, 2.0, 3.0, 5.0)
+FRACTIONS = (0.3, 0.4, 0.5)
+WIDTHS = (32, 64, 128)
+REPLAY_SPEEDS = (1, 4, 16, 64, 256)  # recorded steps per frame
+POST_INTERVAL = 1 / 30  # batch records to about 30 messages a second
+
+# Fast on a 2-core CPU and still a real grok (benchmarks/grok.py measures it).
+DEFAULT_GROK = GrokConfig(train_fraction=0.4, weight_decay=3.0, lr=3e-3, width=64, threads=2)
+
+
+class GrokScreen(Screen):
+    """Charts of accuracy (log step axis), loss and weight norm; the 99% crossings marked."""
+
+    BINDINGS = [
+        Binding("s", "start", "Start"),
+        Binding("space", "pause", "Pause/resume"),
+        Binding("x", "reset", "Reset"),
+        Binding("w", "cycle('weight_decay')", "Weight decay"),
+        Binding("f", "cycle('train_fraction')", "Train fraction"),
+        Binding("d", "cycle('width')", "Width"),
+        Binding("e", "cycle('seed')", "Seed"),
+        Binding("l", "load", "Load recorded"),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
+        Binding("minus", "slower", "Slower", key_display="-"),
+        Binding("escape", "back", "Back"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    DEFAULT_CSS = """
+    GrokScreen Grid {
+        grid-size: 2 2;
+        grid-columns: 1fr 1fr;
+        grid-rows: 1fr 1fr;
+    }
+    GrokScreen #grok-summary {
+        height: auto;
+        border: round $primary-darken-2;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, config: GrokConfig = DEFAULT_GROK, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        self.records: list = []
+        self.mode = "idle"  # idle, training, paused, replay
+        self.resume = threading.Event()
+        self.resume.set()
+        self.replay: list = []
+        self.replay_pos = 0
+        self.replay_speed = 2
+        self.replay_timer = None
+        self.replay_paused = False
+        self.source = ""
+
+    def compose(self):
+        yield Header()
+        yield Static("", id="grok-controls")
+        with Grid():
+            yield PlotextPlot(id="acc")
+            yield PlotextPlot(id="loss")
+            yield PlotextPlot(id="norm")
+            yield Static("", id="grok-summary")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.sub_title = "grokking: a/b mod 97"
+        self.set_status("s: train live · l: replay the recorded canonical run · w f d e: settings")
+        self.redraw()
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # -- live training --------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="grok", exit_on_error=False)
+    def train(self, config: GrokConfig) -> None:
+        worker = get_current_worker()
+        try:
+            from lmviz.core.grokking import GrokTrainer
+
+            trainer = GrokTrainer(config)
+            batch: list = []
+            last = time.perf_counter()
+            while not worker.is_cancelled:
+                if not self.resume.wait(0.05):
+                    continue
+                batch.append(trainer.step())
+                now = time.perf_counter()
+                if now - last >= POST_INTERVAL:
+                    self.post_message(GrokProgress(tuple(batch)))
+                    batch, last = [], now
+                if batch and batch[-1].val_acc >= 0.999 and batch[-1].step > 3 * (self._train99() or 1e9):
+                    break
+            if batch:
+                self.post_message(GrokProgress(tuple(batch), finished=True))
+        except Exception as exc:
+            self.post_message(EngineFailed(f"grokking stopped: {exc}"))
+
+    def _train99(self) -> int | None:
+        return crossings(self.records)["train99_step"]
+
+    def on_grok_progress(self, msg: GrokProgress) -> None:
+        if self.mode not in ("training", "paused"):
+            return
+        self.records.extend(msg.records)
+        if msg.finished:
+            self.mode = "idle"
+            self.set_status("done: validation accuracy is at 100% (x: reset, s: again)")
+        self.redraw()
+
+    def on_engine_failed(self, msg: EngineFailed) -> None:
+        self.set_status(f"[b red]{msg.text}[/]")
+
+    def action_start(self) -> None:
+        self._stop_everything()
+        self.records = []
+        self.mode = "training"
+        self.source = "live"
+        self.resume.set()
+        self.set_status("training (full batch; every step is one point)…")
+        self.train(self.config)
+        self.redraw()
+
+    def action_pause(self) -> None:
+        if self.mode == "training":
+            self.mode = "paused"
+            self.resume.clear()
+            self.set_status("paused (space: resume)")
+        elif self.mode == "paused":
+            self.mode = "training"
+            self.resume.set()
+            self.set_status("training…")
+        elif self.mode == "replay" and self.replay_timer is not None:
+            self.replay_paused = not self.replay_paused
+            if self.replay_paused:
+                self.replay_timer.pause()
+            else:
+                self.replay_timer.resume()
+        self.redraw()
+
+    def action_reset(self) -> None:
+        self._stop_everything()
+        self.records = []
+        self.mode = "idle"
+        self.set_status("reset (s: start)")
+        self.redraw()
+
+    def _stop_everything(self) -> None:
+        self.workers.cancel_group(self, "grok")
+        self.resume.set()
+        if self.replay_timer is not None:
+            self.replay_timer.stop()
+            self.replay_timer = None
+
+    def action_cycle(self, field: str) -> None:
+        if self.mode in ("training", "paused"):
+            self.set_status("reset (x) before changing the settings")
+            return
+        c = self.config
+        if field == "seed":
+            self.config = replace(c, seed=c.seed + 1)
+        else:
+            options = {"weight_decay": WEIGHT_DECAYS, "train_fraction": FRACTIONS, "width": WIDTHS}[field]
+            cur = getattr(c, field)
+            i = options.index(cur) if cur in options else -1
+            self.config = replace(c, **{field: options[(i + 1) % len(options)]})
+        self.redraw()
+
+    # -- replay -------------------------------------------------------------------------------
+    def action_load(self) -> None:
+        from importlib import resources
+
+        from lmviz.core.records import load_run
+
+        self._stop_everything()
+        path = resources.files("lmviz.assets") / "grok_p97.json"
+        try:
+            config, records, command = load_run(path)
+        except (OSError, ValueError, KeyError) as exc:
+            self.set_status(f"[b red]cannot load the recorded run: {exc}[/]")
+            return
+        self.config = config
+        self.replay = records
+        self.replay_pos = 0
+        self.records = []
+        self.mode = "replay"
+        self.source = f"recorded: {command}"
+        self.replay_paused = False
+        self.replay_timer = self.set_interval(POST_INTERVAL, self._replay_tick)
+        self.set_status(f"replaying {len(records):,} recorded steps (+/- speed, space pause)")
+        self.redraw()
+
+    def _replay_tick(self) -> None:
+        n = REPLAY_SPEEDS[self.replay_speed]
+        if self.replay_pos >= len(self.replay):
+            if self.replay_timer is not None:
+                self.replay_timer.stop()
+            self.mode = "idle"
+            self.set_status("replay finished (l: again)")
+            return
+        self.records.extend(self.replay[self.replay_pos : self.replay_pos + n])
+        self.replay_pos += n
+        self.redraw()
+
+    def action_faster(self) -> None:
+        self.replay_speed = min(self.replay_speed + 1, len(REPLAY_SPEEDS) - 1)
+        self.set_status(f"replay speed: {REPLAY_SPEEDS[self.replay_speed]} steps a frame")
+
+    def action_slower(self) -> None:
+        self.replay_speed = max(self.replay_speed - 1, 0)
+        self.set_status(f"replay speed: {REPLAY_SPEEDS[self.replay_speed]} steps a frame")
+
+    def action_back(self) -> None:
+        self._stop_everything()
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.push_screen(self.app.make_explorer())
+
+    def on_unmount(self) -> None:
+        self._stop_everything()
+
+    # -- drawing ------------------------------------------------------------------------------
+    def redraw(self) -> None:
+        c = self.config
+        self.query_one("#grok-controls", Static).update(
+            f"[b]a/b mod {c.p}[/] · transformer {c.layers} layer, width [b]{c.width}[/] (d) · "
+            f"train fraction [b]{c.train_fraction}[/] (f) · weight decay [b]{c.weight_decay}[/] (w) · "
+            f"lr {c.lr} · seed [b]{c.seed}[/] (e) · {self.mode}"
+        )
+        recs = self.records
+        cross = crossings(recs)
+        steps = [r.step for r in recs]
+        self._chart("acc", "accuracy (log step)", steps,
+                    [("train", [r.train_acc for r in recs]), ("validation", [r.val_acc for r in recs])],
+                    cross, log=True, ylim=(0, 1))
+        self._chart("loss", "loss (nats, log step)", steps,
+                    [("train", [r.train_loss for r in recs]), ("validation", [r.val_loss for r in recs])],
+                    cross, log=True)
+        self._chart("norm", "total weight norm", steps, [("norm", [r.weight_norm for r in recs])], cross)
+        last = recs[-1] if recs else None
+        lines = []
+        if last:
+            lines.append(f"step [b]{last.step:,}[/] · {last.seconds:.1f} s")
+            lines.append(f"train acc {last.train_acc:.1%} · validation acc {last.val_acc:.1%}")
+            lines.append(f"validation answers cost {last.val_bits:,.0f} bits "
+                         f"({last.val_bits / max(1, self._val_size()):.2f} bits each)")
+        for name in ("train", "val"):
+            s = cross[f"{name}99_step"]
+            label = "train" if name == "train" else "validation"
+            lines.append(f"{label} ≥ 99% at step {s:,}" if s else f"{label} not yet at 99%")
+        if cross["train99_step"] and cross["val99_step"]:
+            lines.append(f"lag: validation took [b]{cross['val99_step'] / cross['train99_step']:.1f}×[/] "
+                         "as many steps: memorised first, generalised later")
+        if self.source:
+            lines.append(f"[dim]{self.source}[/]")
+        self.query_one("#grok-summary", Static).update("\n".join(lines) or "no steps yet")
+
+    def _val_size(self) -> int:
+        c = self.config
+        return c.p * (c.p - 1) - round(c.train_fraction * c.p * (c.p - 1))
+
+    def _chart(self, wid: str, title: str, x, series, cross, log=False, ylim=None) -> None:
+        plot = self.query_one(f"#{wid}", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(title)
+        if log and x:
+            plt.xscale("log")
+        if ylim:
+            plt.ylim(*ylim)
+        if x:
+            # Thin long runs: a chart a few hundred cells wide needs no more points.
+            stride = max(1, len(x) // 600)
+            xs = x[::stride]
+            for name, ys in series:
+                plt.plot(xs, ys[::stride], label=name, marker="braille")
+            for key, colour in (("train99_step", "cyan"), ("val99_step", "orange")):
+                if cross[key]:
+                    plt.vline(cross[key], colour)
+        plot.refresh()
