@@ -315,7 +315,7 @@ class TrainScreen(Screen):
 
     def _summary(self, runs, floor) -> None:
         lines = []
-        for i, (name, c) in enumerate(runs):
+        for i, (name, _curve) in enumerate(runs):
             p = self.last[i]
             if p is None:
                 continue
