@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .errors import UsageError
+
 SUBCOMMANDS = {
     "encode": "code one sequence with a frozen model and print every token's cost",
     "learn": "code a long stream while training (prequential) and compare with gzip, bzip2, xz",
@@ -17,10 +19,6 @@ SUBCOMMANDS = {
 
 USAGE_ERROR = 2
 RUNTIME_ERROR = 1
-
-
-class UsageError(Exception):
-    """Bad arguments or input text: exit code 2."""
 
 
 def _epilog() -> str:
@@ -81,6 +79,10 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--weight-decay", type=float, default=None)
         p.add_argument("--width", type=int, default=None, help="model width")
         p.add_argument("--lr", type=float, default=None)
+        p.add_argument("--grokfast", type=float, default=None, help="Grokfast-EMA strength (0: off)")
+        p.add_argument("--eval-every", type=int, default=None, help="validation every N steps")
+        p.add_argument("--stop-after-grok", action="store_true",
+                       help="stop once validation accuracy has held 99%% for 10%% more steps")
     elif name in ("compress", "decompress"):
         p.add_argument("input", help="input file, or - for stdin")
         p.add_argument("output", help="output file, or - for stdout")

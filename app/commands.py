@@ -7,7 +7,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from .cli import UsageError
+from .errors import UsageError
 
 
 def user_message(exc: BaseException) -> str | None:

@@ -7,7 +7,7 @@ import shlex
 import sys
 from dataclasses import replace
 
-from .cli import UsageError
+from .errors import UsageError
 
 
 def grok_config(args):
@@ -16,7 +16,8 @@ def grok_config(args):
     c = DEFAULT_GROK
     changes = {}
     for flag, field in (("seed", "seed"), ("fraction", "train_fraction"),
-                        ("weight_decay", "weight_decay"), ("width", "width"), ("lr", "lr")):
+                        ("weight_decay", "weight_decay"), ("width", "width"), ("lr", "lr"),
+                        ("grokfast", "grokfast"), ("eval_every", "eval_every")):
         v = getattr(args, flag, None)
         if v is not None:
             changes[field] = v
@@ -47,8 +48,13 @@ def run_grok_cli(args) -> int:
                   TextColumn("{task.fields[acc]}"), TimeRemainingColumn(), console=err,
                   disable=not err.is_terminal) as bar:
         job = bar.add_task("grok", total=args.steps, acc="")
+        val99 = None
         for r in trainer.run(args.steps):
             records.append(r)
+            if val99 is None and r.val_acc >= 0.99:
+                val99 = r.step
+            if args.stop_after_grok and val99 and r.step >= 1.1 * val99 + 10:
+                break
             if r.step % 10 == 0 or r.step == args.steps:
                 bar.update(job, completed=r.step,
                            acc=f"train {r.train_acc:.1%} · validation {r.val_acc:.1%}")

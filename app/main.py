@@ -64,7 +64,7 @@ class LmvizApp(App):
 
 
 def run_explorer(args) -> int:
-    from .cli import UsageError
+    from .errors import UsageError
 
     request = ExplorerRequest(text=args.text, task=args.task, checkpoint=args.checkpoint,
                               digits=args.digits)

@@ -126,9 +126,11 @@ def learn_stream(
         now = time.perf_counter()
         if now - last >= report_every or n >= sequences:
             last = now
+            # Finishing now would add the pending bits and two more; at the end, finish for real.
+            stream = len(enc.finish()) if n >= sequences else len(enc.out) + enc.pending + 2
             yield (
                 LearnProgress(
-                    n, now - t0, ideal, len(enc.out) + enc.pending + 1, config.size_bits, floor,
+                    n, now - t0, ideal, stream, config.size_bits, floor,
                     recent / max(recent_n, 1), labels, loss, learner.lr,
                 ),
                 b"".join(text),

@@ -258,9 +258,9 @@ class ExplorerScreen(Screen):
         speed = f" · playing {SPEEDS[self.speed_index]} tok/s" if self.playing else ""
         task = self._task_label()
         self.query_one("#model-info", Static).update(
-            f"[b]{task}[/] · model: [b]{i.kind}[/] {i.description}, {i.parameters:,} parameters"
-            f" · checkpoint {i.checkpoint} · trained on {i.sequences_seen:,} sequences"
-            f" · view: [b]{'Bob decodes' if self.view == 'bob' else 'Alice encodes'}[/]{speed}"
+            f"[b]{task}[/] · [b]{i.kind}[/] {i.description} ({i.parameters:,} params, "
+            f"{i.sequences_seen:,} seqs seen, checkpoint {i.checkpoint})"
+            f" · [b]{'Bob decodes' if self.view == 'bob' else 'Alice encodes'}[/]{speed}"
         )
 
     def _task_label(self) -> str:

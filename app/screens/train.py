@@ -86,9 +86,10 @@ class TrainScreen(Screen):
     }
     """
 
-    def __init__(self, digits: int = 4, **kwargs) -> None:
+    def __init__(self, digits: int = 4, autostart: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
         self.settings = TrainSettings(digits=digits)
+        self.autostart = autostart  # False: wait for records (tests feed fixed ones)
         self.speed = len(SPEEDS) - 1
         self.resume = threading.Event()
         self.resume.set()
@@ -117,7 +118,10 @@ class TrainScreen(Screen):
 
     def on_mount(self) -> None:
         self.app.sub_title = "online training: the loss curve is the code length"
-        self.restart()
+        if self.autostart:
+            self.restart()
+        else:
+            self.redraw()
 
     # -- worker ---------------------------------------------------------------------------------
     def restart(self) -> None:

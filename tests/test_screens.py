@@ -1,0 +1,144 @@
+"""Train and grok screens, fed fixed records (no live training in what is asserted or drawn)."""
+
+import numpy as np
+from textual.app import App
+
+from lmviz.app.messages import GrokProgress, TrainProgress
+from lmviz.app.screens.grok import GrokScreen
+from lmviz.app.screens.train import TrainScreen
+from lmviz.app.widgets.position_heatmap import PositionHeatmap
+from lmviz.core.learn import LearnProgress, position_labels
+from lmviz.core.records import GrokStep
+from lmviz.core.tasks import AdditionTask
+
+SIZE = (160, 48)
+
+
+class Host(App):
+    CSS_PATH = "../app/lmviz.tcss"
+
+    def __init__(self, screen):
+        super().__init__()
+        self._screen = screen
+
+    def on_mount(self):
+        self.push_screen(self._screen)
+
+
+def fake_learning(n_reports=40):
+    """Answer positions go dark one by one; operands stay at log2 10."""
+    task = AdditionTask(digits=4)
+    labels = position_labels(task)
+    out = []
+    for k in range(1, n_reports + 1):
+        bits = np.array([3.32 if lab[0] in "ab" else 0.0 for lab in labels])
+        for j, lab in enumerate(labels):
+            if lab[0] == "c":
+                col = int(lab[1:])
+                bits[j] = 3.3 * max(0.0, 1 - k / (8 + 6 * col))
+        n = 1000 * k
+        out.append(LearnProgress(n, k * 0.5, n * (26.3 + 40 / k), n * (26.3 + 40 / k) + 1, 2464,
+                                 task.floor_bits(), bits, labels, 0.5, 3e-3))
+    return out
+
+
+def fake_grok(steps=600):
+    recs = []
+    for i in range(1, steps + 1):
+        ta = min(1.0, i / 80)
+        va = 0.02 if i < 300 else min(1.0, 0.02 + (i - 300) / 150)
+        recs.append(GrokStep(i, i / 10, 4.6 / i**0.5, 5.0 - 4 * va, ta, va, 30000 * (1 - va) + 50,
+                             30 - i / 60))
+    return recs
+
+
+async def test_train_screen_draws_fixed_records_and_its_controls():
+    screen = TrainScreen(autostart=False)
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        for p in fake_learning():
+            screen.post_message(TrainProgress(0, ((0, p),), {}))
+        screen.post_message(TrainProgress(0, (), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0}))
+        await pilot.pause(0.2)
+        assert screen.curves[0]["x"][-1] == 40000
+        assert len(screen.query_one(PositionHeatmap).columns) == 40
+        assert "they differ by" in str(screen.query_one("#identity").render())
+        screen.autostart = False
+        screen.restart = lambda: None  # keep the controls' effect on settings only
+        await pilot.press("d")
+        assert screen.settings.digits == 6
+        await pilot.press("z", "v", "k", "i", "c")
+        s = screen.settings
+        assert (s.leading_zeros, s.reverse, s.model, s.size, s.compare) == (True, True, "lstm", "medium", True)
+        await pilot.press("minus")
+        assert screen.speed == 2
+        await pilot.press("space")
+        assert screen.paused and not screen.resume.is_set()
+        await pilot.press("space")
+        assert not screen.paused
+
+
+def test_train_screen_snapshot(snap_compare):
+    """Train screen with fixed records: the loss chart falls, the cumulative chart sits below
+    gzip, bzip2 and xz, the heatmap shows operand rows bright and answer rows going dark one by
+    one, and the identity line compares the streaming coder with the area under the curve."""
+    screen = TrainScreen(autostart=False)
+
+    async def run_before(pilot):
+        for p in fake_learning():
+            screen.post_message(TrainProgress(0, ((0, p),), {}))
+        screen.post_message(TrainProgress(0, (), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0}))
+        await pilot.pause(0.3)
+
+    assert snap_compare(Host(screen), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_grok_screen_controls_and_crossings():
+    screen = GrokScreen()
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w")
+        assert screen.config.weight_decay == 5.0
+        await pilot.press("f", "d", "e")
+        assert screen.config.train_fraction == 0.5 and screen.config.width == 128 and screen.config.seed == 1
+        screen.mode = "training"  # as if the worker were running: accept fixed records
+        screen.post_message(GrokProgress(tuple(fake_grok())))
+        await pilot.pause(0.2)
+        assert len(screen.records) == 600
+        text = str(screen.query_one("#grok-summary").render())
+        assert "train ≥ 99% at step 80" in text and "validation ≥ 99% at step" in text
+        assert "lag" in text
+        await pilot.press("x")
+        assert screen.records == [] and screen.mode == "idle"
+
+
+async def test_grok_replay_of_the_recorded_run():
+    screen = GrokScreen()
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        assert screen.mode == "replay" and len(screen.replay) > 100
+        for _ in range(4):
+            await pilot.press("plus")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if screen.mode == "idle":
+                break
+        assert len(screen.records) == len(screen.replay)
+        assert screen.replay[-1].val_acc >= 0.99  # the recorded canonical run groks
+
+
+def test_grok_screen_snapshot(snap_compare):
+    """Grok screen with a fixed run: train accuracy reaches 99% at step 80, validation stays
+    near 0 until step 300 then climbs to 99% (both marked), losses and weight norm plotted."""
+    screen = GrokScreen()
+
+    async def run_before(pilot):
+        screen.mode = "training"
+        screen.post_message(GrokProgress(tuple(fake_grok())))
+        await pilot.pause(0.3)
+        screen.mode = "idle"
+        screen.redraw()
+        await pilot.pause(0.1)
+
+    assert snap_compare(Host(screen), terminal_size=SIZE, run_before=run_before)
