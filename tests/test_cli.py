@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from lmviz.app.cli import main
 
 

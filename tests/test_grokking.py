@@ -3,7 +3,6 @@
 from dataclasses import replace
 
 import pytest
-
 from lmviz.core.grokking import GrokConfig, GrokTrainer, crossings, load_run, save_run
 from lmviz.core.records import GrokStep
 

@@ -1,8 +1,6 @@
 """Train and grok screens, fed fixed records (no live training in what is asserted or drawn)."""
 
 import numpy as np
-from textual.app import App
-
 from lmviz.app.messages import GrokProgress, TrainProgress
 from lmviz.app.screens.grok import GrokScreen
 from lmviz.app.screens.train import TrainScreen
@@ -10,6 +8,7 @@ from lmviz.app.widgets.position_heatmap import PositionHeatmap
 from lmviz.core.learn import LearnProgress, position_labels
 from lmviz.core.records import GrokStep
 from lmviz.core.tasks import AdditionTask
+from textual.app import App
 
 SIZE = (160, 48)
 
