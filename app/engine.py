@@ -36,7 +36,7 @@ class Engine:
         self.rng = np.random.default_rng(seed)
         self.learners: dict = {}
         self.before_online = None  # Bob's starting point for the last online sequence
-        self.notes: list[str] = []  # things the user should know (fallbacks), shown once
+        self.given: list[int] | None = None  # the given tokens of the last sequence Alice coded
 
     # -- set up ---------------------------------------------------------------------------
     def task(self):
@@ -92,6 +92,9 @@ class Engine:
         from lmviz.core.session import EncodeSession
 
         learner = self.learner(kind)
+        # Tokens before the first coded position are given to both sides (the 's' of an
+        # addition; a, / and b of a division, whose answer alone is coded).
+        self.given = [int(t) for t in sequence[: learner.task.first_predicted]]
         train = kind == "online"
         if train:
             self.before_online = copy.deepcopy(learner)
@@ -110,7 +113,8 @@ class Engine:
 
         learner = self.before_online if kind == "online" else self.learner(kind)
         learner = copy.deepcopy(learner)  # Bob's own copy: decoding an online sequence trains
-        session = DecodeSession(learner, list(bits), train=kind == "online")
+        session = DecodeSession(learner, list(bits), train=kind == "online",
+                                prefix=getattr(self, "given", None))
         steps = []
         for step in session.steps(1):
             steps.append(step)
