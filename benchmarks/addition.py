@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 
 from _table import emit
-from lmviz.core.learn import classical_bits, learn_stream
+from lmviz.core.checkpoints import DEFAULT_CHECKPOINT, load_learner
+from lmviz.core.learn import classical_bits, evaluate_frozen, learn_stream
 from lmviz.core.online import LearnerConfig
 
 
@@ -19,7 +20,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sequences", type=int, default=200_000)
     ap.add_argument("--json", metavar="PATH")
+    ap.add_argument("--eval-sequences", type=int, default=10_000,
+                    help="fresh sequences to evaluate the shipped checkpoint on")
     args = ap.parse_args()
+    ev = evaluate_frozen(load_learner(DEFAULT_CHECKPOINT), args.eval_sequences)
+    emit(f"pretrained {DEFAULT_CHECKPOINT} on fresh sequences (target: <= floor + 0.5)", [{
+        "sequences": ev["sequences"], "bits_per_sequence": ev["bits_per_sequence"],
+        "floor": ev["floor_bits_per_sequence"],
+        "excess": ev["bits_per_sequence"] - ev["floor_bits_per_sequence"]}], None)
     marks = [m for m in (10_000, 50_000, 100_000, 200_000, 400_000) if m <= args.sequences]
     if args.sequences not in marks:
         marks.append(args.sequences)

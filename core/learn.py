@@ -138,3 +138,26 @@ def learn_stream(
             recent = np.zeros(len(pos))
             recent_n = 0
             text = []
+
+
+def evaluate_frozen(learner: OnlineLearner, sequences: int, data_seed: int = 12345,
+                    batch: int = 500) -> dict:
+    """Mean bits per sequence of a frozen model on fresh sequences (no training), with the floor."""
+    task = learner.task
+    rng = np.random.default_rng(data_seed)
+    pos = np.array(list(task.predicted_positions()))
+    total_bits = learner.config.total_bits
+    cost = np.zeros(len(pos))
+    n = 0
+    while n < sequences:
+        b = min(batch, sequences - n)
+        block = task.sample_batch(rng, b)
+        probs = learner.predict(block)
+        freqs = quantize_probs(probs[:, pos].reshape(-1, probs.shape[-1]), total_bits)
+        f = np.take_along_axis(freqs.reshape(b, len(pos), -1), block[:, pos][..., None], -1)[..., 0]
+        cost += (total_bits - np.log2(f)).sum(axis=0)
+        n += b
+    per_position = cost / n
+    return {"sequences": n, "bits_per_sequence": float(per_position.sum()),
+            "floor_bits_per_sequence": task.floor_bits(),
+            "position_bits": dict(zip(position_labels(task), map(float, per_position)))}

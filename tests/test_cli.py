@@ -88,3 +88,12 @@ def test_usage_errors_exit_2():
     r = subprocess.run([sys.executable, "-m", "lmviz.app.cli", "learn", "addition", "--sequences", "0"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "at least 1" in r.stderr
+
+
+def test_pretrained_checkpoint_is_near_the_floor_on_fresh_sequences():
+    from lmviz.core.checkpoints import load_learner
+    from lmviz.core.learn import evaluate_frozen
+
+    ev = evaluate_frozen(load_learner("addition8"), 1000)
+    assert ev["bits_per_sequence"] <= ev["floor_bits_per_sequence"] + 0.5
+    assert ev["position_bits"]["c5"] < 0.05

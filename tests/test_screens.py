@@ -97,9 +97,9 @@ async def test_grok_screen_controls_and_crossings():
     app = Host(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("w")
-        assert screen.config.weight_decay == 5.0
+        assert screen.config.weight_decay == 2.0
         await pilot.press("f", "d", "e")
-        assert screen.config.train_fraction == 0.5 and screen.config.width == 128 and screen.config.seed == 1
+        assert screen.config.train_fraction == 0.5 and screen.config.width == 32 and screen.config.seed == 1
         screen.mode = "training"  # as if the worker were running: accept fixed records
         screen.post_message(GrokProgress(tuple(fake_grok())))
         await pilot.pause(0.2)
