@@ -51,7 +51,7 @@ def encode_sequence(text: str, checkpoint: str | None, digits: int | None):
     from lmviz.core.checkpoints import DEFAULT_CHECKPOINT, load_learner
     from lmviz.core.online import LearnerConfig, OnlineLearner
     from lmviz.core.session import EncodeSession
-    from lmviz.core.tasks import AdditionTask, TaskError
+    from lmviz.core.tasks import AdditionTask
 
     if checkpoint in (None, "") and digits is not None and digits != 8:
         checkpoint = "none"
@@ -60,10 +60,7 @@ def encode_sequence(text: str, checkpoint: str | None, digits: int | None):
         learner = OnlineLearner(LearnerConfig(task=AdditionTask(digits=d).spec()))
     else:
         learner = load_learner(checkpoint or DEFAULT_CHECKPOINT)
-    try:
-        seq = learner.task.parse(text)
-    except TaskError:
-        raise
+    seq = learner.task.parse(text)
     session = EncodeSession(learner, train=False)
     steps = list(session.steps([seq]))
     bits = session.finish()

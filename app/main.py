@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 
@@ -12,7 +13,7 @@ from .engine import ARTICLE_EXAMPLE, Engine, ExplorerRequest
 class LmvizApp(App):
     """Explorer, train and grok screens over one engine."""
 
-    CSS_PATH = "lmviz.tcss"
+    CSS_PATH = Path(__file__).parent / "lmviz.tcss"  # absolute: subclasses live anywhere
     TITLE = "lmviz"
 
     def __init__(self, request: ExplorerRequest | None = None, screen: str = "explorer",

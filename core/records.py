@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .coder import BisectionTrace, Cdf, CoderStep, Encoder, bisect_encode, header_encode
+from .coder import BisectionTrace, Cdf, CoderStep, Encoder, bisect_encode, header_size
 from .quantize import quantize_probs
 from .tasks import Task
 
@@ -97,7 +97,8 @@ class Ledger:
                stream_bits: int) -> TokenStep:
         lo, hi = cdf.interval(symbol)
         trace = bisect_encode(cdf, symbol)
-        hdr = len(header_encode(cdf, symbol))
+        # The header code is the length header plus the optimistic bits (coder.header_encode).
+        hdr = header_size(cdf.total.bit_length() - 1) + trace.optimistic_bits
         bits = math.log2(cdf.total / (hi - lo))
         p = float(probs[symbol])
         loss = -math.log(p) if p > 0 else math.inf

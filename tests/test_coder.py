@@ -55,7 +55,10 @@ def test_all_three_coders_round_trip(seed, vocab, length, concentration):
     bis = bisect_encode_message(cdfs, symbols)
     assert bisect_decode_message(cdfs, bis) == symbols
 
-    hdr = [b for c, s in zip(cdfs, symbols) for b in header_encode(c, s)]
+    codes = [header_encode(c, s) for c, s in zip(cdfs, symbols)]
+    for code, c, s in zip(codes, cdfs, symbols):  # what records.Ledger counts without coding
+        assert len(code) == header_size(16) + bisect_encode(c, s).optimistic_bits
+    hdr = [b for code in codes for b in code]
     it = iter(hdr)
     assert [header_decode(c, it) for c in cdfs] == symbols
     assert next(it, None) is None

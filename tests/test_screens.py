@@ -1,6 +1,7 @@
 """Train and grok screens, fed fixed records (no live training in what is asserted or drawn)."""
 
 import numpy as np
+from lmviz.app.main import LmvizApp
 from lmviz.app.messages import GrokProgress, TrainProgress
 from lmviz.app.screens.grok import GrokScreen
 from lmviz.app.screens.train import TrainScreen
@@ -14,7 +15,7 @@ SIZE = (160, 48)
 
 
 class Host(App):
-    CSS_PATH = "../app/lmviz.tcss"
+    CSS_PATH = LmvizApp.CSS_PATH
 
     def __init__(self, screen):
         super().__init__()

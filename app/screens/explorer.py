@@ -210,9 +210,8 @@ class ExplorerScreen(Screen):
                  (lo + hi) // 2 if shown < len(tr.bits) else None)
 
     def _given(self) -> list[str]:
-        first = self.steps[0].position
-        full = self.text
-        return list(full[:first]) if self.view == "alice" else list(self.text[:first])
+        """The tokens before the first coded one, given to both sides ('s' for addition)."""
+        return list(self.text[: self.steps[0].position])
 
     def _symbols(self) -> tuple[str, ...]:
         if self.seq_task is None:

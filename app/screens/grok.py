@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
+from ..charts import back_to_explorer, draw_lines
 from ..messages import EngineFailed, GrokProgress
 
 WEIGHT_DECAYS = (0.3, 1.0, 2.0, 3.0, 5.0)
@@ -235,10 +236,7 @@ class GrokScreen(Screen):
 
     def action_back(self) -> None:
         self._stop_everything()
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.push_screen(self.app.make_explorer())
+        back_to_explorer(self)
 
     def on_unmount(self) -> None:
         self._stop_everything()
@@ -254,13 +252,17 @@ class GrokScreen(Screen):
         recs = self.records
         cross = crossings(recs)
         steps = [r.step for r in recs]
-        self._chart("acc", "accuracy (log step)", steps,
-                    [("train", [r.train_acc for r in recs]), ("validation", [r.val_acc for r in recs])],
-                    cross, log=True, ylim=(0, 1))
-        self._chart("loss", "loss (nats, log step)", steps,
-                    [("train", [r.train_loss for r in recs]), ("validation", [r.val_loss for r in recs])],
-                    cross, log=True)
-        self._chart("norm", "total weight norm", steps, [("norm", [r.weight_norm for r in recs])], cross)
+        marks = tuple((cross[k], colour) for k, colour in (("train99_step", "cyan"), ("val99_step", "orange"))
+                      if cross[k])
+        draw_lines(self.query_one("#acc", PlotextPlot), "accuracy (log step)",
+                   [("train", steps, [r.train_acc for r in recs]),
+                    ("validation", steps, [r.val_acc for r in recs])],
+                   log_x=True, ylim=(0, 1), vlines=marks)
+        draw_lines(self.query_one("#loss", PlotextPlot), "loss (nats, log step)",
+                   [("train", steps, [r.train_loss for r in recs]),
+                    ("validation", steps, [r.val_loss for r in recs])], log_x=True, vlines=marks)
+        draw_lines(self.query_one("#norm", PlotextPlot), "total weight norm",
+                   [("norm", steps, [r.weight_norm for r in recs])], vlines=marks)
         last = recs[-1] if recs else None
         lines = []
         if last:
@@ -282,24 +284,3 @@ class GrokScreen(Screen):
     def _val_size(self) -> int:
         c = self.config
         return c.p * (c.p - 1) - round(c.train_fraction * c.p * (c.p - 1))
-
-    def _chart(self, wid: str, title: str, x, series, cross, log=False, ylim=None) -> None:
-        plot = self.query_one(f"#{wid}", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(title)
-        if log and x:
-            plt.xscale("log")
-        if ylim:
-            plt.ylim(*ylim)
-        if x:
-            # Thin long runs: a chart a few hundred cells wide needs no more points.
-            stride = max(1, len(x) // 600)
-            xs = x[::stride]
-            for name, ys in series:
-                plt.plot(xs, ys[::stride], label=name, marker="braille")
-            for key, colour in (("train99_step", "cyan"), ("val99_step", "orange")):
-                if cross[key]:
-                    plt.vline(cross[key], colour)
-        plot.refresh()

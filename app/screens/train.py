@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
+from ..charts import back_to_explorer, draw_lines
 from ..messages import EngineFailed, EngineStatus, TrainProgress
 from ..widgets.position_heatmap import PositionHeatmap
 
@@ -278,10 +279,7 @@ class TrainScreen(Screen):
 
     def action_back(self) -> None:
         self.workers.cancel_group(self, "train")
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
-            self.app.push_screen(self.app.make_explorer())
+        back_to_explorer(self)
 
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "train")
@@ -308,12 +306,13 @@ class TrainScreen(Screen):
         runs = [(labels[i], self.curves[i]) for i in range(len(labels))]
         floor = last.floor_bits_per_sequence if last else None
         per_token = floor / len(last.position_labels) if last and floor is not None else None
-        self._plot("loss-chart", "bits per token (recent) vs sequences seen",
-                   [(name, c["x"], c["loss"]) for name, c in runs], per_token)
+        draw_lines(self.query_one("#loss-chart", PlotextPlot), "bits per token (recent) vs sequences seen",
+                   [(name, c["x"], c["loss"]) for name, c in runs], hline=per_token)
         b = self.baselines
         series = [(f"{name} (cumulative)", c["x"], c["cum"]) for name, c in runs]
         series += [(k, b["x"], b[k]) for k in ("gzip", "bzip2", "xz") if b["x"]]
-        self._plot("cum-chart", "cumulative bits per sequence vs gzip/bzip2/xz", series, floor)
+        draw_lines(self.query_one("#cum-chart", PlotextPlot),
+                   "cumulative bits per sequence vs gzip/bzip2/xz", series, hline=floor)
         self.query_one(PositionHeatmap).show(self.labels, self.heat)
         self._summary(runs, floor)
 
@@ -337,17 +336,3 @@ class TrainScreen(Screen):
             answers = [v for lab, v in zip(p.position_labels, p.position_bits) if lab.startswith("c")]
             lines.append(f"answer digits now: {sum(answers) / max(len(answers), 1):.3f} bits each")
         self.query_one("#train-summary", Static).update("\n".join(lines) or "starting…")
-
-    def _plot(self, wid: str, title: str, series, hline) -> None:
-        plot = self.query_one(f"#{wid}", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(title)
-        for name, x, y in series:
-            if x:
-                stride = max(1, len(x) // 500)
-                plt.plot(x[::stride], y[::stride], label=name, marker="braille")
-        if hline is not None and any(x for _, x, _ in series):
-            plt.hline(hline, "gray")
-        plot.refresh()
