@@ -62,6 +62,7 @@ class ExplorerScreen(Screen):
         self.info: ModelInfo | None = None
         self.online_totals: list[float] = []
         self.seq_task = None  # parsed lazily for the editor (numpy only)
+        self._drawn_token_state: tuple | None = None  # (records, pos) the lower panels show
         self._reject_note = ""
 
     # -- layout -------------------------------------------------------------------------------
@@ -86,7 +87,8 @@ class ExplorerScreen(Screen):
     def on_mount(self) -> None:
         self.app.sub_title = "training an autoregressive model is lossless compression"
         self._check_size()
-        self.request_sequence(self.initial_text)
+        # Start the engine (and so torch's import) only once the first frame is on screen.
+        self.call_after_refresh(self.request_sequence, self.initial_text)
 
     def on_resize(self, event) -> None:
         self._check_size()
@@ -175,9 +177,9 @@ class ExplorerScreen(Screen):
         n = len(steps)
         cur = steps[min(self.pos, n - 1)]
         given = "".join(self._given())
-        self.query_one(SequenceStrip).show(given, [s.text for s in steps], [s.bits for s in steps],
-                                           self.pos)
         strip = self.query_one(SequenceStrip)
+        if (strip.tokens, strip.current) != ([s.text for s in steps], self.pos) or strip.bits != [s.bits for s in steps]:
+            strip.show(given, [s.text for s in steps], [s.bits for s in steps], self.pos)
         if self.view == "bob":
             strip.border_title = f"Bob's view: decoding {len(self.bits)} bits alone"
         else:
@@ -199,9 +201,13 @@ class ExplorerScreen(Screen):
         self.query_one(BisectionPanel).show(tr, shown, reader)
         self.query_one(BisectionPanel).border_title = (
             f"bisection of token {min(self.pos + 1, n)} ({cur.text!r}) by {reader}")
-        self.query_one(TopKTable).show(cur.freqs, cur.true_probs, symbols, cur.symbol)
-        self.query_one(LossPanel).show(self._loss_view())
-        self._show_info()
+        # A bisection step changes only the two panels above; skip the rest (frames are costly).
+        token_state = (id(steps), self.pos)
+        if token_state != self._drawn_token_state:
+            self._drawn_token_state = token_state
+            self.query_one(TopKTable).show(cur.freqs, cur.true_probs, symbols, cur.symbol)
+            self.query_one(LossPanel).show(self._loss_view())
+            self._show_info()
 
     def _show_interval(self, cur, symbols, lo, hi, shown) -> None:
         tr = cur.bisection

@@ -89,6 +89,8 @@ class GrokScreen(Screen):
 
     def on_mount(self) -> None:
         self.app.sub_title = "grokking: a/b mod 97"
+        self.dirty = False
+        self.set_interval(1 / 8, self._redraw_if_dirty)
         self.set_status("s: train live · l: replay the recorded canonical run · w f d e: settings")
         self.redraw()
 
@@ -104,24 +106,30 @@ class GrokScreen(Screen):
 
             trainer = GrokTrainer(config)
             batch: list = []
+            train99 = None  # the worker's own bookkeeping: it never reads the screen's state
             last = time.perf_counter()
             while not worker.is_cancelled:
                 if not self.resume.wait(0.05):
                     continue
-                batch.append(trainer.step())
+                rec = trainer.step()
+                batch.append(rec)
+                if train99 is None and rec.train_acc >= 0.99:
+                    train99 = rec.step
                 now = time.perf_counter()
                 if now - last >= POST_INTERVAL:
                     self.post_message(GrokProgress(tuple(batch)))
                     batch, last = [], now
-                if batch and batch[-1].val_acc >= 0.999 and batch[-1].step > 3 * (self._train99() or 1e9):
-                    break
+                if rec.val_acc >= 0.999 and train99 and rec.step > 3 * train99:
+                    break  # grokked for good: nothing more to watch
             if batch:
                 self.post_message(GrokProgress(tuple(batch), finished=True))
         except Exception as exc:
             self.post_message(EngineFailed(f"grokking stopped: {exc}"))
 
-    def _train99(self) -> int | None:
-        return crossings(self.records)["train99_step"]
+    def _redraw_if_dirty(self) -> None:
+        if self.dirty:
+            self.dirty = False
+            self.redraw()
 
     def on_grok_progress(self, msg: GrokProgress) -> None:
         if self.mode not in ("training", "paused"):
@@ -130,7 +138,7 @@ class GrokScreen(Screen):
         if msg.finished:
             self.mode = "idle"
             self.set_status("done: validation accuracy is at 100% (x: reset, s: again)")
-        self.redraw()
+        self.dirty = True  # drawn by the next tick of _redraw_if_dirty
 
     def on_engine_failed(self, msg: EngineFailed) -> None:
         self.set_status(f"[b red]{msg.text}[/]")
@@ -224,7 +232,7 @@ class GrokScreen(Screen):
             return
         self.records.extend(self.replay[self.replay_pos : self.replay_pos + n])
         self.replay_pos += n
-        self.redraw()
+        self.dirty = True
 
     def action_faster(self) -> None:
         self.replay_speed = min(self.replay_speed + 1, len(REPLAY_SPEEDS) - 1)

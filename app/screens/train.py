@@ -24,6 +24,8 @@ DIGITS = (2, 4, 6, 8)
 SIZES = ("tiny", "small", "medium")
 SPEEDS = (50, 200, 1000, 0)  # sequences a second; 0: as fast as it goes
 POST_INTERVAL = 1 / 30
+REDRAW_INTERVAL = 1 / 8  # charts are costly to draw: at most 8 frames a second, keys first
+HEAT_COLUMNS = 256  # time columns kept for the heatmap (older ones merged pairwise)
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ class TrainScreen(Screen):
 
     def on_mount(self) -> None:
         self.app.sub_title = "online training: the loss curve is the code length"
+        self.dirty = False
+        self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
         if self.autostart:
             self.restart()
         else:
@@ -195,14 +199,19 @@ class TrainScreen(Screen):
             if run == 0:
                 self.heat.append(prog.position_bits.tolist())
                 self.labels = prog.position_labels
-        if len(self.heat) > 2000:  # keep memory flat: halve the history by averaging pairs
+        if len(self.heat) > HEAT_COLUMNS:  # keep it small: merge the history pairwise
             self.heat = [[(a + b) / 2 for a, b in zip(x, y)] for x, y in zip(self.heat[::2], self.heat[1::2])]
         if msg.baselines:
             b = self.baselines
             b["x"].append(msg.baselines["sequences"])
             for k in ("gzip", "bzip2", "xz"):
                 b[k].append(msg.baselines[k])
-        self.redraw()
+        self.dirty = True  # drawn by the next tick of _redraw_if_dirty
+
+    def _redraw_if_dirty(self) -> None:
+        if self.dirty:
+            self.dirty = False
+            self.redraw()
 
     def on_engine_status(self, msg: EngineStatus) -> None:
         if msg.text.startswith("export:"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
@@ -33,53 +32,52 @@ class BisectionPanel(Widget):
         self.trace, self.shown, self.reader = trace, shown, reader
         self.refresh()
 
-    def render(self):
+    def render(self) -> Text:
+        # Plain fixed-width Text, not a rich Table: this is redrawn on every key press.
         tr = self.trace
         if tr is None:
             return Text("")
-        rows_room = max(1, self.size.height - 6)
+        rows_room = max(1, self.size.height - 7)
         steps = tr.steps[: self.shown]
-        table = Table(box=None, pad_edge=False, expand=False, show_edge=False, padding=(0, 1))
-        for col, just in (("#", "right"), ("interval [lo, hi)", "left"), ("midpoint", "left"),
-                          ("token is", "left"), ("bit", "right")):
-            table.add_column(col, justify=just, style="dim" if col == "#" else None)
-        skipped = max(0, len(steps) - rows_room)
-        if skipped:
-            table.add_row("…", f"{skipped} earlier steps", "", "", "")
-        for k, st in enumerate(steps[skipped:], start=skipped + 1):
-            lo, hi, mid = st.lo / tr.scale, st.hi / tr.scale, st.mid / tr.scale
-            if tr.token_hi <= st.mid:
-                where = "left of it"
-            elif tr.token_lo >= st.mid:
-                where = "right of it"
-            else:
-                where = "across it"
-            inside = "  ← midpoint inside" if st.mid_inside else ""
-            table.add_row(str(k), f"[{lo:.8g}, {hi:.8g})", f"{mid:.8g}", where + inside,
-                          Text(str(st.bit), style=f"bold {TOKEN}"))
+        lines = []
+        if steps:
+            lines.append(Text(f"{'#':>3}  {'interval [lo, hi)':<28}{'midpoint':<14}{'token is':<32}bit",
+                              style="bold"))
+            skipped = max(0, len(steps) - rows_room)
+            if skipped:
+                lines.append(Text(f"{'…':>3}  {skipped} earlier steps", style="dim"))
+            for k, st in enumerate(steps[skipped:], start=skipped + 1):
+                lo, hi, mid = st.lo / tr.scale, st.hi / tr.scale, st.mid / tr.scale
+                if tr.token_hi <= st.mid:
+                    where = "left of it"
+                elif tr.token_lo >= st.mid:
+                    where = "right of it"
+                else:
+                    where = "across it"
+                if st.mid_inside:
+                    where += " ← midpoint inside"
+                interval = f"[{lo:.8g}, {hi:.8g})"
+                lines.append(Text.assemble(
+                    (f"{k:>3}  ", "dim"), f"{interval:<28}{mid:<14.8g}{where:<32}",
+                    (str(st.bit), f"bold {TOKEN}")))
+        else:
+            lines.append(Text(f"{self.reader} halves [0, 1) and keeps the half that holds the token's "
+                              "interval (b: one step)", style="dim italic"))
         done = self.shown >= len(tr.bits)
         code = "".join(map(str, tr.bits[: self.shown])) or "·"
-        status = Text.assemble(
+        lines.append(Text.assemble(
             ("code so far ", "dim"), (code, f"bold {TOKEN}"),
-            (f"  ({self.shown} of {len(tr.bits)} bits)" if not done else "  ✓ interval inside the token's: done",
-             "dim" if not done else "bold green"),
-        )
-        bits = tr.ideal_bits
-        compare = Text.assemble(
-            (f"{len(tr.bits)} bits", "bold"), (" vs -log2 p = ", "dim"), (f"{bits:.2f}", "bold"),
+            (f"  ({self.shown} of {len(tr.bits)} bits)", "dim") if not done
+            else ("  ✓ interval inside the token's: done", "bold green"),
+        ))
+        lines.append(Text.assemble(
+            (f"{len(tr.bits)} bits", "bold"), (" vs -log2 p = ", "dim"), (f"{tr.ideal_bits:.2f}", "bold"),
             (" vs 8 raw bits; bound ⌈-log2 p⌉+1 = ", "dim"), (f"{tr.bound}", "bold"),
-        )
-        opt = Text.assemble(
+        ))
+        lines.append(Text.assemble(
             ("article's optimistic count: ", "dim"), (f"{tr.optimistic_bits} bits", "bold"),
             (" (stop once a midpoint lands inside). Not decodable alone: its bits are also the "
              "start of longer codes of other tokens, so Bob cannot tell where it ends without "
              "a length.", "dim"),
-        )
-        if not steps:
-            intro = Text(
-                f"{self.reader} halves [0, 1) and keeps the half that holds the token's interval "
-                "(b: one step)", style="dim italic")
-            return Text("\n").join([intro, status, compare, opt])
-        from rich.console import Group
-
-        return Group(table, status, compare, opt)
+        ))
+        return Text("\n").join(lines)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
@@ -99,51 +97,53 @@ class LossPanel(Widget):
         rows.append(legend)
         return Text("\n").join(rows)
 
-    def _totals(self) -> Table:
+    def _totals(self) -> list[Text]:
         v = self.view
-        t = Table(box=None, padding=(0, 1), show_edge=False)
-        t.add_column(f"{v.sent} tokens sent", style="dim")
-        t.add_column("bits", justify="right")
-        t.add_column("of raw", justify="right")
         raw = max(v.raw, 1)
+        lines = [Text(f"{f'{v.sent} tokens sent':<22}{'bits':>9}{'of raw':>8}", style="bold")]
 
         def row(name, bits, style=""):
             if bits is None:
-                t.add_row(name, "–", "–")
-            else:
-                t.add_row(name, Text(f"{bits:.2f}" if isinstance(bits, float) else str(bits), style=style),
-                          f"{bits / raw:.0%}")
+                lines.append(Text(f"{name:<22}{'–':>9}{'–':>8}", style="dim"))
+                return
+            num = f"{bits:.2f}" if isinstance(bits, float) else str(bits)
+            lines.append(Text.assemble((f"{name:<22}", "dim"), (f"{num:>9}", style), f"{bits / raw:>8.0%}"))
 
-        floor_sent = sum(a for a in v.aleatoric[: v.sent] if a is not None) if v.floor_total is not None else None
+        floor_sent = (sum(a for a in v.aleatoric[: v.sent] if a is not None)
+                      if v.floor_total is not None else None)
         row("floor (aleatoric)", floor_sent, FLOOR)
         row("ideal  Σ -log2 p", v.ideal, bits_color(v.ideal / max(v.sent, 1)))
         row("bisection per token", v.bisection)
         row("  + length header", v.header)
         row("streaming coder", v.stream_final if v.stream_final is not None else v.stream, "bold")
         row("raw 8 bits/token", v.raw)
-        return t
+        lines.append(Text.assemble(("stream window ", "dim"),
+                                   (f"[{v.stream_low:.6f}, {v.stream_high:.6f})", "bold")))
+        lines.append(Text.assemble(("last bits out ", "dim"), (v.stream_last_bits or "·", "bold"),
+                                   (f"  pending {v.pending}" if v.pending else "", "dim")))
+        if v.online_bits_per_sequence is not None:
+            lines.append(Text.assemble(
+                ("online: ", "dim"), (f"{v.online_bits_per_sequence:.1f} bits/seq", "bold"),
+                (f" over {v.online_sequences} sequences", "dim")))
+        lines.append(Text(f"+ training code f, once: {v.config_bits} bits", style="dim"))
+        return lines
 
-    def render(self):
+    def render(self) -> Text:
+        # Bars and totals side by side as plain Text (a rich Table costs a frame's budget).
         v = self.view
         if v is None:
             return Text("")
-        height = max(3, self.size.height - 2)
-        right_w = 42
-        left_w = max(20, self.size.width - right_w - 3)
-        grid = Table.grid(padding=(0, 2), expand=True)
-        grid.add_column(width=left_w)
-        grid.add_column(width=right_w)
-        stream = Text.assemble(
-            ("stream window ", "dim"), (f"[{v.stream_low:.6f}, {v.stream_high:.6f})", "bold"),
-            ("\nlast bits out ", "dim"), (v.stream_last_bits or "·", "bold"),
-            (f"  pending {v.pending}" if v.pending else "", "dim"),
-        )
-        extra = [stream]
-        if v.online_bits_per_sequence is not None:
-            extra.append(Text.assemble(
-                ("online: ", "dim"), (f"{v.online_bits_per_sequence:.1f} bits/seq", "bold"),
-                (f" over {v.online_sequences} sequences", "dim"),
-            ))
-        extra.append(Text(f"+ training code f, once: {v.config_bits} bits", style="dim"))
-        grid.add_row(self._bars(left_w - 5, height - 2), Group(self._totals(), *extra))
-        return grid
+        height = max(3, self.size.height)
+        right_w = 40
+        left_w = max(20, self.size.width - right_w - 2)
+        left = self._bars(left_w - 5, height - 2).split("\n")
+        right = self._totals()
+        out = []
+        for i in range(max(len(left), len(right))):
+            line = left[i].copy() if i < len(left) else Text()
+            line.truncate(left_w, pad=True)
+            line.append("  ")
+            if i < len(right):
+                line.append_text(right[i])
+            out.append(line)
+        return Text("\n").join(out)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
@@ -36,22 +35,20 @@ class TopKTable(Widget):
         self.freqs, self.true, self.symbols, self.token = freqs, true, symbols, token
         self.refresh()
 
-    def render(self):
+    def render(self) -> Text:
+        # Plain fixed-width Text, not a rich Table: this is redrawn on every key press.
         if self.freqs is None:
             return Text("")
-        k = max(3, self.size.height - 2)
+        k = max(3, self.size.height - 1)
         total = float(self.freqs.sum())
         order = np.argsort(-self.freqs, kind="stable")[:k]
         if self.token not in order:
             order = np.concatenate([order[:-1], [self.token]])
-        t = Table(box=None, expand=True, padding=(0, 1), show_edge=False)
-        t.add_column("tok")
-        t.add_column("p", justify="right")
-        t.add_column("-log2 p", justify="right")
-        t.add_column("true p", justify="right")
+        width = max(30, self.size.width)
+        lines = [Text(f"{'tok':<5}{'p':>9}{'-log2 p':>10}{'true p':>9}".ljust(width), style="bold")]
         for s in order:
             p = self.freqs[s] / total
             true = "–" if self.true is None else f"{self.true[s]:.3g}"
-            style = f"bold black on {TOKEN}" if s == self.token else ""
-            t.add_row(self.symbols[s], f"{p:.4f}", f"{-math.log2(p):.2f}", true, style=style)
-        return t
+            row = f"{self.symbols[s]:<5}{p:>9.4f}{-math.log2(p):>10.2f}{true:>9}".ljust(width)
+            lines.append(Text(row, style=f"bold black on {TOKEN}" if s == self.token else ""))
+        return Text("\n").join(lines)
