@@ -63,7 +63,8 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--lr", type=float, default=None)
         p.add_argument("--seed", type=int, default=0, help="seed of the model (part of the code)")
         p.add_argument("--data-seed", type=int, default=1, help="seed of the random sequences")
-        p.add_argument("--threads", type=int, default=1)
+        p.add_argument("--threads", type=int, default=1,
+                       help="torch threads (part of the code: Bob must use the same)")
         p.add_argument("--leading-zeros", action="store_true")
         p.add_argument("--reverse", action="store_true", help="answer least significant digit first")
         p.add_argument("--json", action="store_true")

@@ -31,7 +31,7 @@ def main() -> None:
     marks = [m for m in (10_000, 50_000, 100_000, 200_000, 400_000) if m <= args.sequences]
     if args.sequences not in marks:
         marks.append(args.sequences)
-    config = LearnerConfig()
+    config = LearnerConfig()  # what `lmviz learn` uses by default (one thread)
     text = bytearray()
     rows = []
     for prog, new in learn_stream(config, args.sequences, report_every=0):

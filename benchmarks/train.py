@@ -19,7 +19,7 @@ from lmviz.core.tasks import AdditionTask
 
 
 def learning(seconds: float) -> dict:
-    config = LearnerConfig(task=AdditionTask(digits=4).spec())
+    config = LearnerConfig(task=AdditionTask(digits=4).spec(), threads=2)  # as the train screen
     reached = None
     last = None
     for prog, _ in learn_stream(config, 10**9, report_every=0.5, keep_text=False):

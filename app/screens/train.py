@@ -43,7 +43,7 @@ class TrainSettings:
 
         task = AdditionTask(digits=self.digits, leading_zeros=self.leading_zeros,
                             reverse_answer=self.reverse).spec()
-        first = LearnerConfig(task=task, model=self.model, size=self.size)
+        first = LearnerConfig(task=task, model=self.model, size=self.size, threads=2)
         if not self.compare:
             return [first]
         bigger = SIZES[min(SIZES.index(self.size) + 1, len(SIZES) - 1)]
