@@ -146,6 +146,7 @@ class ExplorerScreen(Screen):
         self.set_status(f"Alice coded {self.text} in {len(self.bits)} bits. "
                         "space: next token · b: one bisection step · ?: help")
         self.refresh_view()
+        self._show_info()
 
     def on_sequence_decoded(self, msg: SequenceDecoded) -> None:
         self.bob, self.bob_text, self.matches = msg.steps, msg.text, msg.matches
@@ -154,6 +155,7 @@ class ExplorerScreen(Screen):
             self.pos, self.bstep = 0, 0
             self.set_status(f"Bob's view: decoding {len(self.bits)} bits with the same model.")
             self.refresh_view()
+            self._show_info()
 
     def on_engine_status(self, msg: EngineStatus) -> None:
         self.set_status(msg.text)
@@ -180,15 +182,18 @@ class ExplorerScreen(Screen):
         strip = self.query_one(SequenceStrip)
         if (strip.tokens, strip.current) != ([s.text for s in steps], self.pos) or strip.bits != [s.bits for s in steps]:
             strip.show(given, [s.text for s in steps], [s.bits for s in steps], self.pos)
-        if self.view == "bob":
-            strip.border_title = f"Bob's view: decoding {len(self.bits)} bits alone"
-        else:
-            strip.border_title = f"Alice sends {given}{''.join(s.text for s in steps)}"
+        title = (f"Bob's view: decoding {len(self.bits)} bits alone" if self.view == "bob"
+                 else f"Alice sends {given}{''.join(s.text for s in steps)}")
+        if strip.border_title != title:
+            strip.border_title = title
+        # Border labels are costly to redraw: they change only with the view, not per token.
         if self.pos >= n and self.view == "bob" and self.matches is not None:
             mark = "✓ matches Alice's text" if self.matches else "✗ differs from Alice's text"
-            strip.border_subtitle = f"Bob read {self.bob_text}: {mark}"
+            subtitle = f"Bob read {self.bob_text}: {mark}"
         else:
-            strip.border_subtitle = f"token {min(self.pos + 1, n)} of {n}"
+            subtitle = ""
+        if strip.border_subtitle != subtitle:
+            strip.border_subtitle = subtitle
         tr = cur.bisection
         shown = len(tr.bits) if self.pos >= n else min(self.bstep, len(tr.bits))
         lo, hi = 0, tr.scale
@@ -198,16 +203,14 @@ class ExplorerScreen(Screen):
         symbols = list(self._symbols())
         self._show_interval(cur, symbols, lo, hi, shown)
         reader = "Bob" if self.view == "bob" else "Alice"
-        self.query_one(BisectionPanel).show(tr, shown, reader)
-        self.query_one(BisectionPanel).border_title = (
-            f"bisection of token {min(self.pos + 1, n)} ({cur.text!r}) by {reader}")
+        self.query_one(BisectionPanel).show(tr, shown, reader,
+                                            f"token {min(self.pos + 1, n)} of {n} ({cur.text!r})")
         # A bisection step changes only the two panels above; skip the rest (frames are costly).
         token_state = (id(steps), self.pos)
         if token_state != self._drawn_token_state:
             self._drawn_token_state = token_state
             self.query_one(TopKTable).show(cur.freqs, cur.true_probs, symbols, cur.symbol)
             self.query_one(LossPanel).show(self._loss_view())
-            self._show_info()
 
     def _show_interval(self, cur, symbols, lo, hi, shown) -> None:
         tr = cur.bisection
@@ -375,6 +378,7 @@ class ExplorerScreen(Screen):
             self.steps = self.alice
             self.set_status("Alice's view.")
             self.refresh_view()
+            self._show_info()
             return
         self.view = "bob"
         self.stop_playing()

@@ -26,10 +26,11 @@ class BisectionPanel(Widget):
         self.trace = None  # a BisectionTrace
         self.shown = 0  # steps revealed so far
         self.reader = "Alice"
+        self.which = ""  # e.g. "token 11 of 28 ('9')"
         self.border_title = "bisection"
 
-    def show(self, trace, shown: int, reader: str = "Alice") -> None:
-        self.trace, self.shown, self.reader = trace, shown, reader
+    def show(self, trace, shown: int, reader: str = "Alice", which: str = "") -> None:
+        self.trace, self.shown, self.reader, self.which = trace, shown, reader, which
         self.refresh()
 
     def render(self) -> Text:
@@ -37,9 +38,9 @@ class BisectionPanel(Widget):
         tr = self.trace
         if tr is None:
             return Text("")
-        rows_room = max(1, self.size.height - 7)
+        rows_room = max(1, self.size.height - 8)
         steps = tr.steps[: self.shown]
-        lines = []
+        lines = [Text.assemble((f"{self.reader} bisects ", "dim"), (self.which, "bold"))]
         if steps:
             lines.append(Text(f"{'#':>3}  {'interval [lo, hi)':<28}{'midpoint':<14}{'token is':<32}bit",
                               style="bold"))

@@ -72,25 +72,24 @@ class LossPanel(Widget):
         rows = []
         for r in range(height, 0, -1):
             lo = (r - 1) / height * top
-            line = Text()
+            mid = lo + top / height / 2
+            # One span per run of equal cells, not one per cell: this is redrawn every step.
+            runs: list[tuple[str, str]] = []
             for s in stack:
-                ch, style = " ", ""
+                style = ""
                 if s is not None:
                     a, e = s
-                    mid = lo + top / height / 2
-                    if mid < a:
-                        ch, style = "█", ALEATORIC
-                    elif mid < a + e:
-                        ch, style = "█", EPISTEMIC
-                body = (ch * (cell - 1) + " ") if cell > 1 else ch
-                line.append(body, style=style)
+                    style = ALEATORIC if mid < a else EPISTEMIC if mid < a + e else ""
+                body = ("█" * (cell - 1) + " " if cell > 1 else "█") if style else " " * cell
+                if runs and runs[-1][1] == style:
+                    runs[-1] = (runs[-1][0] + body, style)
+                else:
+                    runs.append((body, style))
             label = f"{top * r / height:4.1f}" if r in (height, (height + 1) // 2) else "    "
-            rows.append(Text.assemble((label + " ", "dim"), line))
-        axis = Text("     ")
-        for i, lab in enumerate(v.labels):
-            style = "bold" if i < v.sent else "dim"
-            axis.append((lab + " " * cell)[:cell], style=style)
-        rows.append(axis)
+            rows.append(Text.assemble((label + " ", "dim"), *runs))
+        cells = [(lab + " " * cell)[:cell] for lab in v.labels]
+        rows.append(Text.assemble("     ", ("".join(cells[: v.sent]), "bold"),
+                                  ("".join(cells[v.sent :]), "dim")))
         legend = Text.assemble(
             ("     █", ALEATORIC), (" aleatoric  ", "dim"), ("█", EPISTEMIC), (" epistemic", "dim"),
         )
