@@ -13,13 +13,12 @@ import asyncio
 import time
 
 from _table import emit
+from lmviz.app.screens.train import TrainSettings
 from lmviz.core.learn import learn_stream
-from lmviz.core.online import LearnerConfig
-from lmviz.core.tasks import AdditionTask
 
 
 def learning(seconds: float) -> dict:
-    config = LearnerConfig(task=AdditionTask(digits=4).spec(), threads=2)  # as the train screen
+    config = TrainSettings(digits=4).configs()[0]  # exactly what the train screen runs
     reached = None
     last = None
     for prog, _ in learn_stream(config, 10**9, report_every=0.5, keep_text=False):

@@ -142,3 +142,69 @@ def test_grok_screen_snapshot(snap_compare):
         await pilot.pause(0.1)
 
     assert snap_compare(Host(screen), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_train_screen_live_save_and_send_to_explorer(tmp_path, monkeypatch):
+    """The real worker: it trains, `s` saves a loadable checkpoint, `o` opens it in the explorer,
+    `x` resets, `+` changes the speed."""
+    from lmviz.app.screens.explorer import ExplorerScreen
+    from lmviz.core.checkpoints import load_learner
+
+    monkeypatch.chdir(tmp_path)
+    screen = TrainScreen(digits=2)
+    app = Host(screen)
+    app.make_explorer = lambda: ExplorerScreen(None, None, "pretrained")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(300):
+            await pilot.pause(0.05)
+            if screen.last[0] is not None and screen.last[0].sequences > 200:
+                break
+        assert screen.last[0].sequences > 200
+        await pilot.press("minus", "plus")
+        assert screen.speed == len((50, 200, 1000, 0)) - 1
+        await pilot.press("s")
+        saved = tmp_path / "lmviz-addition2.pt"
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if saved.exists():
+                break
+        assert load_learner(str(saved)).task.digits == 2
+        await pilot.press("o")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ExplorerScreen) and app.screen.steps:
+                break
+        explorer = app.screen
+        assert isinstance(explorer, ExplorerScreen) and len(explorer.steps) == 10
+        assert explorer.info.kind == "pretrained" and explorer.info.sequences_seen > 0
+        app.pop_screen()
+        await pilot.pause(0.1)
+        await pilot.press("x")
+        await pilot.pause(0.1)
+        assert screen.last[0] is None or screen.last[0].sequences < 1000
+
+
+async def test_grok_screen_live_start_and_pause():
+    from dataclasses import replace
+
+    from lmviz.app.screens.grok import DEFAULT_GROK
+
+    screen = GrokScreen(replace(DEFAULT_GROK, p=23, width=32, threads=1))
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if len(screen.records) > 5:
+                break
+        assert screen.mode == "training" and len(screen.records) > 5
+        await pilot.press("space")
+        assert screen.mode == "paused"
+        await pilot.pause(0.3)
+        n = len(screen.records)
+        await pilot.pause(0.5)
+        assert len(screen.records) <= n + 2  # at most what was already in flight
+        await pilot.press("space")
+        assert screen.mode == "training"
+        await pilot.press("x")
+        assert screen.mode == "idle" and screen.records == []
