@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from ..palette import TOKEN
+from .panel import Panel
 
 
-class BisectionPanel(Widget):
+class BisectionPanel(Panel):
     """Steps so far (interval, midpoint, which half, the bit), the code for this token, and its
     length against -log2 p, against 8 raw bits and against the article's optimistic count."""
 
     DEFAULT_CSS = """
     BisectionPanel {
         height: 1fr;
-        border: round $primary-darken-2;
-        border-title-color: $text-muted;
-        padding: 0 1;
     }
     """
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from ..palette import SEGMENTS, TOKEN
+from .panel import Panel
 
 
-class IntervalBar(Widget):
+class IntervalBar(Panel):
     """Top: the whole unit interval, one segment per symbol, widths proportional to the
     quantized frequencies, the real token highlighted. Bottom: the dyadic interval the bisection
     has reached, magnified to full width, so a token of p = 0.001 is as visible as one of 0.9."""
@@ -16,9 +16,6 @@ class IntervalBar(Widget):
     DEFAULT_CSS = """
     IntervalBar {
         height: 8;
-        border: round $primary-darken-2;
-        border-title-color: $text-muted;
-        padding: 0 1;
     }
     """
 

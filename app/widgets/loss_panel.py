@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widget import Widget
 
 from ..palette import ALEATORIC, EPISTEMIC, FLOOR, bits_color
+from .panel import Panel
 
 
 @dataclass(frozen=True)
@@ -35,15 +35,12 @@ class LossView:
     online_sequences: int = 0
 
 
-class LossPanel(Widget):
+class LossPanel(Panel):
     """Left: per-token cost as bars, aleatoric and epistemic stacked. Right: totals."""
 
     DEFAULT_CSS = """
     LossPanel {
         height: 13;
-        border: round $primary-darken-2;
-        border-title-color: $text-muted;
-        padding: 0 1;
     }
     """
 

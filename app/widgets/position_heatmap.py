@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
+
+from .panel import Panel
 
 
 def shade(bits: float) -> str:
@@ -12,7 +13,7 @@ def shade(bits: float) -> str:
     return f"#{int(20 + 235 * x):02x}{int(20 + 170 * x):02x}{int(30 + 30 * x):02x}"
 
 
-class PositionHeatmap(Widget):
+class PositionHeatmap(Panel):
     """Rows: the predicted positions (a1.., +, b1.., =, c1.., e); columns: time, oldest left;
     shade: recent bits at that position. Operand rows stay at their entropy; answer rows go dark
     one by one as the model learns to add."""
@@ -20,8 +21,7 @@ class PositionHeatmap(Widget):
     DEFAULT_CSS = """
     PositionHeatmap {
         height: 1fr;
-        border: round $primary-darken-2;
-        border-title-color: $text-muted;
+        padding: 0;
     }
     """
 

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from ..palette import bits_color
+from .panel import Panel
 
 
-class SequenceStrip(Widget):
+class SequenceStrip(Panel):
     """Sent tokens are coloured by their cost in bits, the current one is marked, the rest dim."""
 
     DEFAULT_CSS = """
     SequenceStrip {
         height: 4;
-        border: round $primary-darken-2;
-        border-title-color: $text-muted;
-        padding: 0 1;
     }
     """
 

@@ -6,20 +6,17 @@ import math
 
 import numpy as np
 from rich.text import Text
-from textual.widget import Widget
 
 from ..palette import TOKEN
+from .panel import Panel
 
 
-class TopKTable(Widget):
+class TopKTable(Panel):
     """symbol, p, -log2 p and the true probability (where the task has an oracle)."""
 
     DEFAULT_CSS = """
     TopKTable {
         height: 1fr;
-        border: round $primary-darken-2;
-        border-title-color: $text-muted;
-        padding: 0 1;
     }
     """
 
