@@ -189,7 +189,7 @@ def run_learn(args) -> int:
                        bits=f"{prog.cumulative_bits_per_sequence:.1f} bits/seq")
     base = {k: v / last.sequences for k, v in classical_bits(bytes(text)).items()}
     if args.save:
-        _save_checkpoint(learner, args.save)
+        learner.save(args.save)
     report = {
         "sequences": last.sequences,
         "seconds": last.seconds,
@@ -224,21 +224,6 @@ def run_learn(args) -> int:
     if args.save:
         con.print(f"saved {args.save}")
     return 0
-
-
-def _save_checkpoint(learner, path: str) -> None:
-    import os
-    import tempfile
-
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
-    os.close(fd)
-    try:
-        learner.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 import zlib
 
+from lmviz.core.atomic import atomic_write_bytes
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -41,23 +41,12 @@ def _check_output(path: str, force: bool) -> None:
         raise ContainerError(f"{parent}: no such directory")
 
 
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename: never a half-written output."""
+def _write_output(path: str, data: bytes) -> None:
     if path == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".lmviz-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    else:
+        atomic_write_bytes(path, data)  # never a half-written output
 
 
 def _progress_bar(label: str, json_mode: bool) -> Progress:
@@ -116,7 +105,7 @@ def run_compress_cli(args, decompress: bool) -> int:
         if zlib.crc32(result) != c.crc32 or len(result) != c.length:
             raise ContainerError(f"{name} did not decode to the original (CRC mismatch); nothing written")
         original = result
-    _write_atomically(args.output, result)
+    _write_output(args.output, result)
     seconds = time.perf_counter() - t0
     if args.json:
         import bz2

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .atomic import atomic_write
 from .model import LSTMConfig, LSTMModel, Transformer, TransformerConfig, count_parameters
 from .tasks import AdditionTask, Task, task_from_spec
 
@@ -182,12 +183,13 @@ class OnlineLearner:
 
     # Checkpoints: weights and config only, loadable with weights_only=True (no pickled code).
     def save(self, path) -> None:
+        """Write a checkpoint atomically (no half-written file on error or Ctrl-C)."""
         state = {
             "config": self.config.to_json(),
             "model": self.model.state_dict(),
             "sequences_seen": torch.tensor(self.sequences_seen),
         }
-        torch.save(state, path)
+        atomic_write(path, lambda tmp: torch.save(state, tmp))
 
     @classmethod
     def load(cls, path) -> OnlineLearner:

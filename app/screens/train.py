@@ -186,9 +186,7 @@ class TrainScreen(Screen):
     def _serve_requests(self, learner) -> None:
         while self.requests:
             what, path = self.requests.pop(0)
-            from ..commands import _save_checkpoint
-
-            _save_checkpoint(learner, path)
+            learner.save(path)
             self.post_message(EngineStatus(f"saved {path}" if what == "save" else f"export:{path}"))
 
     def on_train_progress(self, msg: TrainProgress) -> None:
