@@ -51,12 +51,12 @@ def encode_sequence(text: str, checkpoint: str | None, digits: int | None):
     from lmviz.core.checkpoints import DEFAULT_CHECKPOINT, load_learner
     from lmviz.core.online import LearnerConfig, OnlineLearner
     from lmviz.core.session import EncodeSession
-    from lmviz.core.tasks import AdditionTask
+    from lmviz.core.tasks import AdditionTask, addition_digits_of
 
     if checkpoint in (None, "") and digits is not None and digits != 8:
         checkpoint = "none"
     if checkpoint == "none":
-        d = digits or _digits_of(text)
+        d = digits or addition_digits_of(text) or 8
         learner = OnlineLearner(LearnerConfig(task=AdditionTask(digits=d).spec()))
     else:
         learner = load_learner(checkpoint or DEFAULT_CHECKPOINT)
@@ -65,12 +65,6 @@ def encode_sequence(text: str, checkpoint: str | None, digits: int | None):
     steps = list(session.steps([seq]))
     bits = session.finish()
     return learner, steps, bits
-
-
-def _digits_of(text: str) -> int:
-    body = text.strip().lstrip("s")
-    head = body.split("+")[0]
-    return len(head) if head.isdigit() and 1 <= len(head) <= 12 else 8
 
 
 def encode_report(learner, steps, bits) -> dict:

@@ -14,7 +14,7 @@ import numpy as np
 
 from .messages import ModelInfo
 
-MODEL_KINDS = ("pretrained", "untrained", "online")
+MODEL_KINDS = ("pretrained", "untrained", "online")  # the order `m` cycles through
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Engine:
 
     # -- set up ---------------------------------------------------------------------------
     def task(self):
-        from lmviz.core.tasks import AdditionTask, ModDivTask, TextTask
+        from lmviz.core.tasks import AdditionTask, ModDivTask, TextTask, addition_digits_of
 
         r = self.request
         if r.task == "moddiv":
@@ -48,7 +48,7 @@ class Engine:
         if r.task == "text":
             n = len((r.text or "the model learns").encode())
             return TextTask(context=n + 1)
-        digits = r.digits or _digits_of(r.text) or 8
+        digits = r.digits or addition_digits_of(r.text) or 8
         return AdditionTask(digits=digits)
 
     def default_kind(self) -> str:
@@ -122,9 +122,3 @@ class Engine:
                 return None
         return tuple(steps), session.texts()[0]
 
-
-def _digits_of(text: str | None) -> int | None:
-    if not text:
-        return None
-    head = text.strip().lstrip("s").split("+")[0]
-    return len(head) if head.isdigit() and 1 <= len(head) <= 12 else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -89,6 +88,3 @@ def run_app(screen: str, digits: int = 4) -> int:
     LmvizApp(screen=screen, digits=digits).run()
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(run_explorer(None))

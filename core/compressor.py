@@ -13,7 +13,7 @@ import dataclasses
 import json
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -236,7 +236,3 @@ def decompress_bits(bits: list[int], length: int, config: CompressorConfig,
     steps, lens = _layout(length, S)
     return b"".join(bytes(data[i, : lens[i]].astype(np.uint8)) for i in range(S))
 
-
-def iter_chunks(data: bytes, size: int) -> Iterator[bytes]:
-    for i in range(0, len(data), size):
-        yield data[i : i + size]

@@ -77,11 +77,6 @@ class Task:
         return None
 
 
-def _entropy_bits(p: np.ndarray) -> float:
-    p = p[p > 0]
-    return float(-(p * np.log2(p)).sum())
-
-
 # ----------------------------------------------------------------------------------------------
 # Addition
 
@@ -446,4 +441,14 @@ def task_from_spec(spec: dict) -> Task:
 
 def entropy_bits(p: np.ndarray) -> float:
     """H(p) in bits."""
-    return _entropy_bits(np.asarray(p, dtype=np.float64))
+    p = np.asarray(p, dtype=np.float64)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def addition_digits_of(text: str | None) -> int | None:
+    """Operand digits of an addition as typed ("123+456=579" -> 3), or None if not one."""
+    if not text:
+        return None
+    head = text.strip().lstrip("s").split("+")[0]
+    return len(head) if head.isdigit() and 1 <= len(head) <= 12 else None

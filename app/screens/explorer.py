@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -9,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 from textual.worker import get_current_worker
 
+from ..engine import MODEL_KINDS
 from ..messages import EngineFailed, EngineStatus, ModelInfo, SequenceCoded, SequenceDecoded
 from ..widgets.bisection_panel import BisectionPanel
 from ..widgets.interval_bar import IntervalBar
@@ -17,7 +19,6 @@ from ..widgets.sequence_strip import SequenceStrip
 from ..widgets.topk_table import TopKTable
 
 SPEEDS = (1, 2, 4, 8, 16, 32)  # tokens per second when playing
-MODEL_KINDS = ("pretrained", "untrained", "online")
 
 
 class ExplorerScreen(Screen):
@@ -215,17 +216,21 @@ class ExplorerScreen(Screen):
     def _show_interval(self, cur, symbols, lo, hi, shown) -> None:
         tr = cur.bisection
         bar = self.query_one(IntervalBar)
-        bar.show(list(_cum(cur.freqs)), symbols, cur.symbol, tr.scale, (lo, hi), shown,
+        bar.show([0, *np.cumsum(cur.freqs).tolist()], symbols, cur.symbol, tr.scale, (lo, hi), shown,
                  (lo + hi) // 2 if shown < len(tr.bits) else None)
 
     def _given(self) -> list[str]:
         """The tokens before the first coded one, given to both sides ('s' for addition)."""
         return list(self.text[: self.steps[0].position])
 
-    def _symbols(self) -> tuple[str, ...]:
+    def _current_task(self):
+        """The task (numpy only, no torch), made on first use."""
         if self.seq_task is None:
             self.seq_task = self.engine.task()
-        return self.seq_task.symbols
+        return self.seq_task
+
+    def _symbols(self) -> tuple[str, ...]:
+        return self._current_task().symbols
 
     def _loss_view(self) -> LossView:
         steps = self.steps
@@ -272,9 +277,7 @@ class ExplorerScreen(Screen):
         )
 
     def _task_label(self) -> str:
-        if self.seq_task is None:
-            self.seq_task = self.engine.task()
-        spec = self.seq_task.spec()
+        spec = self._current_task().spec()
         if spec["name"] == "addition":
             return f"addition, {spec['digits']} digits"
         return spec["name"]
@@ -397,8 +400,7 @@ class ExplorerScreen(Screen):
         self.add_class("editing")
         box = self.query_one("#edit-input", Input)
         box.disabled = False
-        if self.seq_task is None:
-            self.seq_task = self.engine.task()
+        self._current_task()
         box.value = self.text[1:-1] if self.seq_task.name == "addition" and self.text else self.text
         box.focus()
         self.query_one("#edit-error", Label).update("enter: code it · escape: cancel")
@@ -448,13 +450,6 @@ class ExplorerScreen(Screen):
         self.remove_class("editing")
         self.query_one("#edit-input", Input).disabled = True
         self.set_focus(None)
-
-
-def _cum(freqs) -> list[int]:
-    out = [0]
-    for f in freqs.tolist():
-        out.append(out[-1] + f)
-    return out
 
 
 def _sentence(exc: BaseException) -> str:
