@@ -62,8 +62,8 @@ class SequenceDecoded(Message):
 class TrainProgress(Message):
     """A batch of training progress records for the train screen (newest last)."""
 
-    run: int  # which of the compared runs (0 or 1)
-    records: tuple  # tuple[LearnProgress, ...]
+    generation: int  # which start of training sent it: a reset ignores the old run's stragglers
+    records: tuple  # ((run, LearnProgress), ...): run 0, or 1 for the compared model
     baselines: dict  # name -> bits per sequence on the text so far
 
     def can_replace(self, message: Message) -> bool:
@@ -74,5 +74,6 @@ class TrainProgress(Message):
 class GrokProgress(Message):
     """New grokking steps (plain GrokStep records)."""
 
+    generation: int  # which start sent it: a reset ignores the old run's stragglers
     records: tuple
     finished: bool = False

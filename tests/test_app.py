@@ -26,6 +26,7 @@ async def test_opens_on_the_article_example_and_steps_tokens_and_bisection():
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         s = await ready(pilot, app)
+        assert s.text == "s" + ARTICLE_EXAMPLE.replace("=", "=0") + "e"  # answer padded to 9
         assert s.text == "s17282456+79546852=096829308e"
         assert (s.pos, s.bstep) == (0, 0)
         await pilot.press("b")
@@ -156,7 +157,3 @@ async def test_command_palette_lists_the_actions():
         titles = [c.title for c in app.get_system_commands(s)]
         for want in ("Next token", "Bisect step", "Bob's view", "Help", "Train", "Grok"):
             assert want in titles
-
-
-def test_article_example_constant():
-    assert ARTICLE_EXAMPLE == "17282456+79546852=96829308"

@@ -57,12 +57,15 @@ async def test_train_screen_draws_fixed_records_and_its_controls():
     app = Host(screen)
     async with app.run_test(size=SIZE) as pilot:
         for p in fake_learning():
-            screen.post_message(TrainProgress(0, ((0, p),), {}))
-        screen.post_message(TrainProgress(0, (), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0}))
+            screen.post_message(TrainProgress(screen.generation, ((0, p),), {}))
+        screen.post_message(TrainProgress(screen.generation, (), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0}))
         await pilot.pause(0.2)
         assert screen.curves[0]["x"][-1] == 40000
         assert len(screen.query_one(PositionHeatmap).columns) == 40
         assert "they differ by" in str(screen.query_one("#identity").render())
+        screen.post_message(TrainProgress(screen.generation - 1, ((0, fake_learning()[0]),), {}))
+        await pilot.pause(0.2)
+        assert len(screen.curves[0]["x"]) == 40  # a cancelled run's message is ignored
         screen.autostart = False
         screen.restart = lambda: None  # keep the controls' effect on settings only
         await pilot.press("d")
@@ -86,8 +89,8 @@ def test_train_screen_snapshot(snap_compare):
 
     async def run_before(pilot):
         for p in fake_learning():
-            screen.post_message(TrainProgress(0, ((0, p),), {}))
-        screen.post_message(TrainProgress(0, (), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0}))
+            screen.post_message(TrainProgress(screen.generation, ((0, p),), {}))
+        screen.post_message(TrainProgress(screen.generation, (), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0}))
         await pilot.pause(0.3)
 
     assert snap_compare(Host(screen), terminal_size=SIZE, run_before=run_before)
@@ -102,7 +105,7 @@ async def test_grok_screen_controls_and_crossings():
         await pilot.press("f", "d", "e")
         assert screen.config.train_fraction == 0.5 and screen.config.width == 32 and screen.config.seed == 1
         screen.mode = "training"  # as if the worker were running: accept fixed records
-        screen.post_message(GrokProgress(tuple(fake_grok())))
+        screen.post_message(GrokProgress(screen.generation, tuple(fake_grok())))
         await pilot.pause(0.2)
         assert len(screen.records) == 600
         text = str(screen.query_one("#grok-summary").render())
@@ -135,7 +138,7 @@ def test_grok_screen_snapshot(snap_compare):
 
     async def run_before(pilot):
         screen.mode = "training"
-        screen.post_message(GrokProgress(tuple(fake_grok())))
+        screen.post_message(GrokProgress(screen.generation, tuple(fake_grok())))
         await pilot.pause(0.3)
         screen.mode = "idle"
         screen.redraw()
@@ -179,9 +182,15 @@ async def test_train_screen_live_save_and_send_to_explorer(tmp_path, monkeypatch
         assert explorer.info.kind == "pretrained" and explorer.info.sequences_seen > 0
         app.pop_screen()
         await pilot.pause(0.1)
+        before = screen.curves[0]["x"][-1]
         await pilot.press("x")
         await pilot.pause(0.1)
-        assert screen.last[0] is None or screen.last[0].sequences < 1000
+        # Reset: the curves start again from the first batch of a fresh run.
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if screen.curves[0]["x"]:
+                break
+        assert screen.curves[0]["x"][0] < before and screen.curves[0]["x"][0] <= 64
 
 
 async def test_grok_screen_live_start_and_pause():

@@ -63,6 +63,7 @@ class ExplorerScreen(Screen):
         self.info: ModelInfo | None = None
         self.online_totals: list[float] = []
         self.seq_task = None  # parsed lazily for the editor (numpy only)
+        self._strip_cache: tuple = (None, ([], []))  # (records, (texts, bits))
         self._drawn_token_state: tuple | None = None  # (records, pos) the lower panels show
         self._reject_note = ""
 
@@ -181,8 +182,9 @@ class ExplorerScreen(Screen):
         cur = steps[min(self.pos, n - 1)]
         given = "".join(self._given())
         strip = self.query_one(SequenceStrip)
-        if (strip.tokens, strip.current) != ([s.text for s in steps], self.pos) or strip.bits != [s.bits for s in steps]:
-            strip.show(given, [s.text for s in steps], [s.bits for s in steps], self.pos)
+        texts, bits = self._strip_source(steps)
+        if strip.current != self.pos or strip.tokens is not texts:
+            strip.show(given, texts, bits, self.pos)
         title = (f"Bob's view: decoding {len(self.bits)} bits alone" if self.view == "bob"
                  else f"Alice sends {given}{''.join(s.text for s in steps)}")
         if strip.border_title != title:
@@ -212,6 +214,12 @@ class ExplorerScreen(Screen):
             self._drawn_token_state = token_state
             self.query_one(TopKTable).show(cur.freqs, cur.true_probs, symbols, cur.symbol)
             self.query_one(LossPanel).show(self._loss_view())
+
+    def _strip_source(self, steps) -> tuple[list[str], list[float]]:
+        """Token texts and costs of a record set, made once per set (not per key press)."""
+        if self._strip_cache[0] is not steps:
+            self._strip_cache = (steps, ([s.text for s in steps], [s.bits for s in steps]))
+        return self._strip_cache[1]
 
     def _show_interval(self, cur, symbols, lo, hi, shown) -> None:
         tr = cur.bisection

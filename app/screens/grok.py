@@ -75,6 +75,7 @@ class GrokScreen(Screen):
         self.replay_timer = None
         self.replay_paused = False
         self.source = ""
+        self.generation = 0  # bumped by every start of the training worker
 
     def compose(self):
         yield Header()
@@ -99,7 +100,7 @@ class GrokScreen(Screen):
 
     # -- live training --------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="grok", exit_on_error=False)
-    def train(self, config: GrokConfig) -> None:
+    def train(self, config: GrokConfig, generation: int) -> None:
         worker = get_current_worker()
         try:
             from lmviz.core.grokking import GrokTrainer
@@ -117,12 +118,12 @@ class GrokScreen(Screen):
                     train99 = rec.step
                 now = time.perf_counter()
                 if now - last >= POST_INTERVAL:
-                    self.post_message(GrokProgress(tuple(batch)))
+                    self.post_message(GrokProgress(generation, tuple(batch)))
                     batch, last = [], now
                 if rec.val_acc >= 0.999 and train99 and rec.step > 3 * train99:
                     break  # grokked for good: nothing more to watch
             if batch:
-                self.post_message(GrokProgress(tuple(batch), finished=True))
+                self.post_message(GrokProgress(generation, tuple(batch), finished=True))
         except Exception as exc:
             self.post_message(EngineFailed(f"grokking stopped: {exc}"))
 
@@ -132,8 +133,8 @@ class GrokScreen(Screen):
             self.redraw()
 
     def on_grok_progress(self, msg: GrokProgress) -> None:
-        if self.mode not in ("training", "paused"):
-            return
+        if self.mode not in ("training", "paused") or msg.generation != self.generation:
+            return  # a cancelled run's stragglers
         self.records.extend(msg.records)
         if msg.finished:
             self.mode = "idle"
@@ -150,7 +151,8 @@ class GrokScreen(Screen):
         self.source = "live"
         self.resume.set()
         self.set_status("training (full batch; every step is one point)…")
-        self.train(self.config)
+        self.generation += 1
+        self.train(self.config, self.generation)
         self.redraw()
 
     def action_pause(self) -> None:

@@ -98,7 +98,8 @@ class TrainScreen(Screen):
         self.speed = len(SPEEDS) - 1
         self.resume = threading.Event()
         self.resume.set()
-        self.requests: list[tuple[str, str]] = []  # (what, path) for the worker: save / export
+        self.requests: list[tuple[str, str]] = []
+        self.generation = 0  # bumped by every (re)start of the training worker  # (what, path) for the worker: save / export
         self.reset_state()
 
     def reset_state(self) -> None:
@@ -135,12 +136,13 @@ class TrainScreen(Screen):
         self.workers.cancel_group(self, "train")
         self.reset_state()
         self.resume.set()
+        self.generation += 1
         self.set_status("loading torch…")
-        self.run_training(self.settings)
+        self.run_training(self.settings, self.generation)
         self.redraw()
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
-    def run_training(self, settings: TrainSettings) -> None:
+    def run_training(self, settings: TrainSettings, generation: int) -> None:
         worker = get_current_worker()
         try:
             from lmviz.core.learn import classical_bits, learn_stream
@@ -178,7 +180,7 @@ class TrainScreen(Screen):
                     time.sleep(max(0.0, n / cap - (time.perf_counter() - t_start)))
                 now = time.perf_counter()
                 if now - last_post >= POST_INTERVAL or base:
-                    self.post_message(TrainProgress(0, tuple(pending), base or {}))
+                    self.post_message(TrainProgress(generation, tuple(pending), base or {}))
                     pending, last_post = [], now
         except Exception as exc:
             self.post_message(EngineFailed(f"training stopped: {exc}"))
@@ -190,6 +192,8 @@ class TrainScreen(Screen):
             self.post_message(EngineStatus(f"saved {path}" if what == "save" else f"export:{path}"))
 
     def on_train_progress(self, msg: TrainProgress) -> None:
+        if msg.generation != self.generation:
+            return  # sent by a run that a reset or a settings change has cancelled
         for run, prog in msg.records:
             c = self.curves[run]
             c["x"].append(prog.sequences)
