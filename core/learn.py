@@ -101,7 +101,7 @@ def learn_stream(
     while n < sequences:
         b = min(batch, sequences - n)
         block = task.sample_batch(rng, b)
-        probs = learner.predict(block)
+        probs = learner.predict(block, keep_for_update=True)
         freqs = quantize_probs(probs[:, pos].reshape(-1, probs.shape[-1]), total_bits)
         freqs = freqs.reshape(b, len(pos), -1)
         cum = np.cumsum(freqs, axis=-1)

@@ -43,6 +43,7 @@ class LearnerConfig:
     threads: int = 1  # torch intra-op threads; part of the code because floats depend on it
     total_bits: int = 16  # frequencies sum to 2**total_bits (quantize.py)
     operand_loss_weight: float = 0.1  # training weight of unpredictable operand digits
+    operand_loss_weight_late: float = 1.0  # ... once every lr drop is done (answers learned)
     lr_drops: tuple[float, ...] = (0.1, 0.03, 0.01, 0.003)  # divide lr when answer bits/digit fall below
     lr_drop_factor: float = 3.0  # ... by this factor, once per threshold
     grad_clip: float = 1.0  # max gradient norm
@@ -92,6 +93,18 @@ def build_model(config: LearnerConfig, task: Task) -> torch.nn.Module:
     raise ValueError(f"unknown model {config.model!r}: choose transformer or lstm")
 
 
+def _adamw(params, config: LearnerConfig) -> torch.optim.AdamW:
+    """AdamW with the fused CPU kernel (one call for all tensors instead of a Python loop per
+    parameter: 0.8 ms a step instead of 2.3 here). Alice and Bob run the same torch build, which
+    the container records, so both take the same branch."""
+    params = list(params)
+    kwargs = dict(lr=config.lr, betas=config.betas, weight_decay=config.weight_decay)
+    try:
+        return torch.optim.AdamW(params, fused=True, **kwargs)
+    except (RuntimeError, TypeError):  # torch < 2.4 has no fused CPU AdamW
+        return torch.optim.AdamW(params, foreach=True, **kwargs)
+
+
 class OnlineLearner:
     """predict -> (code) -> update, identically on Alice's and Bob's side."""
 
@@ -100,10 +113,7 @@ class OnlineLearner:
         self.task = task_from_spec(config.task)
         torch.set_num_threads(config.threads)
         self.model = build_model(config, self.task)
-        self.optimizer = torch.optim.AdamW(
-            self.model.parameters(), lr=config.lr, betas=config.betas,
-            weight_decay=config.weight_decay,
-        )
+        self.optimizer = _adamw(self.model.parameters(), config)
         self.lr = config.lr
         self.drops_done = 0
         self.sequences_seen = 0
@@ -115,11 +125,14 @@ class OnlineLearner:
         w = np.zeros(L, dtype=np.float32)
         w[list(self.task.predicted_positions())] = 1.0
         if isinstance(self.task, AdditionTask):
-            w[self.task.operand_positions()] = config.operand_loss_weight
+            self._operands = np.asarray(self.task.operand_positions())
+            w[self._operands] = config.operand_loss_weight
             self._monitor = list(self.task.answer_positions())
         else:
             self._monitor = []
         self._loss_weights = torch.as_tensor(w[1:])  # weights of targets 1..L-1
+        # Alice's forward pass kept for the update that follows it (see predict).
+        self._kept: tuple[np.ndarray, torch.Tensor] | None = None
 
     @property
     def parameter_count(self) -> int:
@@ -130,16 +143,30 @@ class OnlineLearner:
             raise ValueError(f"expected a (batch, {self.task.block_size}) block, got {tokens.shape}")
         return torch.as_tensor(tokens, dtype=torch.long)
 
-    @torch.no_grad()
-    def predict(self, tokens: np.ndarray) -> np.ndarray:
+    def predict(self, tokens: np.ndarray, keep_for_update: bool = False) -> np.ndarray:
         """Next-token distributions for a full block: out[b, t] is p(token t | tokens < t).
 
         Row 0 is unused (nothing predicts the first token). Positions after t may hold anything,
-        real tokens (Alice) or padding (Bob): out[b, t] is bit-identical either way.
+        real tokens (Alice) or padding (Bob): out[b, t] is bit-identical either way, and whether
+        or not autograd records the pass (tests/test_session.py checks both).
+
+        ``keep_for_update``: Alice, who knows the whole block, keeps this forward pass so that
+        `update` on the same block backpropagates through it instead of running the model again,
+        a third of the work per sequence. Bob, who predicts from padded blocks, does not; his
+        update runs the same full-block forward pass on the decoded block and gets the same
+        gradients.
         """
-        self.model.eval()
         idx = self._check(tokens)
-        logits, _ = self.model(idx)
+        self._kept = None
+        if keep_for_update:
+            self.model.train()
+            logits, _ = self.model(idx)
+            self._kept = (np.array(tokens, copy=True), logits)
+            logits = logits.detach()
+        else:
+            self.model.eval()
+            with torch.no_grad():
+                logits, _ = self.model(idx)
         probs = F.softmax(logits.float(), dim=-1).double().numpy()
         out = np.empty_like(probs)
         out[:, 1:] = probs[:, :-1]
@@ -152,9 +179,14 @@ class OnlineLearner:
         ``coded_bits`` (batch, block) are the -log2 q each token cost, from integer frequencies,
         used only by the learning-rate rule.
         """
-        self.model.train()
         idx = self._check(tokens)
-        logits, _ = self.model(idx[:, :-1])
+        kept, self._kept = self._kept, None
+        if kept is not None and np.array_equal(kept[0], tokens):
+            logits = kept[1]
+        else:
+            self.model.train()
+            logits, _ = self.model(idx)  # the full block, the shape predict uses
+        logits = logits[:, :-1]  # the last position predicts nothing
         ce = F.cross_entropy(
             logits.reshape(-1, logits.shape[-1]), idx[:, 1:].reshape(-1), reduction="none"
         ).view(idx.shape[0], -1)
@@ -163,7 +195,8 @@ class OnlineLearner:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.config.grad_clip:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip,
+                                           foreach=True)
         self.optimizer.step()
         self.sequences_seen += tokens.shape[0]
         self.updates += 1
@@ -180,6 +213,14 @@ class OnlineLearner:
             self.lr /= self.config.lr_drop_factor
             for g in self.optimizer.param_groups:
                 g["lr"] = self.lr
+            if self.drops_done == len(drops):
+                # Answers are learned: nothing competes with the operands any more, and at full
+                # weight their predictions lose the spurious dependences the answers taught them
+                # (measured: the worst operand digit of 64 sequences went from 0.21 to 0.12 bit
+                # off its entropy in 100k sequences at full weight; at 0.1 it stayed at 0.18 to 0.34).
+                w = self._loss_weights.clone()
+                w[self._operands - 1] = self.config.operand_loss_weight_late
+                self._loss_weights = w
 
     # Checkpoints: weights and config only, loadable with weights_only=True (no pickled code).
     def save(self, path) -> None:

@@ -48,7 +48,7 @@ class EncodeSession:
 
     def _code_chunk(self, block: np.ndarray) -> Iterator[TokenStep]:
         led = self.ledger
-        probs = self.learner.predict(block)
+        probs = self.learner.predict(block, keep_for_update=self.train)
         pos = led.positions
         freqs = quantize_probs(probs[:, pos].reshape(-1, probs.shape[-1]), led.total_bits)
         freqs = freqs.reshape(block.shape[0], len(pos), -1)

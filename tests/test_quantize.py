@@ -65,3 +65,30 @@ def test_vocabulary_larger_than_the_total_is_refused():
     with pytest.raises(ValueError, match="cannot each get"):
         quantize_probs(np.ones(300), total_bits=8)
     assert quantize_probs(np.ones(65536), 16).tolist() == [1] * 65536
+
+
+def _reference(p: np.ndarray, total_bits: int) -> np.ndarray:
+    """The documented rule, written the plain way (one stable sort per row)."""
+    total, vocab = 1 << total_bits, p.shape[1]
+    scaled = p / p.sum(axis=1, keepdims=True) * (total - vocab)
+    freqs = np.floor(scaled).astype(np.int64) + 1
+    for i, row in enumerate(freqs):
+        short = total - row.sum()
+        if short > 0:
+            order = np.argsort(-(scaled[i] - np.floor(scaled[i])), kind="stable")
+            row[order[:short]] += 1
+    return freqs
+
+
+def test_matches_the_plain_rule_including_ties():
+    rng = np.random.default_rng(7)
+    for i in range(600):
+        vocab, n = int(rng.integers(2, 300)), int(rng.integers(1, 8))
+        if i % 3 == 0:
+            p = rng.dirichlet(np.ones(vocab) * rng.uniform(0.05, 2), size=n)
+        elif i % 3 == 1:  # few distinct values: many equal fractional parts
+            p = rng.integers(0, 4, size=(n, vocab)).astype(float) + 1e-12
+        else:
+            p = np.round(rng.random((n, vocab)), 2) + 0.001
+        bits = int(rng.integers(int(np.ceil(np.log2(vocab))), 21))
+        np.testing.assert_array_equal(quantize_probs(p, bits), _reference(p, bits))

@@ -59,7 +59,10 @@ async def test_train_screen_draws_fixed_records_and_its_controls():
         for p in fake_learning():
             screen.post_message(TrainProgress(screen.generation, ((0, p),), {}))
         screen.post_message(TrainProgress(screen.generation, (), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0}))
-        await pilot.pause(0.2)
+        for _ in range(50):  # the screen redraws on a timer (8 a second); a loaded CPU is slower
+            await pilot.pause(0.05)
+            if str(screen.query_one("#identity").render()):
+                break
         assert screen.curves[0]["x"][-1] == 40000
         assert len(screen.query_one(PositionHeatmap).columns) == 40
         assert "they differ by" in str(screen.query_one("#identity").render())

@@ -89,8 +89,11 @@ def test_sampling_is_seeded():
 def test_layout_shares_place_values_between_operands_and_answer():
     t = AdditionTask(digits=3)
     lay = t.layout()
-    # s 1 2 3 + 4 5 6 = 0 5 7 9 e : units column of a, b and c share a place id
-    assert lay.place[3] == lay.place[7] == lay.place[12] == 1
+    # s 1 2 3 + 4 5 6 = 0 5 7 9 e : the units of a and b share a place id with the position
+    # that predicts the units of c (the one before it), and likewise for every column.
+    assert lay.place[3] == lay.place[7] == lay.place[11] == 1
+    assert lay.place[1] == lay.place[5] == lay.place[9] == 3  # hundreds; position 9 predicts c's
+    assert lay.place[8] == 4 and lay.place[12] == 0  # '=' predicts c's first digit; last predicts e
     assert len(set(lay.segment.tolist())) == 7
 
 

@@ -17,6 +17,7 @@ class BisectionPanel(Panel):
         height: 1fr;
     }
     """
+    WRAP = True  # the last line explains the optimistic count at length
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -28,7 +29,7 @@ class BisectionPanel(Panel):
 
     def show(self, trace, shown: int, reader: str = "Alice", which: str = "") -> None:
         self.trace, self.shown, self.reader, self.which = trace, shown, reader, which
-        self.refresh()
+        self.redraw()
 
     def render(self) -> Text:
         # Plain fixed-width Text, not a rich Table: this is redrawn on every key press.

@@ -34,7 +34,7 @@ class IntervalBar(Panel):
              zoom: tuple[int, int], depth: int, mid: int | None) -> None:
         self.cum, self.symbols, self.token = cum, symbols, token
         self.scale, self.zoom, self.depth, self.mid = scale, zoom, depth, mid
-        self.refresh()
+        self.redraw()
 
     def _bar(self, width: int, lo: float, hi: float) -> Text:
         """Segments of [lo, hi) (fractions of [0, 1)) drawn over width cells."""

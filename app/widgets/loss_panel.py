@@ -51,7 +51,7 @@ class LossPanel(Panel):
 
     def show(self, view: LossView) -> None:
         self.view = view
-        self.refresh()
+        self.redraw()
 
     def _bars(self, width: int, height: int) -> Text:
         v = self.view

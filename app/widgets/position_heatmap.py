@@ -33,7 +33,7 @@ class PositionHeatmap(Panel):
 
     def show(self, labels: tuple[str, ...], columns: list[list[float]]) -> None:
         self.labels, self.columns = labels, columns
-        self.refresh()
+        self.redraw()
 
     def render(self) -> Text:
         if not self.columns:

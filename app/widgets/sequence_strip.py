@@ -27,7 +27,7 @@ class SequenceStrip(Panel):
 
     def show(self, given: str, tokens: list[str], bits: list[float], current: int) -> None:
         self.given, self.tokens, self.bits, self.current = given, tokens, bits, current
-        self.refresh()
+        self.redraw()
 
     def render(self) -> Text:
         if not self.tokens:

@@ -30,7 +30,7 @@ class TopKTable(Panel):
 
     def show(self, freqs: np.ndarray, true: np.ndarray | None, symbols: list[str], token: int) -> None:
         self.freqs, self.true, self.symbols, self.token = freqs, true, symbols, token
-        self.refresh()
+        self.redraw()
 
     def render(self) -> Text:
         # Plain fixed-width Text, not a rich Table: this is redrawn on every key press.

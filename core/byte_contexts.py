@@ -1,0 +1,138 @@
+"""What the bytes coded so far say about the next one: order-k counts and a long match.
+
+The byte LSTM learns slowly; these two classical models adapt at once, and the compressor mixes
+them into the LSTM's logits with weights it learns online (compressor.py). Both are plain numpy
+and fully determined by the bytes already coded, so Alice and Bob hold identical tables.
+
+Streams are coded side by side (S of them, one byte each per step); the models are shared by all
+streams, and within a step they are updated in stream order, after every stream's byte is known.
+
+* `CountModel`: for each order k, how often each byte followed the last k bytes. Contexts of
+  order 1 and 2 index their table directly; longer ones are hashed into ``rows`` rows (a
+  collision only blurs a prediction, it never breaks decoding). Counts live in uint8 and a row is
+  halved when one passes 191, which also makes the model favour recent statistics.
+* `MatchModel`: the most recent earlier place whose last ``min_len`` bytes equal the stream's
+  (found by hash, then followed byte by byte while it keeps predicting right) and the byte that
+  came next there, with how long the match has held. This is what LZ77 and xz live on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Count confidence buckets by the context's total count n: 0, 1, 2-3, 4-7, ..., >= 64.
+COUNT_BUCKETS = 8
+# Match length buckets: 0 = no match, then 1, 2, 3-4, 5-8, 9-16, 17-32, > 32 bytes verified.
+MATCH_BUCKETS = 8
+
+# A row is halved once a count passes this; 255 - 64 leaves room for 64 streams adding to one
+# count in the same step without overflowing uint8.
+HALVE_ABOVE = 191
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _bucket(n: np.ndarray, buckets: int) -> np.ndarray:
+    """0 for 0, else 1 + floor(log2 n), capped: 1 -> 1, 2-3 -> 2, 4-7 -> 3, ..."""
+    out = np.zeros(n.shape, dtype=np.int64)
+    pos = n > 0
+    out[pos] = np.minimum(buckets - 1, 1 + np.floor(np.log2(n[pos])).astype(np.int64))
+    return out
+
+
+class CountModel:
+    """Order-k byte counts for k in ``orders``, shared by all streams."""
+
+    def __init__(self, orders: tuple[int, ...], rows_log2: int) -> None:
+        self.orders = orders
+        self.rows = [256 ** k if k <= 2 else 1 << rows_log2 for k in orders]
+        self.tables = [np.zeros((r, 256), dtype=np.uint8) for r in self.rows]
+        self.totals = [np.zeros(r, dtype=np.int64) for r in self.rows]
+        self._current: list[np.ndarray] = []
+
+    def _rows_of(self, history: np.ndarray, t: int) -> list[np.ndarray]:
+        """Row of every stream's context before step t, per order (history is (S, steps))."""
+        out = []
+        for k, rows in zip(self.orders, self.rows):
+            lo = max(0, t - k)
+            ctx = history[:, lo:t].astype(np.uint64)
+            if ctx.shape[1] < k:  # stream start: pad with zeros on the left
+                ctx = np.concatenate([np.zeros((ctx.shape[0], k - ctx.shape[1]), np.uint64), ctx], 1)
+            if k <= 2:
+                idx = np.zeros(ctx.shape[0], dtype=np.uint64)
+                for j in range(k):
+                    idx = idx * np.uint64(256) + ctx[:, j]
+            else:
+                h = np.full(ctx.shape[0], np.uint64(k), dtype=np.uint64)
+                for j in range(k):
+                    h = (h ^ ctx[:, j]) * _MULT
+                idx = h >> np.uint64(64 - (rows.bit_length() - 1))
+            out.append(idx.astype(np.int64))
+        return out
+
+    def lookup(self, history: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Counts (S, orders, 256) as uint8 and confidence buckets (S, orders) before step t."""
+        self._current = self._rows_of(history, t)
+        counts = np.stack([tab[r] for tab, r in zip(self.tables, self._current)], axis=1)
+        n = np.stack([tot[r] for tot, r in zip(self.totals, self._current)], axis=1)
+        return counts, _bucket(n, COUNT_BUCKETS)
+
+    def update(self, symbols: np.ndarray, live: np.ndarray) -> None:
+        """Count step t's bytes (of live streams) under the contexts `lookup` used."""
+        syms = symbols[live]
+        for tab, tot, rows in zip(self.tables, self.totals, self._current):
+            r = rows[live]
+            np.add.at(tab, (r, syms), 1)  # two streams may share a context in one step
+            np.add.at(tot, r, 1)
+            full = r[tab[r, syms] > HALVE_ABOVE]
+            if full.size:  # keep the row's shape, forget half its history
+                full = np.unique(full)
+                tab[full] >>= 1
+                tot[full] = tab[full].sum(axis=1, dtype=np.int64)
+
+
+class MatchModel:
+    """The byte that followed the latest earlier occurrence of each stream's recent context."""
+
+    def __init__(self, streams: int, steps: int, min_len: int, table_log2: int = 20) -> None:
+        self.min_len = min_len
+        self.steps = steps
+        self.shift = np.uint64(64 - table_log2)
+        self.table = np.full(1 << table_log2, -1, dtype=np.int64)  # hash -> flat index of next byte
+        self.ptr = np.full(streams, -1, dtype=np.int64)  # flat index of the predicted byte
+        self.length = np.zeros(streams, dtype=np.int64)  # bytes the match has predicted right
+
+    def predict(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted byte per stream (-1: none) and its length bucket; flat is history.ravel()."""
+        has = self.ptr >= 0
+        byte = np.where(has, flat[np.maximum(self.ptr, 0)], -1)
+        bucket = np.where(has, _bucket(self.length + 1, MATCH_BUCKETS), 0)
+        return byte, bucket
+
+    def update(self, history: np.ndarray, t: int, symbols: np.ndarray, live: np.ndarray) -> None:
+        """After step t: extend matches that held, drop the rest, then look up and record the
+        context that ends at t for every live stream."""
+        S = history.shape[0]
+        flat = history.reshape(-1)
+        has = self.ptr >= 0
+        right = has & (flat[np.maximum(self.ptr, 0)] == symbols)
+        self.length = np.where(right, self.length + 1, 0)
+        self.ptr = np.where(right & (self.ptr + 1 < flat.size), self.ptr + 1, -1)
+        k = self.min_len
+        if t + 1 < k or t + 1 >= self.steps:
+            return
+        h = np.zeros(S, dtype=np.uint64)
+        for c in history[:, t + 1 - k : t + 1].T.astype(np.uint64):
+            h = (h ^ c) * _MULT
+        key = (h >> self.shift).astype(np.int64)
+        # Streams without a match take the latest earlier place with the same context: every
+        # entry already in the table points at a byte that is known by now.
+        lost = live & (self.ptr < 0)
+        cand = self.table[key]
+        found = lost & (cand >= 0)
+        self.ptr = np.where(found, cand, self.ptr)
+        self.length = np.where(found, 0, self.length)
+        here = np.arange(S, dtype=np.int64) * self.steps + t + 1  # the byte after this context
+        # In stream order, so that the last stream wins a shared key, on both sides alike.
+        live_idx = np.flatnonzero(live)
+        self.table[key[live_idx]] = here[live_idx]

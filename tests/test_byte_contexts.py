@@ -1,0 +1,78 @@
+"""The compressor's classical context models: counts and matches from the bytes coded so far."""
+
+import numpy as np
+from lmviz.core.byte_contexts import HALVE_ABOVE, CountModel, MatchModel
+
+
+def _history(texts: list[bytes]) -> np.ndarray:
+    steps = max(len(t) for t in texts)
+    h = np.zeros((len(texts), steps), dtype=np.int64)
+    for i, t in enumerate(texts):
+        h[i, : len(t)] = list(t)
+    return h
+
+
+def test_counts_follow_their_context_in_every_stream():
+    texts = [b"abababab", b"cdcdcdcd"]
+    h = _history(texts)
+    model = CountModel(orders=(1, 2, 3), rows_log2=10)
+    live = np.ones(2, dtype=bool)
+    for t in range(h.shape[1]):
+        counts, buckets = model.lookup(h, t)
+        if t == 7:
+            # After "abababa" the byte that followed 'a' was always 'b' (3 times), at every order.
+            assert counts[0, 0, ord("b")] == 3 and counts[0, 0].sum() == 3
+            assert counts[1, 0, ord("d")] == 3  # after 'c' came 'd'
+            assert buckets[0, 0] == 2  # 3 observations: the bucket of 2-3 (0: none, 1: one)
+        model.update(h[:, t], live)
+
+
+def test_a_full_count_halves_its_row_and_never_overflows():
+    model = CountModel(orders=(1,), rows_log2=8)
+    h = np.zeros((64, 1), dtype=np.int64)  # 64 streams, all in the same context
+    live = np.ones(64, dtype=bool)
+    for _ in range(20):
+        model.lookup(h, 0)
+        model.update(np.full(64, 7), live)
+    row = model.tables[0][0]
+    assert 0 < row[7] <= HALVE_ABOVE + 64 and row.sum() == row[7] == model.totals[0][0]
+
+
+def test_dead_streams_are_not_counted():
+    model = CountModel(orders=(1,), rows_log2=8)
+    h = np.zeros((2, 1), dtype=np.int64)
+    model.lookup(h, 0)
+    model.update(np.array([5, 6]), np.array([True, False]))
+    assert model.tables[0][0, 5] == 1 and model.tables[0][0, 6] == 0
+
+
+def test_match_predicts_a_repeat_and_grows_with_it():
+    text = b"the quick brown fox. the quick brown fox."
+    h = _history([text])
+    model = MatchModel(streams=1, steps=h.shape[1], min_len=4)
+    live = np.ones(1, dtype=bool)
+    hits = []
+    for t in range(h.shape[1]):
+        byte, bucket = model.predict(h.reshape(-1))
+        hits.append((int(byte[0]), int(bucket[0])))
+        model.update(h, t, h[:, t], live)
+    second = text.index(b"the", 5)
+    # Once "the " repeats, every later byte is predicted, and the match length keeps growing.
+    for t in range(second + 4, len(text)):
+        assert hits[t][0] == text[t], t
+    assert hits[-1][1] > hits[second + 5][1] > 0
+    # Before that, no 4 bytes had been seen twice: no prediction at all.
+    assert all(hit == (-1, 0) for hit in hits[: second + 4])
+
+
+def test_match_points_only_at_bytes_already_known():
+    # Stream 1 repeats stream 0 one step behind: its matches must point at known bytes only.
+    a = b"abcdefghabcdefghabcdefgh"
+    h = _history([a, a])
+    model = MatchModel(streams=2, steps=h.shape[1], min_len=3)
+    live = np.ones(2, dtype=bool)
+    for t in range(h.shape[1]):
+        known = {s * h.shape[1] + u for s in range(2) for u in range(t)}
+        assert all(p in known for p in model.ptr.tolist() if p >= 0)
+        model.predict(h.reshape(-1))
+        model.update(h, t, h[:, t], live)
