@@ -77,7 +77,7 @@ class IntervalBar(Panel):
         ticks = _ticks(width, 0.0, 1.0)
         zlo, zhi = self.zoom[0] / self.scale, self.zoom[1] / self.scale
         zoom_head = Text.assemble(
-            (f"zoom ×2^{self.depth}" if self.depth else "zoom ×1", "bold"),
+            (_magnification(self.depth), "bold"),
             (f"  the bisection's interval [{zlo:.8g}, {zhi:.8g})", "dim"),
         )
         zoom = self._bar(width, zlo, zhi)
@@ -87,6 +87,11 @@ class IntervalBar(Panel):
             col = min(width - 1, int(m * width))
             zoom = zoom[:col] + Text("┃", style="bold red on white") + zoom[col + 1 :]
         return Text("\n").join([head, full, ticks, zoom_head, zoom, _ticks(width, zlo, zhi)])
+
+
+def _magnification(depth: int) -> str:
+    """'zoom ×8' after three halvings; powers of two beyond a million as 2^k."""
+    return f"zoom ×{2 ** depth:,}" if depth <= 20 else f"zoom ×2^{depth}"
 
 
 def _find(cum: list[int], x: float) -> int:

@@ -116,7 +116,7 @@ class LossPanel(Panel):
         lines.append(Text.assemble(("stream window ", "dim"),
                                    (f"[{v.stream_low:.6f}, {v.stream_high:.6f})", "bold")))
         lines.append(Text.assemble(("last bits out ", "dim"), (v.stream_last_bits or "·", "bold"),
-                                   (f"  pending {v.pending}" if v.pending else "", "dim")))
+                                   (f"  +{v.pending} held for a carry" if v.pending else "", "dim")))
         if v.online_bits_per_sequence is not None:
             lines.append(Text.assemble(
                 ("online: ", "dim"), (f"{v.online_bits_per_sequence:.1f} bits/seq", "bold"),

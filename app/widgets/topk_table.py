@@ -36,7 +36,7 @@ class TopKTable(Panel):
         # Plain fixed-width Text, not a rich Table: this is redrawn on every key press.
         if self.freqs is None:
             return Text("")
-        k = max(3, self.size.height - 1)
+        k = max(3, self.size.height - 3)
         total = float(self.freqs.sum())
         order = np.argsort(-self.freqs, kind="stable")[:k]
         if self.token not in order:
@@ -48,4 +48,8 @@ class TopKTable(Panel):
             true = "–" if self.true is None else f"{self.true[s]:.3g}"
             row = f"{self.symbols[s]:<5}{p:>9.4f}{-math.log2(p):>10.2f}{true:>9}".ljust(width)
             lines.append(Text(row, style=f"bold black on {TOKEN}" if s == self.token else ""))
+        # Why an impossible token still shows a price: the quantizer's floor.
+        lines.append(Text(""))
+        lines.append(Text(f"no token below 1/{int(total):,} ({math.log2(total):.0f} bits)",
+                          style="dim italic"))
         return Text("\n").join(lines)
