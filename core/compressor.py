@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from .byte_contexts import COUNT_BUCKETS, MATCH_BUCKETS, CountModel, MatchModel
 from .coder import Cdf, Decoder, Encoder
+from .optim import fused
 from .quantize import quantize_probs
 
 # log(count + 1/4) for every uint8 count: the count models' feature, looked up, not computed.
@@ -146,16 +147,6 @@ class CompressProgress:
     seconds: float
 
 
-def _adam(params, config: CompressorConfig) -> torch.optim.Adam:
-    """Adam with the fused CPU kernel where torch has it (2.4 and later): one call per update
-    instead of a loop over parameters. Both sides run the same torch (the container says which)."""
-    params = list(params)
-    try:
-        return torch.optim.Adam(params, lr=config.lr, betas=config.betas, fused=True)
-    except (RuntimeError, TypeError):
-        return torch.optim.Adam(params, lr=config.lr, betas=config.betas, foreach=True)
-
-
 class _Engine:
     """The part both sides share: model, optimiser, context models, state, and the per-step
     distributions. Both sides run the same steps with autograd recording, and train at the end
@@ -169,7 +160,7 @@ class _Engine:
         gen = torch.Generator().manual_seed(config.seed)
         # 257 inputs: 256 bytes and a start symbol; 256 outputs.
         self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, len(config.orders))
-        self.opt = _adam(self.model.parameters(), config)
+        self.opt = fused(torch.optim.Adam, self.model.parameters(), lr=config.lr, betas=config.betas)
         self.state = self.model.zero_state(config.streams)
         self.counts = CountModel(config.orders, config.count_rows_log2) if config.orders else None
         self.match = MatchModel(config.streams, steps, config.match_min) if config.match_min else None
