@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 
 from _table import emit
+from lmviz.app.engine import ARTICLE_EXAMPLE
 from lmviz.core.checkpoints import DEFAULT_CHECKPOINT, load_learner
 from lmviz.core.learn import classical_bits, evaluate_frozen, learn_stream
 from lmviz.core.online import LearnerConfig
 from lmviz.core.session import EncodeSession
-
-ARTICLE_EXAMPLE = "17282456+79546852=96829308"
 
 
 def main() -> None:

@@ -32,6 +32,22 @@ HALVE_ABOVE = 191
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
+def _window(history: np.ndarray, t: int, k: int) -> np.ndarray:
+    """The k bytes of every stream before step t as uint64 (S, k), zeros before a stream starts."""
+    ctx = history[:, max(0, t - k) : t].astype(np.uint64)
+    if ctx.shape[1] < k:
+        ctx = np.concatenate([np.zeros((ctx.shape[0], k - ctx.shape[1]), np.uint64), ctx], axis=1)
+    return ctx
+
+
+def _hash(ctx: np.ndarray, seed: np.uint64) -> np.ndarray:
+    """A 64-bit multiplicative hash of each row of ctx (S, k); the top bits are the best mixed."""
+    h = np.full(ctx.shape[0], seed, dtype=np.uint64)
+    for column in ctx.T:
+        h = (h ^ column) * _MULT
+    return h
+
+
 def _bucket(n: np.ndarray, buckets: int) -> np.ndarray:
     """0 for 0, else 1 + floor(log2 n), capped: 1 -> 1, 2-3 -> 2, 4-7 -> 3, ..."""
     out = np.zeros(n.shape, dtype=np.int64)
@@ -52,21 +68,14 @@ class CountModel:
 
     def _rows_of(self, history: np.ndarray, t: int) -> list[np.ndarray]:
         """Row of every stream's context before step t, per order (history is (S, steps))."""
+        window = _window(history, t, max(self.orders))
         out = []
         for k, rows in zip(self.orders, self.rows):
-            lo = max(0, t - k)
-            ctx = history[:, lo:t].astype(np.uint64)
-            if ctx.shape[1] < k:  # stream start: pad with zeros on the left
-                ctx = np.concatenate([np.zeros((ctx.shape[0], k - ctx.shape[1]), np.uint64), ctx], 1)
-            if k <= 2:
-                idx = np.zeros(ctx.shape[0], dtype=np.uint64)
-                for j in range(k):
-                    idx = idx * np.uint64(256) + ctx[:, j]
+            ctx = window[:, window.shape[1] - k :]
+            if k <= 2:  # small enough to index directly
+                idx = ctx[:, -1] if k == 1 else ctx[:, 0] * np.uint64(256) + ctx[:, 1]
             else:
-                h = np.full(ctx.shape[0], np.uint64(k), dtype=np.uint64)
-                for j in range(k):
-                    h = (h ^ ctx[:, j]) * _MULT
-                idx = h >> np.uint64(64 - (rows.bit_length() - 1))
+                idx = _hash(ctx, np.uint64(k)) >> np.uint64(64 - (rows.bit_length() - 1))
             out.append(idx.astype(np.int64))
         return out
 
@@ -121,10 +130,7 @@ class MatchModel:
         k = self.min_len
         if t + 1 < k or t + 1 >= self.steps:
             return
-        h = np.zeros(S, dtype=np.uint64)
-        for c in history[:, t + 1 - k : t + 1].T.astype(np.uint64):
-            h = (h ^ c) * _MULT
-        key = (h >> self.shift).astype(np.int64)
+        key = (_hash(_window(history, t + 1, k), np.uint64(0)) >> self.shift).astype(np.int64)
         # Streams without a match take the latest earlier place with the same context: every
         # entry already in the table points at a byte that is known by now.
         lost = live & (self.ptr < 0)

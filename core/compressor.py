@@ -135,7 +135,7 @@ def streams_for(length: int, wanted: int = 128) -> int:
     costs about the same for 1 or 128 of them) but train less often per byte: on 60 KB of
     English, 14 / 29 / 58 streams gave 1.99 / 2.08 / 2.21 bits per byte (xz -9: 2.12), and on
     1 MB 64 / 96 / 128 gave 1.790 / 1.813 / 1.839 (width 128; xz -9: 1.960) at 15.6 to 20
-    KB/s; 128 streams of width 96 code at about 25 KB/s (benchmarks/compress.py)."""
+    KB/s; 128 streams of width 96 code at 22 to 26 KB/s (benchmarks/compress.py)."""
     return max(1, min(wanted, length // 2048))
 
 
@@ -160,6 +160,7 @@ class _Engine:
         gen = torch.Generator().manual_seed(config.seed)
         # 257 inputs: 256 bytes and a start symbol; 256 outputs.
         self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, len(config.orders))
+        self.model.train()  # every step records its graph for the segment's update
         self.opt = fused(torch.optim.Adam, self.model.parameters(), lr=config.lr, betas=config.betas)
         self.state = self.model.zero_state(config.streams)
         self.counts = CountModel(config.orders, config.count_rows_log2) if config.orders else None
@@ -189,7 +190,6 @@ class _Engine:
 
     def cdfs(self, prev: np.ndarray, history: np.ndarray, t: int) -> np.ndarray:
         """Cumulative frequencies (S, 257) of every stream's next byte at step t."""
-        self.model.train()
         ctx = self._context(history, t)
         logits, self.state = self.model.step(torch.as_tensor(prev, dtype=torch.long), self.state, ctx)
         self.kept.append(logits)
@@ -265,12 +265,11 @@ def _run(config: CompressorConfig, length: int, code_step: Callable[[int, np.nda
 def compress_bytes(data: bytes, config: CompressorConfig,
                    progress: Callable[[CompressProgress], None] | None = None) -> list[int]:
     """The arithmetic-coded bits of ``data`` under ``config`` (whose streams must fit)."""
-    S = config.streams
-    steps, lens = _layout(len(data), S)
-    arr = np.zeros((S, steps), dtype=np.int64)
-    buf = np.frombuffer(data, dtype=np.uint8)
-    for i in range(S):
-        arr[i, : lens[i]] = buf[i * steps : i * steps + lens[i]]
+    steps, _ = _layout(len(data), config.streams)
+    # Stream i is bytes [i * steps, (i + 1) * steps): the input, zero-padded, as rows.
+    arr = np.zeros(config.streams * steps, dtype=np.int64)
+    arr[: len(data)] = np.frombuffer(data, dtype=np.uint8)
+    arr = arr.reshape(config.streams, steps)
     enc = Encoder()
     total = 1 << config.total_bits
 
@@ -299,6 +298,5 @@ def decompress_bits(bits: list[int], length: int, config: CompressorConfig,
         return row
 
     data = _run(config, length, code_step, progress, lambda: dec.pos)
-    steps, lens = _layout(length, S)
-    return b"".join(bytes(data[i, : lens[i]].astype(np.uint8)) for i in range(S))
+    return data.reshape(-1)[:length].astype(np.uint8).tobytes()
 

@@ -141,8 +141,8 @@ class OnlineLearner:
         or not autograd records the pass (tests/test_session.py checks both).
 
         ``keep_for_update``: Alice, who knows the whole block, keeps this forward pass so that
-        `update` on the same block backpropagates through it instead of running the model again,
-        a third of the work per sequence. Bob, who predicts from padded blocks, does not; his
+        `update` on the same block backpropagates through it instead of running the model again
+        (measured with the fused optimiser: an update of 16 sequences went from 13 to 8 ms). Bob, who predicts from padded blocks, does not; his
         update runs the same full-block forward pass on the decoded block and gets the same
         gradients.
         """
@@ -206,8 +206,9 @@ class OnlineLearner:
             if self.drops_done == len(drops):
                 # Answers are learned: nothing competes with the operands any more, and at full
                 # weight their predictions lose the spurious dependences the answers taught them
-                # (measured: the worst operand digit of 64 sequences went from 0.21 to 0.12 bit
-                # off its entropy in 100k sequences at full weight; at 0.1 it stayed at 0.18 to 0.34).
+                # (measured from a trained model: the worst operand digit of 64 sequences went
+                # from 0.21 to 0.12 bit off its entropy in 100k sequences at full weight and lr
+                # 3.7e-5; at weight 0.1 and lr 1.1e-4 it wandered between 0.18 and 0.34).
                 w = self._loss_weights.clone()
                 w[self._operands - 1] = self.config.operand_loss_weight_late
                 self._loss_weights = w

@@ -86,3 +86,21 @@ def test_same_seed_same_weights_and_lstm_works_too():
     sent = [s.symbol for s in enc.steps(seqs)]
     dec = DecodeSession(b, enc.finish())
     assert [s.symbol for s in dec.steps(8)] == sent
+
+
+def test_learning_rate_drops_then_operands_train_at_full_weight():
+    learner = OnlineLearner(LearnerConfig())
+    ops = np.asarray(learner.task.operand_positions()) - 1  # weights index targets 1..L-1
+    answers = np.asarray(learner.task.answer_positions()) - 1
+    assert np.allclose(learner._loss_weights[ops].numpy(), 0.1)
+    coded = np.zeros((16, learner.task.block_size))
+    coded[:, learner.task.answer_positions()] = 0.02  # below 0.1 and 0.03, not 0.01
+    learner._schedule(float(coded[:, learner.task.answer_positions()].mean()))
+    assert learner.drops_done == 2 and learner.lr == pytest.approx(3e-3 / 9)
+    assert np.allclose(learner._loss_weights[ops].numpy(), 0.1)  # answers not learned yet
+    for _ in range(200):  # the recent average falls below the last threshold
+        learner._schedule(0.0)
+    assert learner.drops_done == 4 and learner.lr == pytest.approx(3e-3 / 81)
+    assert learner.optimizer.param_groups[0]["lr"] == pytest.approx(3e-3 / 81)
+    assert np.allclose(learner._loss_weights[ops].numpy(), 1.0)
+    assert np.allclose(learner._loss_weights[answers].numpy(), 1.0)
