@@ -1,24 +1,98 @@
 """The `lmviz` command line. Imports nothing heavy at the top: the TUI must draw its first frame
-before torch has finished importing, and `lmviz --help` must be instant."""
+before torch has finished importing, and `lmviz --help` must be instant.
+
+Every mistake on the command line is one sentence and exit code 2; a failure while working (a
+missing or corrupt file, a bad checkpoint) is one sentence and exit code 1; never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import math
 import sys
 
-from .errors import UsageError
+from .errors import USAGE_ERROR, UsageError, fail, user_message
 
 SUBCOMMANDS = {
     "encode": "code one sequence with a frozen model and print every token's cost",
     "learn": "code a long stream while training (prequential) and compare with gzip, bzip2, xz",
     "train": "open the live training screen",
-    "grok": "train a/b mod 97 to grokking (headless with --steps, else the live screen)",
+    "grok": "train a/b mod 97 to grokking (the live screen, or headless with --steps or --json)",
     "compress": "compress a file with a model that learns as it goes",
     "decompress": "restore a file made by lmviz compress, byte for byte",
 }
 
-USAGE_ERROR = 2
-RUNTIME_ERROR = 1
+# The module under lmviz.app.commands that runs each subcommand (imported only when it runs).
+RUNNERS = {"encode": "encode", "learn": "learn", "train": "screens", "grok": "grok",
+           "compress": "compress", "decompress": "compress"}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one sentence (no usage block) and exit code 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+# -- numbers, checked where they are read -----------------------------------------------------
+def _number(kind, text: str, what: str):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    value = _number(int, text, "a whole number of at least 1")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text}")
+    return value
+
+
+def natural_int(text: str) -> int:
+    value = _number(int, text, "a whole number of at least 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 0, not {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = _number(float, text, "a number above 0")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, not {text}")
+    return value
+
+
+def natural_float(text: str) -> float:
+    value = _number(float, text, "a number of at least 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of at least 0, not {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    value = _number(float, text, "a number strictly between 0 and 1")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, not {text}")
+    return value
+
+
+def digits(text: str) -> int:
+    value = _number(int, text, "a whole number from 1 to 12")
+    if not 1 <= value <= 12:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 12, not {text}")
+    return value
+
+
+def threads(text: str) -> int:
+    value = positive_int(text)
+    if value > 256:
+        raise argparse.ArgumentTypeError(f"must be at most 256, not {text}")
+    return value
 
 
 def _epilog() -> str:
@@ -29,7 +103,7 @@ def _epilog() -> str:
 
 
 def explorer_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="lmviz",
         description="Training an autoregressive model is lossless compression: step through it.",
         epilog=_epilog(),
@@ -39,66 +113,67 @@ def explorer_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", choices=["addition", "moddiv", "text"], default="addition")
     p.add_argument("--checkpoint", default=None,
                    help="shipped name or path (default: the pretrained addition model)")
-    p.add_argument("--digits", type=int, default=None, help="operand digits (default: from TEXT, or 8)")
+    p.add_argument("--digits", type=digits, default=None,
+                   help="operand digits, 1 to 12 (default: from TEXT, or 8)")
     p.add_argument("--version", action="store_true", help="print the version and exit")
     return p
 
 
 def subcommand_parser(name: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=f"lmviz {name}", description=SUBCOMMANDS[name])
+    p = Parser(prog=f"lmviz {name}", description=SUBCOMMANDS[name])
     if name == "encode":
         p.add_argument("text", help="for addition: 17282456+79546852=96829308")
         p.add_argument("--task", choices=["addition"], default="addition")
         p.add_argument("--checkpoint", default=None,
                        help="shipped name or path (default: addition8; 'none' for untrained)")
-        p.add_argument("--digits", type=int, default=None, help="digits of an untrained model")
+        p.add_argument("--digits", type=digits, default=None, help="digits of an untrained model")
         p.add_argument("--json", action="store_true", help="print one JSON object")
     elif name == "learn":
         p.add_argument("task", choices=["addition"])
-        p.add_argument("--digits", type=int, default=8)
-        p.add_argument("--sequences", type=int, default=20_000)
+        p.add_argument("--digits", type=digits, default=8)
+        p.add_argument("--sequences", type=positive_int, default=20_000)
         p.add_argument("--model", choices=["transformer", "lstm"], default="transformer")
         p.add_argument("--size", choices=["tiny", "small", "medium"], default="small")
-        p.add_argument("--batch", type=int, default=None, help="sequences per update")
-        p.add_argument("--lr", type=float, default=None)
-        p.add_argument("--seed", type=int, default=0, help="seed of the model (part of the code)")
-        p.add_argument("--data-seed", type=int, default=1, help="seed of the random sequences")
-        p.add_argument("--threads", type=int, default=1,
+        p.add_argument("--batch", type=positive_int, default=None, help="sequences per update")
+        p.add_argument("--lr", type=positive_float, default=None, help="learning rate at the start")
+        p.add_argument("--seed", type=natural_int, default=0, help="seed of the model (part of the code)")
+        p.add_argument("--data-seed", type=natural_int, default=1, help="seed of the random sequences")
+        p.add_argument("--threads", type=threads, default=1,
                        help="torch threads (part of the code: Bob must use the same)")
         p.add_argument("--leading-zeros", action="store_true")
         p.add_argument("--reverse", action="store_true", help="answer least significant digit first")
         p.add_argument("--json", action="store_true")
         p.add_argument("--save", metavar="PATH", help="save the final model as a checkpoint")
+        p.add_argument("--force", action="store_true", help="overwrite an existing --save file")
     elif name == "train":
-        p.add_argument("--digits", type=int, default=4)
+        p.add_argument("--digits", type=digits, default=4)
     elif name == "grok":
-        p.add_argument("--steps", type=int, default=None, help="run headless for this many steps")
-        p.add_argument("--json", action="store_true")
+        p.add_argument("--steps", type=positive_int, default=None,
+                       help="run headless for at most this many steps")
+        p.add_argument("--json", action="store_true", help="run headless and print one JSON object")
         p.add_argument("--save", metavar="PATH", help="save the recorded run (JSON)")
-        p.add_argument("--seed", type=int, default=None)
-        p.add_argument("--fraction", type=float, default=None, help="training fraction")
-        p.add_argument("--weight-decay", type=float, default=None)
-        p.add_argument("--width", type=int, default=None, help="model width")
-        p.add_argument("--lr", type=float, default=None)
-        p.add_argument("--grokfast", type=float, default=None, help="Grokfast-EMA strength (0: off)")
-        p.add_argument("--eval-every", type=int, default=None, help="validation every N steps")
+        p.add_argument("--force", action="store_true", help="overwrite an existing --save file")
+        p.add_argument("--seed", type=natural_int, default=None)
+        p.add_argument("--fraction", type=fraction, default=None, help="training fraction")
+        p.add_argument("--weight-decay", type=natural_float, default=None)
+        p.add_argument("--width", type=positive_int, default=None,
+                       help="model width (a multiple of the 4 heads)")
+        p.add_argument("--lr", type=positive_float, default=None)
+        p.add_argument("--grokfast", type=natural_float, default=None,
+                       help="Grokfast-EMA strength (0: off)")
+        p.add_argument("--eval-every", type=positive_int, default=None,
+                       help="validation every N steps")
         p.add_argument("--stop-after-grok", action="store_true",
-                       help="stop once validation accuracy has held 99%% for 10%% more steps")
+                       help="with --steps: stop early once it has grokked (the screen's rule)")
     elif name in ("compress", "decompress"):
         p.add_argument("input", help="input file, or - for stdin")
         p.add_argument("output", help="output file, or - for stdout")
         if name == "compress":
-            p.add_argument("--model", choices=["transformer", "lstm"], default="lstm")
             p.add_argument("--size", choices=["small", "medium"], default="small")
-            p.add_argument("--seed", type=int, default=0)
+            p.add_argument("--seed", type=natural_int, default=0)
         p.add_argument("--force", action="store_true", help="overwrite an existing output")
         p.add_argument("--json", action="store_true", help="print a summary as JSON")
     return p
-
-
-def _fail(message: str, code: int) -> int:
-    sys.stderr.write(f"lmviz: {message}\n")
-    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,29 +182,26 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in SUBCOMMANDS:
             name = argv[0]
             args = subcommand_parser(name).parse_args(argv[1:])
-            from . import commands
-
-            return getattr(commands, f"run_{name}")(args)
+            module = importlib.import_module(f"lmviz.app.commands.{RUNNERS[name]}")
+            return module.run(name, args)
         args = explorer_parser().parse_args(argv)
         if args.version:
             from importlib.metadata import version
 
             print(f"lmviz {version('lmviz')}")
             return 0
-        from .main import run_explorer
+        from .commands.screens import run
 
-        return run_explorer(args)
+        return run("explorer", args)
     except UsageError as exc:
-        return _fail(str(exc), USAGE_ERROR)
+        return fail(str(exc), USAGE_ERROR)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return fail("interrupted", 130)
     except Exception as exc:  # one sentence, never a traceback, for anything a user can cause
-        from . import commands
-
-        msg = commands.user_message(exc)
+        msg = user_message(exc)
         if msg is None:
             raise
-        return _fail(msg, RUNTIME_ERROR)
+        return fail(msg, 1)
 
 
 if __name__ == "__main__":

@@ -1,27 +1,36 @@
-"""The Textual app. Nothing here imports torch: the engine does, inside a worker."""
+"""The Textual app: it owns navigation between the screens. Nothing here imports torch: the jobs
+do, inside the screens' workers, after the first frame."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from lmviz.core.grokking.records import GrokConfig
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 
-from .engine import ARTICLE_EXAMPLE, Engine, ExplorerRequest
+from .jobs.settings import ARTICLE_EXAMPLE, DEFAULT_GROK, ExplorerRequest, default_kind
+from .screens.explorer import ExplorerScreen
+from .screens.grok import GrokScreen
+from .screens.help import HelpScreen
+from .screens.train import TrainScreen
 
 
 class LmvizApp(App):
-    """Explorer, train and grok screens over one engine."""
+    """Explorer, train and grok screens. Screens never import each other: they ask the app."""
 
     CSS_PATH = Path(__file__).parent / "lmviz.tcss"  # absolute: subclasses live anywhere
     TITLE = "lmviz"
+    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True)]
 
     def __init__(self, request: ExplorerRequest | None = None, screen: str = "explorer",
-                 digits: int = 4, engine: Engine | None = None) -> None:
+                 digits: int = 4, grok: GrokConfig = DEFAULT_GROK, explorer_job=None) -> None:
         super().__init__()
         self.request = request or ExplorerRequest()
-        self.engine = engine or Engine(self.request)
+        self.explorer_job = explorer_job  # None: the screen makes the real one in its worker
         self.first = screen
         self.train_digits = digits
+        self.grok_config = grok
 
     def on_mount(self) -> None:
         if self.first == "train":
@@ -29,25 +38,34 @@ class LmvizApp(App):
         elif self.first == "grok":
             self.action_show_grok()
         else:
-            self.push_screen(self.make_explorer())
+            self.push_screen(self.make_explorer(self.request, self.explorer_job))
 
-    def make_explorer(self):
-        from .screens.explorer import ExplorerScreen
+    def make_explorer(self, request: ExplorerRequest, job=None) -> ExplorerScreen:
+        text = request.text
+        if text is None and request.task == "addition" and request.task_spec is None:
+            text = ARTICLE_EXAMPLE if request.digits in (None, 8) else None
+        return ExplorerScreen(request, text, default_kind(request), job=job)
 
-        text = self.request.text
-        if text is None and self.request.task == "addition":
-            text = ARTICLE_EXAMPLE if (self.request.digits in (None, 8)) else None
-        return ExplorerScreen(self.engine, text, self.engine.default_kind())
-
+    # -- navigation ----------------------------------------------------------------------------
     def action_show_train(self) -> None:
-        from .screens.train import TrainScreen
-
         self.push_screen(TrainScreen(digits=self.train_digits))
 
     def action_show_grok(self) -> None:
-        from .screens.grok import DEFAULT_GROK, GrokScreen
+        self.push_screen(GrokScreen(self.grok_config))
 
-        self.push_screen(GrokScreen(getattr(self, "grok_config", DEFAULT_GROK)))
+    def action_show_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def open_explorer(self, request: ExplorerRequest) -> None:
+        """A fresh explorer on top (the train screen sends its model here)."""
+        self.push_screen(self.make_explorer(request))
+
+    def back_to_explorer(self) -> None:
+        """Leave a screen: back to the explorer below it, or open one if it was the first."""
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+        else:
+            self.push_screen(self.make_explorer(self.request, self.explorer_job))
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
@@ -61,30 +79,3 @@ class LmvizApp(App):
             name = action.removeprefix("app.")
             yield SystemCommand(desc, f"{desc} ({binding.key_display or binding.key})",
                                 lambda t=target, n=name: t.run_action(n))
-
-
-def run_explorer(args) -> int:
-    from .errors import UsageError
-
-    request = ExplorerRequest(text=args.text, task=args.task, checkpoint=args.checkpoint,
-                              digits=args.digits)
-    if args.text:
-        # Bad text is refused before the TUI starts: one sentence, exit code 2.
-        from lmviz.core.tasks import TaskError
-
-        try:
-            Engine(request).task().parse(args.text)
-        except TaskError as exc:
-            raise UsageError(str(exc)) from None
-    if args.checkpoint:
-        from lmviz.core.checkpoints import resolve_checkpoint
-
-        resolve_checkpoint(args.checkpoint)  # a missing checkpoint fails here, not in the TUI
-    LmvizApp(request).run()
-    return 0
-
-
-def run_app(screen: str, digits: int = 4) -> int:
-    LmvizApp(screen=screen, digits=digits).run()
-    return 0
-

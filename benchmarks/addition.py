@@ -12,10 +12,10 @@ import argparse
 
 from _table import emit
 from lmviz.app.engine import ARTICLE_EXAMPLE
-from lmviz.core.checkpoints import DEFAULT_CHECKPOINT, load_learner
-from lmviz.core.learn import classical_bits, evaluate_frozen, learn_stream
-from lmviz.core.online import LearnerConfig
-from lmviz.core.session import EncodeSession
+from lmviz.core.learning.checkpoints import DEFAULT_CHECKPOINT, load_learner
+from lmviz.core.learning.stream import classical_bits, evaluate_frozen, learn_stream
+from lmviz.core.learning.online import LearnerConfig
+from lmviz.core.learning.session import EncodeSession
 
 
 def main() -> None:

@@ -14,8 +14,8 @@ import math
 import time
 
 import numpy as np
-from lmviz.core.coder import Cdf, Decoder, Encoder, bisect_encode
-from lmviz.core.quantize import quantize_probs
+from lmviz.core.coding import Cdf, Decoder, Encoder, bisect_encode
+from lmviz.core.coding.quantize import quantize_probs
 
 
 def bench(vocab: int, n: int, seed: int = 0) -> dict:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from _table import emit
 from corpus import stdlib_docstrings
-from lmviz.core.compressor import CompressorConfig, compress_bytes, decompress_bits, streams_for
+from lmviz.core.compression.compressor import CompressorConfig, compress_bytes, decompress_bits, streams_for
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ import time
 
 from _table import emit
 from lmviz.app.screens.train import TrainSettings
-from lmviz.core.learn import learn_stream
+from lmviz.core.learning.stream import learn_stream
 
 
 def learning(seconds: float) -> dict:

@@ -1,61 +1,77 @@
-"""A torch-free stand-in for the explorer's engine: fixed, hand-made distributions.
+"""A torch-free stand-in for the explorer job: fixed, hand-made distributions.
 
 The "model" mixes the generator's true distribution with a uniform one, so records are the same
 on every machine (no floats from a network), which is what snapshot tests need. Alice and Bob
-both go through the real coder, quantizer and Ledger.
+both go through the real coder, quantizer and Ledger, and the same `CodedSequence` /
+`DecodedSequence` records the real `ExplorerJob` returns.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from lmviz.app.engine import Engine, ExplorerRequest
-from lmviz.app.messages import ModelInfo
-from lmviz.core.coder import Cdf, Decoder
-from lmviz.core.quantize import quantize_probs
-from lmviz.core.records import Ledger, code_with_distributions
+from lmviz.app.jobs.events import CodedSequence, DecodedSequence, ModelInfo
+from lmviz.app.jobs.settings import ExplorerRequest, task_of
+from lmviz.core.coding import Cdf, Decoder, Encoder
+from lmviz.core.coding.quantize import quantize_probs
+from lmviz.core.learning.ledger import Ledger
 
 
-class FixedEngine(Engine):
+def code_with_distributions(task, sequence: np.ndarray, probs: np.ndarray, total_bits: int = 16,
+                            config_bits: int = 0):
+    """Code one sequence with given next-token distributions (probs[t] for token t): the same
+    records as EncodeSession, with no model."""
+    ledger = Ledger(task, total_bits, config_bits)
+    freqs = quantize_probs(probs[ledger.positions], total_bits)
+    enc = Encoder()
+    steps = []
+    for j, t in enumerate(ledger.positions):
+        cdf = Cdf.of(freqs[j])
+        s = int(sequence[t])
+        step = enc.encode(cdf, s)
+        steps.append(ledger.record(0, sequence, t, probs[t], freqs[j], cdf, s, step,
+                                   len(enc.out) + enc.pending))
+    return steps, enc.finish()
+
+
+class FixedJob:
+    """The ExplorerJob's interface (encode, decode), answered from fixed mixtures."""
+
     def __init__(self, request: ExplorerRequest | None = None, trust: float = 0.8) -> None:
-        super().__init__(request or ExplorerRequest())
+        self.request = request or ExplorerRequest()
+        self.task = task_of(self.request)
+        self.rng = np.random.default_rng(0)
         self.trust = {"pretrained": trust, "untrained": 0.0, "online": 0.5}
         self.calls: list[str] = []
-
-    def default_kind(self) -> str:
-        return "pretrained"
 
     def info(self, kind: str) -> ModelInfo:
         return ModelInfo(kind, "fixed mixture (test)", 1234, "fixed", 0)
 
     def _dist(self, prefix, kind) -> np.ndarray:
-        task = self.task()
-        v = task.vocab_size
-        true = task.true_distribution(prefix)
+        v = self.task.vocab_size
+        true = self.task.true_distribution(prefix)
         w = self.trust[kind]
         return w * true + (1 - w) * np.full(v, 1.0 / v)
 
-    def parse(self, text, kind):
-        return self.task().parse(text)
-
-    def sample(self, kind):
-        return self.task().sample(self.rng)
-
-    def encode(self, sequence, kind, cancelled=lambda: False):
+    def encode(self, text, kind, cancelled=lambda: False):
         self.calls.append(f"encode:{kind}")
-        task = self.task()
+        task = self.task
+        sequence = task.parse(text) if text else task.sample(self.rng)
         probs = np.zeros((task.block_size, task.vocab_size))
         for t in task.predicted_positions():
             probs[t] = self._dist(sequence[:t], kind)
         steps, bits = code_with_distributions(task, np.asarray(sequence), probs)
-        return tuple(steps), tuple(bits), task.decode_tokens(sequence)
+        given = tuple(int(t) for t in sequence[: task.first_predicted])
+        return CodedSequence(tuple(steps), tuple(bits), task.decode_tokens(sequence), given,
+                             self.info(kind), None)
 
-    def decode(self, bits, kind, cancelled=lambda: False):
+    def decode(self, coded, cancelled=lambda: False):
+        kind = coded.model.kind
         self.calls.append(f"decode:{kind}")
-        task = self.task()
+        task = self.task
         ledger = Ledger(task)
-        dec = Decoder(list(bits))
+        dec = Decoder(list(coded.bits))
         row = np.zeros(task.block_size, dtype=np.int64)
-        row[0] = task.START
+        row[: len(coded.given)] = coded.given
         steps = []
         for t in task.predicted_positions():
             p = self._dist(row[:t], kind)
@@ -64,4 +80,4 @@ class FixedEngine(Engine):
             s, step = dec.decode(cdf)
             row[t] = s
             steps.append(ledger.record(0, row, t, p, f, cdf, s, step, step.bits_so_far))
-        return tuple(steps), task.decode_tokens(row)
+        return DecodedSequence(tuple(steps), task.decode_tokens(row))

@@ -1,7 +1,7 @@
 """The compressor's classical context models: counts and matches from the bytes coded so far."""
 
 import numpy as np
-from lmviz.core.byte_contexts import HALVE_ABOVE, CountModel, MatchModel
+from lmviz.core.compression.contexts import HALVE_ABOVE, CountModel, MatchModel
 
 
 def _history(texts: list[bytes]) -> np.ndarray:

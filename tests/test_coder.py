@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lmviz.core.coder import (
+from lmviz.core.coding import (
     Cdf,
     CodingError,
     Decoder,
@@ -24,7 +24,7 @@ from lmviz.core.coder import (
     stream_encode,
     unpack_bits,
 )
-from lmviz.core.quantize import quantize_probs
+from lmviz.core.coding.quantize import quantize_probs
 
 
 def random_message(rng, vocab, length, concentration, total_bits=16):

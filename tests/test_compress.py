@@ -113,7 +113,7 @@ def test_bad_paths_and_existing_output(tmp_path, capsys):
 
 
 def test_other_torch_version_is_refused(tmp_path, packed, capsys):
-    from lmviz.core.container import Container
+    from lmviz.core.compression.container import Container
 
     c = Container.from_bytes(packed)
     other = Container(c.config_json, "1.0.0", c.threads, c.length, c.crc32, c.payload_bits, c.payload)

@@ -3,8 +3,8 @@
 from dataclasses import replace
 
 import pytest
-from lmviz.core.grokking import GrokConfig, GrokTrainer, crossings, load_run, save_run
-from lmviz.core.records import GrokStep
+from lmviz.core.grokking.records import GrokConfig, GrokStep, crossings, grokked, load_run, save_run
+from lmviz.core.grokking.trainer import GrokTrainer
 
 SMALL = GrokConfig(p=23, train_fraction=0.5, width=32, threads=1, lr=3e-3)
 
@@ -48,3 +48,43 @@ def test_grokfast_changes_the_trajectory():
     a = [r.train_loss for r in GrokTrainer(SMALL).run(20)]
     b = [r.train_loss for r in GrokTrainer(replace(SMALL, grokfast=2.0)).run(20)]
     assert a[:1] == b[:1] and a != b
+
+
+def test_grokked_needs_validation_at_999_after_three_times_the_training_crossing():
+    def run(val_from, n):
+        return [GrokStep(i, 0.0, 1.0, 1.0, 1.0, 1.0 if i >= val_from else 0.5, 1.0, 1.0)
+                for i in range(1, n + 1)]
+
+    assert not grokked(run(5, 30), train99=10)  # step 30 is not past 3 x 10
+    assert grokked(run(5, 31), train99=10)
+    assert not grokked(run(40, 35), train99=10)  # validation not there yet
+    assert not grokked(run(1, 100), train99=None)  # training has not crossed 99%
+    assert not grokked([], train99=10)
+
+
+def test_the_grok_job_stops_at_its_budget_or_when_grokked_and_pauses():
+    from lmviz.app.jobs.base import Pause, Resume
+    from lmviz.app.jobs.events import GrokBatch
+    from lmviz.app.jobs.grokking import GrokJob
+
+    events = []
+    job = GrokJob(SMALL, max_steps=12, post_interval=0)
+    job.run(events.append, cancelled=lambda: False)
+    assert [r.step for e in events for r in e.records] == list(range(1, 13))
+    assert all(isinstance(e, GrokBatch) for e in events) and events[-1].finished
+    assert not any(e.finished for e in events[:-1])
+
+    # Pause is served between steps: a paused job makes no step until it is resumed.
+    job = GrokJob(SMALL, max_steps=3, post_interval=0)
+    job.send(Pause())
+    polls = []
+
+    def cancelled():
+        polls.append(1)
+        if len(polls) == 5:
+            assert job.records == []  # paused from the start: still nothing
+            job.send(Resume())
+        return False
+
+    job.run(lambda e: None, cancelled)
+    assert len(job.records) == 3 and len(polls) >= 5

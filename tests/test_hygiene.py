@@ -1,8 +1,45 @@
-"""Import hygiene and packaging: core never loads the UI, the UI starts without torch."""
+"""Import hygiene and packaging: core never loads the UI, the UI starts without torch, only the
+job layer drives the engine, screens never import each other, and nothing imports in a cycle."""
 
+import ast
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = {"lmviz.core": ROOT / "core", "lmviz.app": ROOT / "app"}
+
+
+def _module_files() -> dict[str, Path]:
+    """Every module of lmviz.core and lmviz.app, by dotted name."""
+    out = {}
+    for pkg, folder in PACKAGES.items():
+        for path in folder.rglob("*.py"):
+            rel = path.relative_to(folder).with_suffix("")
+            parts = [p for p in rel.parts if p != "__init__"]
+            out[".".join([pkg, *parts])] = path
+    return out
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """lmviz modules a module imports, anywhere in it (function-local imports too)."""
+    found = set()
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            found.add(mod)
+            found.update(f"{mod}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    files = _module_files()
+    return {m for m in found if m in files and m != name}
 
 
 def _modules_after(code: str) -> set[str]:
@@ -12,20 +49,78 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_core_imports_no_textual_or_rich():
-    mods = _modules_after(
-        "import lmviz.core.coder, lmviz.core.quantize, lmviz.core.tasks, lmviz.core.model, "
-        "lmviz.core.online, lmviz.core.session, lmviz.core.records, lmviz.core.learn, "
-        "lmviz.core.grokking, lmviz.core.compressor, lmviz.core.container, lmviz.core.checkpoints"
-    )
+    core = sorted(m for m in _module_files() if m.startswith("lmviz.core"))
+    mods = _modules_after("import " + ", ".join(core))
+    assert len(core) > 25
     assert not {m for m in mods if m.split(".")[0] in ("textual", "rich", "textual_plotext")}
 
 
 def test_app_modules_import_without_torch():
-    mods = _modules_after(
-        "import lmviz.app.main, lmviz.app.screens.explorer, lmviz.app.screens.train, "
-        "lmviz.app.screens.grok, lmviz.app.cli"
-    )
+    """Everything the first frame needs, and every screen and widget, loads without torch."""
+    ui = [m for m in _module_files()
+          if m.startswith(("lmviz.app.screens", "lmviz.app.widgets"))
+          or m in ("lmviz.app.main", "lmviz.app.cli", "lmviz.app.messages",
+                   "lmviz.app.jobs.settings", "lmviz.app.jobs.events", "lmviz.app.jobs.base",
+                   "lmviz.app.commands.screens")]
+    mods = _modules_after("import " + ", ".join(sorted(ui)))
     assert "torch" not in mods
+
+
+def test_only_the_job_layer_drives_the_engine():
+    """Screens, widgets and the app read core's records (torch-free modules); the torch side of
+    core (learners, sessions, trainers, the compressor) is reached only through app/jobs."""
+    torch_side = {"lmviz.core.learning.online", "lmviz.core.learning.session",
+                  "lmviz.core.learning.stream", "lmviz.core.grokking.trainer",
+                  "lmviz.core.compression.compressor", "lmviz.core.models"}
+    files = _module_files()
+    for name, path in files.items():
+        if not name.startswith(("lmviz.app.screens", "lmviz.app.widgets", "lmviz.app.main",
+                                "lmviz.app.messages", "lmviz.app.charts")):
+            continue
+        bad = {m for m in _imports(name, path) if any(m.startswith(t) for t in torch_side)}
+        assert not bad, f"{name} imports {bad}: go through app/jobs"
+
+
+def test_screens_never_import_each_other():
+    files = _module_files()
+    for name, path in files.items():
+        if name.startswith("lmviz.app.screens."):
+            others = {m for m in _imports(name, path) if m.startswith("lmviz.app.screens.")
+                      and m != "lmviz.app.screens.live_chart"}
+            assert not others, f"{name} imports {others}: navigate through the app"
+
+
+def test_no_import_cycles():
+    files = _module_files()
+    graph = {name: _imports(name, path) for name, path in files.items()}
+
+    def parents(m):  # importing a.b.c runs a.b's __init__ too
+        parts = m.split(".")
+        return {".".join(parts[:i]) for i in range(2, len(parts))} & set(files)
+
+    graph = {n: {x for m in deps for x in {m} | parents(m)} - {n} - parents(n)
+             for n, deps in graph.items()}
+    state: dict[str, int] = {}
+
+    def visit(n, path):
+        state[n] = 1
+        for m in graph.get(n, ()):
+            if state.get(m) == 1:
+                raise AssertionError("import cycle: " + " -> ".join(path + [n, m]))
+            if not state.get(m):
+                visit(m, path + [n])
+        state[n] = 2
+
+    for n in graph:
+        if not state.get(n):
+            visit(n, [])
+
+
+def test_no_core_module_is_over_400_lines():
+    for name, path in _module_files().items():
+        if name.startswith("lmviz.core"):
+            lines = len(path.read_text().splitlines())
+            assert lines <= 400, f"{name} has {lines} lines"
 
 
 def test_no_top_level_core_or_app_package_installed():

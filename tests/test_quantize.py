@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from lmviz.core.quantize import quantize_probs
+from lmviz.core.coding.quantize import quantize_probs
 
 
 @settings(max_examples=200, deadline=None)
@@ -92,3 +92,20 @@ def test_matches_the_plain_rule_including_ties():
             p = np.round(rng.random((n, vocab)), 2) + 0.001
         bits = int(rng.integers(int(np.ceil(np.log2(vocab))), 21))
         np.testing.assert_array_equal(quantize_probs(p, bits), _reference(p, bits))
+
+
+def test_the_floors_never_overshoot_in_the_worst_cases():
+    """The floors of p / sum * spare can never add up past spare (see quantize.py): tried where
+    float error is largest, with the largest total and many symbols whose shares sit a hair
+    under whole units."""
+    rng = np.random.default_rng(7)
+    spare = (1 << 24) - 4096
+    cases = [
+        np.full(4096, 1 / 3),  # equal shares: every fraction alike
+        np.concatenate(([1.0], np.full(4095, 2.0**-60))),  # tiny terms lost in the sum
+        (np.arange(1, 4097) * (spare / 4096 - 1e-9)),  # shares just under whole units
+        rng.random(4096) ** 12,
+    ]
+    for p in cases:
+        f = quantize_probs(p, 24)
+        assert f.sum() == 1 << 24 and f.min() >= 1

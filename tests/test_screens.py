@@ -2,12 +2,14 @@
 
 import numpy as np
 from lmviz.app.main import LmvizApp
-from lmviz.app.messages import GrokProgress, TrainProgress
+from lmviz.app.jobs.base import JobControl, Pause, Resume, SaveCheckpoint, SetSpeed
+from lmviz.app.jobs.events import GrokBatch, TrainBatch
+from lmviz.app.messages import JobEvent
 from lmviz.app.screens.grok import GrokScreen
 from lmviz.app.screens.train import TrainScreen
 from lmviz.app.widgets.position_heatmap import PositionHeatmap
-from lmviz.core.learn import LearnProgress, position_labels
-from lmviz.core.records import GrokStep
+from lmviz.core.grokking.records import GrokStep
+from lmviz.core.learning.stream import LearnProgress
 from lmviz.core.tasks import AdditionTask
 from textual.app import App
 
@@ -28,7 +30,7 @@ class Host(App):
 def fake_learning(n_reports=40):
     """Answer positions go dark one by one; operands stay at log2 10."""
     task = AdditionTask(digits=4)
-    labels = position_labels(task)
+    labels = task.position_labels()
     out = []
     for k in range(1, n_reports + 1):
         bits = np.array([3.32 if lab[0] in "ab" else 0.0 for lab in labels])
@@ -37,8 +39,9 @@ def fake_learning(n_reports=40):
                 col = int(lab[1:])
                 bits[j] = 3.3 * max(0.0, 1 - k / (8 + 6 * col))
         n = 1000 * k
+        answers = float(np.mean([b for lab, b in zip(labels, bits) if lab[0] == "c"]))
         out.append(LearnProgress(n, k * 0.5, n * (26.3 + 40 / k), n * (26.3 + 40 / k) + 1, 2464,
-                                 task.floor_bits(), bits, labels, 0.5, 3e-3))
+                                 task.floor_bits(), bits, labels, answers, 0.5, 3e-3))
     return out
 
 
@@ -57,8 +60,8 @@ async def test_train_screen_draws_fixed_records_and_its_controls():
     app = Host(screen)
     async with app.run_test(size=SIZE) as pilot:
         for p in fake_learning():
-            screen.post_message(TrainProgress(screen.generation, ((0, p),), {}))
-        screen.post_message(TrainProgress(screen.generation, (), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0}))
+            screen.post_message(JobEvent(screen.generation, TrainBatch(((0, p),), {})))
+        screen.post_message(JobEvent(screen.generation, TrainBatch((), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0})))
         for _ in range(50):  # the screen redraws on a timer (8 a second); a loaded CPU is slower
             await pilot.pause(0.05)
             if str(screen.query_one("#identity").render()):
@@ -66,7 +69,7 @@ async def test_train_screen_draws_fixed_records_and_its_controls():
         assert screen.curves[0]["x"][-1] == 40000
         assert len(screen.query_one(PositionHeatmap).columns) == 40
         assert "they differ by" in str(screen.query_one("#identity").render())
-        screen.post_message(TrainProgress(screen.generation - 1, ((0, fake_learning()[0]),), {}))
+        screen.post_message(JobEvent(screen.generation - 1, TrainBatch(((0, fake_learning()[0]),), {})))
         await pilot.pause(0.2)
         assert len(screen.curves[0]["x"]) == 40  # a cancelled run's message is ignored
         screen.autostart = False
@@ -76,12 +79,16 @@ async def test_train_screen_draws_fixed_records_and_its_controls():
         await pilot.press("z", "v", "k", "i", "c")
         s = screen.settings
         assert (s.leading_zeros, s.reverse, s.model, s.size, s.compare) == (True, True, "lstm", "medium", True)
+        control = screen.control = JobControl()  # stands for the job's command channel
         await pilot.press("minus")
         assert screen.speed == 2
+        assert control._commands.get_nowait() == SetSpeed(1000)
         await pilot.press("space")
-        assert screen.paused and not screen.resume.is_set()
+        assert screen.paused and control._commands.get_nowait() == Pause()
         await pilot.press("space")
-        assert not screen.paused
+        assert not screen.paused and control._commands.get_nowait() == Resume()
+        await pilot.press("s")
+        assert isinstance(control._commands.get_nowait(), SaveCheckpoint)
 
 
 def test_train_screen_snapshot(snap_compare):
@@ -92,8 +99,8 @@ def test_train_screen_snapshot(snap_compare):
 
     async def run_before(pilot):
         for p in fake_learning():
-            screen.post_message(TrainProgress(screen.generation, ((0, p),), {}))
-        screen.post_message(TrainProgress(screen.generation, (), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0}))
+            screen.post_message(JobEvent(screen.generation, TrainBatch(((0, p),), {})))
+        screen.post_message(JobEvent(screen.generation, TrainBatch((), {"sequences": 40000, "gzip": 66.0, "bzip2": 57.0, "xz": 55.0})))
         await pilot.pause(0.3)
 
     assert snap_compare(Host(screen), terminal_size=SIZE, run_before=run_before)
@@ -108,7 +115,7 @@ async def test_grok_screen_controls_and_crossings():
         await pilot.press("f", "d", "e")
         assert screen.config.train_fraction == 0.5 and screen.config.width == 32 and screen.config.seed == 1
         screen.mode = "training"  # as if the worker were running: accept fixed records
-        screen.post_message(GrokProgress(screen.generation, tuple(fake_grok())))
+        screen.post_message(JobEvent(screen.generation, GrokBatch(tuple(fake_grok()))))
         await pilot.pause(0.2)
         assert len(screen.records) == 600
         text = str(screen.query_one("#grok-summary").render())
@@ -141,7 +148,7 @@ def test_grok_screen_snapshot(snap_compare):
 
     async def run_before(pilot):
         screen.mode = "training"
-        screen.post_message(GrokProgress(screen.generation, tuple(fake_grok())))
+        screen.post_message(JobEvent(screen.generation, GrokBatch(tuple(fake_grok()))))
         await pilot.pause(0.3)
         screen.mode = "idle"
         screen.redraw()
@@ -154,20 +161,25 @@ async def test_train_screen_live_save_and_send_to_explorer(tmp_path, monkeypatch
     """The real worker: it trains, `s` saves a loadable checkpoint, `o` opens it in the explorer,
     `x` resets, `+` changes the speed."""
     from lmviz.app.screens.explorer import ExplorerScreen
-    from lmviz.core.checkpoints import load_learner
+    from lmviz.core.learning.checkpoints import load_learner
 
     monkeypatch.chdir(tmp_path)
-    screen = TrainScreen(digits=2)
-    app = Host(screen)
-    app.make_explorer = lambda: ExplorerScreen(None, None, "pretrained")
+    app = LmvizApp(screen="train", digits=2)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.05)
+        screen = app.screen
+        assert isinstance(screen, TrainScreen)
         for _ in range(300):
             await pilot.pause(0.05)
             if screen.last[0] is not None and screen.last[0].sequences > 200:
                 break
         assert screen.last[0].sequences > 200
-        await pilot.press("minus", "plus")
-        assert screen.speed == len((50, 200, 1000, 0)) - 1
+        fastest = len((50, 200, 1000, 0)) - 1
+        assert screen.speed == fastest
+        await pilot.press("minus")
+        assert screen.speed == fastest - 1
+        await pilot.press("plus")
+        assert screen.speed == fastest
         await pilot.press("s")
         saved = tmp_path / "lmviz-addition2.pt"
         for _ in range(100):
@@ -220,3 +232,19 @@ async def test_grok_screen_live_start_and_pause():
         assert screen.mode == "training"
         await pilot.press("x")
         assert screen.mode == "idle" and screen.records == []
+
+
+async def test_grok_screen_survives_resizes():
+    """A log-scale chart used to crash the screen on the first resize (plotext took the log of
+    its own log on the repaint): every size, from roomy to tiny and back, must draw."""
+    screen = GrokScreen()
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        screen.mode = "training"
+        screen.post_message(JobEvent(screen.generation, GrokBatch(tuple(fake_grok()))))
+        await pilot.pause(0.3)
+        for w, h in [(100, 30), (60, 20), (20, 8), (160, 48), (3, 3), (120, 40)]:
+            await pilot.resize_terminal(w, h)
+            await pilot.pause(0.2)
+        assert app._exception is None and app.is_running
+        assert len(screen.records) == 600

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pytest
-from lmviz.core.online import LearnerConfig, OnlineLearner
-from lmviz.core.session import DecodeSession, EncodeSession
+from lmviz.core.learning.online import LearnerConfig, OnlineLearner
+from lmviz.core.learning.session import DecodeSession, EncodeSession
 from lmviz.core.tasks import AdditionTask
 
 

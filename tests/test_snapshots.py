@@ -1,4 +1,4 @@
-"""SVG snapshots of the explorer, fed fixed records (FixedEngine: no live model output).
+"""SVG snapshots of the explorer, fed fixed records (FixedJob: no live model output).
 
 Update them with `python -m pytest tests/test_snapshots.py --snapshot-update` after a deliberate
 change, and look at the report before committing.
@@ -7,7 +7,7 @@ change, and look at the report before committing.
 from lmviz.app.main import LmvizApp
 from lmviz.app.screens.explorer import ExplorerScreen
 
-from .fixed_engine import FixedEngine
+from .fixed_engine import FixedJob
 
 SIZE = (160, 48)
 
@@ -30,7 +30,7 @@ def test_main_screen(snap_compare):
         await _wait(pilot)
         await pilot.press("space", "space", "space")
 
-    assert snap_compare(LmvizApp(engine=FixedEngine()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(LmvizApp(explorer_job=FixedJob()), terminal_size=SIZE, run_before=run_before)
 
 
 def test_zoomed_bisection(snap_compare):
@@ -45,7 +45,7 @@ def test_zoomed_bisection(snap_compare):
         await pilot.press("b", "b", "b", "b")
         assert s.bstep == 4
 
-    assert snap_compare(LmvizApp(engine=FixedEngine()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(LmvizApp(explorer_job=FixedJob()), terminal_size=SIZE, run_before=run_before)
 
 
 def test_help_screen(snap_compare):
@@ -56,7 +56,7 @@ def test_help_screen(snap_compare):
         await pilot.press("question_mark")
         await pilot.pause(0.1)
 
-    assert snap_compare(LmvizApp(engine=FixedEngine()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(LmvizApp(explorer_job=FixedJob()), terminal_size=SIZE, run_before=run_before)
 
 
 def test_decode_view(snap_compare):
@@ -72,4 +72,4 @@ def test_decode_view(snap_compare):
                 break
         await pilot.press("enter")
 
-    assert snap_compare(LmvizApp(engine=FixedEngine()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(LmvizApp(explorer_job=FixedJob()), terminal_size=SIZE, run_before=run_before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from lmviz.core.tasks import TaskError
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -10,8 +11,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 from textual.worker import get_current_worker
 
-from ..engine import MODEL_KINDS
-from ..messages import EngineFailed, EngineStatus, ModelInfo, SequenceCoded, SequenceDecoded
+from ..errors import user_message
+from ..jobs.events import CodedSequence, DecodedSequence, Failed, ModelInfo, Status
+from ..jobs.settings import MODEL_KINDS, ExplorerRequest, task_of
+from ..messages import JobEvent
 from ..widgets.bisection_panel import BisectionPanel
 from ..widgets.interval_bar import IntervalBar
 from ..widgets.loss_panel import LossPanel, LossView
@@ -22,50 +25,69 @@ SPEEDS = (1, 2, 4, 8, 16, 32)  # tokens per second when playing
 
 
 class ExplorerScreen(Screen):
-    """Alice codes a sequence; the user steps through it. Records come from the engine worker."""
+    """Alice codes a sequence; the user steps through it. Records come from the explorer job,
+    which runs in a worker (jobs/explorer.py); this screen only shows them."""
 
     BINDINGS = [
         Binding("space", "next_token", "Next token"),
         Binding("b", "bisect_step", "Bisect step"),
         Binding("enter", "finish", "Finish seq"),
-        Binding("backspace", "step_back", "Back"),
+        # Shown in the help and the command palette, not the footer, which must keep room for
+        # t, g and q at 160 columns.
+        Binding("backspace", "step_back", "Back", show=False),
         Binding("r", "play", "Play/pause"),
-        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
-        Binding("minus", "slower", "Slower", key_display="-"),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+", show=False),
+        Binding("minus", "slower", "Slower", key_display="-", show=False),
         Binding("n", "new_sequence", "New seq"),
         Binding("e", "edit", "Edit"),
         Binding("m", "switch_model", "Model"),
         Binding("d", "bob", "Bob's view"),
-        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("question_mark", "app.show_help", "Help", key_display="?"),
         Binding("t", "app.show_train", "Train"),
         Binding("g", "app.show_grok", "Grok"),
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, engine, initial_text: str | None, kind: str, **kwargs) -> None:
+    def __init__(self, request: ExplorerRequest, initial_text: str | None, kind: str,
+                 job=None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.engine = engine
+        self.request = request
+        self.seq_task = task_of(request)  # numpy only: the editor and labels need no torch
+        self.job = job  # the ExplorerJob, made in the first worker (None: not yet)
         self.initial_text = initial_text
-        self.kind = kind
-        self.steps: tuple = ()  # the records on show (Alice's or Bob's)
-        self.alice: tuple = ()
-        self.bob: tuple | None = None
-        self.bits: tuple[int, ...] = ()
-        self.text = ""
-        self.bob_text = ""
-        self.matches: bool | None = None
+        self.kind = kind  # the model asked for; `coded.model` says which one coded what is shown
+        self.coded: CodedSequence | None = None  # Alice's records, bits and Bob's starting point
+        self.decoded: DecodedSequence | None = None  # Bob's, once asked for
         self.view = "alice"
         self.pos = 0  # tokens fully sent
         self.bstep = 0  # bisection steps shown of token `pos`
         self.playing = False
         self.speed_index = 2
         self.timer = None
-        self.info: ModelInfo | None = None
+        self.generation = 0  # bumped by every request: a cancelled one's result is ignored
         self.online_totals: list[float] = []
-        self.seq_task = None  # parsed lazily for the editor (numpy only)
         self._strip_cache: tuple = (None, ([], []))  # (records, (texts, bits))
         self._drawn_token_state: tuple | None = None  # (records, pos) the lower panels show
         self._reject_note = ""
+
+    @property
+    def steps(self) -> tuple:
+        """The records on show: Bob's in his view (once decoded), else Alice's."""
+        if self.view == "bob" and self.decoded is not None:
+            return self.decoded.steps
+        return self.coded.steps if self.coded else ()
+
+    @property
+    def bits(self) -> tuple[int, ...]:
+        return self.coded.bits if self.coded else ()
+
+    @property
+    def text(self) -> str:
+        return self.coded.text if self.coded else ""
+
+    @property
+    def info(self) -> ModelInfo | None:
+        return self.coded.model if self.coded else None
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self):
@@ -100,75 +122,76 @@ class ExplorerScreen(Screen):
         self.set_class(w < 100 or h < 30, "too-small")
         self.set_class(h < 40, "compact")
 
-    # -- engine -------------------------------------------------------------------------------
+    # -- the job ------------------------------------------------------------------------------
     def request_sequence(self, text: str | None) -> None:
         if text is not None:
             self.stop_playing()
-        self.set_status("coding the sequence…" if self.info else "loading torch and the model…")
-        self.run_encode(text, self.kind)
+        self.set_status("coding the sequence…" if self.coded else "loading torch and the model…")
+        self.generation += 1
+        self.run_encode(text, self.kind, self.generation)
 
-    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
-    def run_encode(self, text: str | None, kind: str) -> None:
+    def _explorer_job(self):
+        """The job, made on first use in a worker thread: this is where torch is imported."""
+        if self.job is None:
+            from ..jobs.explorer import ExplorerJob
+
+            self.job = ExplorerJob(self.request)
+        return self.job
+
+    @work(thread=True, exclusive=True, group="job", exit_on_error=False)
+    def run_encode(self, text: str | None, kind: str, generation: int) -> None:
         worker = get_current_worker()
         try:
-            engine = self.engine
-            info = engine.info(kind)
-            seq = engine.parse(text, kind) if text else engine.sample(kind)
-            result = engine.encode(seq, kind, cancelled=lambda: worker.is_cancelled)
-            if result is None or worker.is_cancelled:
-                return
-            steps, bits, decoded = result
-            after = engine.info(kind)
-            self.post_message(SequenceCoded(steps, bits, decoded, after if kind == "online" else info))
+            coded = self._explorer_job().encode(text, kind, lambda: worker.is_cancelled)
+            if coded is not None and not worker.is_cancelled:
+                self.post_message(JobEvent(generation, coded))
         except Exception as exc:  # reported in one sentence; the UI stays up
-            self.post_message(EngineFailed(_sentence(exc)))
+            self.post_message(JobEvent(generation, Failed(_sentence(exc))))
 
-    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
-    def run_decode(self, bits: tuple[int, ...], kind: str) -> None:
+    @work(thread=True, exclusive=True, group="job", exit_on_error=False)
+    def run_decode(self, coded: CodedSequence, generation: int) -> None:
         worker = get_current_worker()
         try:
-            self.post_message(EngineStatus("Bob decodes from the bits alone…"))
-            result = self.engine.decode(bits, kind, cancelled=lambda: worker.is_cancelled)
-            if result is None or worker.is_cancelled:
-                return
-            steps, text = result
-            self.post_message(SequenceDecoded(steps, text, text == self.text))
+            self.post_message(JobEvent(generation, Status("Bob decodes from the bits alone…")))
+            decoded = self._explorer_job().decode(coded, lambda: worker.is_cancelled)
+            if decoded is not None and not worker.is_cancelled:
+                self.post_message(JobEvent(generation, decoded))
         except Exception as exc:
-            self.post_message(EngineFailed(_sentence(exc)))
+            self.post_message(JobEvent(generation, Failed(_sentence(exc))))
 
-    def on_sequence_coded(self, msg: SequenceCoded) -> None:
-        self.alice, self.bits, self.text, self.info = msg.steps, msg.bits, msg.text, msg.model
-        self.bob, self.bob_text, self.matches = None, "", None
+    def on_job_event(self, msg: JobEvent) -> None:
+        if msg.generation != self.generation:
+            return  # the answer to a request that a newer one has replaced
+        event = msg.event
+        if isinstance(event, CodedSequence):
+            self._show_coded(event)
+        elif isinstance(event, DecodedSequence):
+            self.decoded = event
+            self._show_decoded()
+        elif isinstance(event, Status):
+            self.set_status(event.text)
+        elif isinstance(event, Failed):
+            self.stop_playing()
+            self.set_status(f"[b red]{event.text}[/]")
+
+    def _show_coded(self, coded: CodedSequence) -> None:
+        self.coded, self.decoded = coded, None
         self.view = "alice"
-        self.steps = self.alice
         self.pos = 0
         self.bstep = 0
-        if msg.model.kind == "online":
-            self.online_totals.append(msg.steps[-1].totals.ideal_bits)
+        if coded.model.kind == "online":
+            self.online_totals.append(coded.steps[-1].totals.ideal_bits)
         self.set_status(f"Alice coded {self.text} in {len(self.bits)} bits. "
                         "space: next token · b: one bisection step · ?: help")
         self.refresh_view()
         self._show_info()
 
-    def on_sequence_decoded(self, msg: SequenceDecoded) -> None:
-        self.bob, self.bob_text, self.matches = msg.steps, msg.text, msg.matches
+    def _show_decoded(self) -> None:
         if self.view == "bob":
-            self.steps = self.bob
             self.pos, self.bstep = 0, 0
             self.set_status(f"Bob's view: decoding {len(self.bits)} bits with the same model.")
             self.refresh_view()
             self._show_info()
-
-    def on_engine_status(self, msg: EngineStatus) -> None:
-        self.set_status(msg.text)
-
-    def on_engine_failed(self, msg: EngineFailed) -> None:
-        self.stop_playing()
-        self.set_status(f"[b red]{msg.text}[/]")
-        if self.kind == "pretrained" and not self.alice:
-            # No checkpoint: fall back to an untrained model so the screen still teaches.
-            self.kind = "untrained"
-            self.request_sequence(self.initial_text)
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
@@ -180,7 +203,7 @@ class ExplorerScreen(Screen):
             return
         n = len(steps)
         cur = steps[min(self.pos, n - 1)]
-        given = "".join(self._given())
+        given = self._given()
         strip = self.query_one(SequenceStrip)
         texts, bits = self._strip_source(steps)
         if strip.current != self.pos or strip.tokens is not texts:
@@ -190,19 +213,17 @@ class ExplorerScreen(Screen):
         if strip.border_title != title:
             strip.border_title = title
         # Border labels are costly to redraw: they change only with the view, not per token.
-        if self.pos >= n and self.view == "bob" and self.matches is not None:
-            mark = "✓ matches Alice's text" if self.matches else "✗ differs from Alice's text"
-            subtitle = f"Bob read {self.bob_text}: {mark}"
+        if self.pos >= n and self.view == "bob" and self.decoded is not None:
+            matches = self.decoded.text == self.text
+            mark = "✓ matches Alice's text" if matches else "✗ differs from Alice's text"
+            subtitle = f"Bob read {self.decoded.text}: {mark}"
         else:
             subtitle = ""
         if strip.border_subtitle != subtitle:
             strip.border_subtitle = subtitle
         tr = cur.bisection
         shown = len(tr.bits) if self.pos >= n else min(self.bstep, len(tr.bits))
-        lo, hi = 0, tr.scale
-        for b in tr.bits[:shown]:
-            mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if b == 0 else (mid, hi)
+        lo, hi = tr.interval_after(shown)
         symbols = list(self._symbols())
         self._show_interval(cur, symbols, lo, hi, shown)
         reader = "Bob" if self.view == "bob" else "Alice"
@@ -227,18 +248,12 @@ class ExplorerScreen(Screen):
         bar.show([0, *np.cumsum(cur.freqs).tolist()], symbols, cur.symbol, tr.scale, (lo, hi), shown,
                  (lo + hi) // 2 if shown < len(tr.bits) else None)
 
-    def _given(self) -> list[str]:
+    def _given(self) -> str:
         """The tokens before the first coded one, given to both sides ('s' for addition)."""
-        return list(self.text[: self.steps[0].position])
-
-    def _current_task(self):
-        """The task (numpy only, no torch), made on first use."""
-        if self.seq_task is None:
-            self.seq_task = self.engine.task()
-        return self.seq_task
+        return self.seq_task.decode_tokens(self.coded.given) if self.coded else ""
 
     def _symbols(self) -> tuple[str, ...]:
-        return self._current_task().symbols
+        return self.seq_task.symbols
 
     def _loss_view(self) -> LossView:
         steps = self.steps
@@ -277,18 +292,12 @@ class ExplorerScreen(Screen):
         if i is None:
             return
         speed = f" · playing {SPEEDS[self.speed_index]} tok/s" if self.playing else ""
-        task = self._task_label()
+        task = self.seq_task.label()
         self.query_one("#model-info", Static).update(
             f"[b]{task}[/] · [b]{i.kind}[/] {i.description} ({i.parameters:,} params, "
             f"{i.sequences_seen:,} seqs seen, checkpoint {i.checkpoint})"
             f" · [b]{'Bob decodes' if self.view == 'bob' else 'Alice encodes'}[/]{speed}"
         )
-
-    def _task_label(self) -> str:
-        spec = self._current_task().spec()
-        if spec["name"] == "addition":
-            return f"addition, {spec['digits']} digits"
-        return spec["name"]
 
     # -- actions ------------------------------------------------------------------------------
     def _ready(self) -> bool:
@@ -378,53 +387,45 @@ class ExplorerScreen(Screen):
         self.set_status(f"switching to the {self.kind} model…")
         if self.kind != "online":
             self.online_totals.clear()
-        text = self.text[1:-1] if self.text and self.seq_task and self.seq_task.name == "addition" else None
-        self.request_sequence(text or None)
+        self.request_sequence(self.text or None)
 
     def action_bob(self) -> None:
         if not self._ready():
             return
+        self.stop_playing()
         if self.view == "bob":
             self.view = "alice"
-            self.steps = self.alice
             self.set_status("Alice's view.")
             self.refresh_view()
             self._show_info()
             return
         self.view = "bob"
-        self.stop_playing()
-        if self.bob is None:
-            self.run_decode(self.bits, self.info.kind if self.info else self.kind)
+        if self.decoded is None:
+            self.run_decode(self.coded, self.generation)
         else:
-            self.on_sequence_decoded(SequenceDecoded(self.bob, self.bob_text, bool(self.matches)))
-
-    def action_help(self) -> None:
-        from .help import HelpScreen
-
-        self.app.push_screen(HelpScreen())
+            self._show_decoded()
 
     def action_edit(self) -> None:
         self.stop_playing()
         self.add_class("editing")
         box = self.query_one("#edit-input", Input)
         box.disabled = False
-        self._current_task()
-        box.value = self.text[1:-1] if self.seq_task.name == "addition" and self.text else self.text
+        box.placeholder = self.seq_task.edit_hint()
+        box.value = self.seq_task.editable_text(self.seq_task.parse(self.text)) if self.text else ""
         box.focus()
-        self.query_one("#edit-error", Label).update("enter: code it · escape: cancel")
+        self.query_one("#edit-error", Label).update(f"enter: code it · escape: cancel · {self.seq_task.edit_hint()}")
 
     @on(Input.Changed, "#edit-input")
     def _edit_changed(self, event: Input.Changed) -> None:
-        from lmviz.core.tasks import TaskError
-
         value = event.value
-        allowed = set(self.seq_task.symbols) if self.seq_task.name != "moddiv" else set("0123456789/=")
-        bad = [(i, ch) for i, ch in enumerate(value) if ch not in allowed and self.seq_task.name != "text"]
+        allowed = self.seq_task.allowed_characters()
+        bad = [(i, ch) for i, ch in enumerate(value) if allowed is not None and ch not in allowed]
         err = self.query_one("#edit-error", Label)
         if bad:
             i, ch = bad[0]
             # Setting the value fires Changed again; that event shows this note, not a parse hint.
-            self._reject_note = f"[b red]{ch!r} (position {i + 1}) is not allowed here: use 0-9 + =[/]"
+            self._reject_note = (f"[b red]{ch!r} (position {i + 1}) is not allowed here: "
+                                 f"{self.seq_task.edit_hint()}[/]")
             event.input.value = "".join(c for c in value if c in allowed)
             err.update(self._reject_note)
             return
@@ -434,14 +435,12 @@ class ExplorerScreen(Screen):
             return
         try:
             self.seq_task.parse(value)
-            err.update("enter: code it · escape: cancel (a wrong sum is allowed: it just costs more)")
+            err.update(f"enter: code it · escape: cancel · {self.seq_task.edit_hint()}")
         except TaskError as exc:
             err.update(f"[yellow]{exc}[/]")
 
     @on(Input.Submitted, "#edit-input")
     def _edit_submitted(self, event: Input.Submitted) -> None:
-        from lmviz.core.tasks import TaskError
-
         try:
             self.seq_task.parse(event.value)
         except TaskError as exc:
@@ -461,6 +460,4 @@ class ExplorerScreen(Screen):
 
 
 def _sentence(exc: BaseException) -> str:
-    from ..commands import user_message
-
     return user_message(exc) or f"{type(exc).__name__}: {exc}"

@@ -2,36 +2,40 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import replace
+from importlib import resources
 
-from lmviz.core.records import GrokConfig, crossings
-from textual import work
+from lmviz.core.grokking.records import GrokConfig, crossings, load_run
 from textual.binding import Binding
 from textual.containers import Grid
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
-from ..charts import back_to_explorer, draw_lines
-from ..messages import EngineFailed, GrokProgress
+from ..charts import draw_lines
+from ..jobs.base import JobControl, Pause, Resume
+from ..jobs.events import GrokBatch
+from ..jobs.settings import DEFAULT_GROK
+from .live_chart import LiveChartScreen
 
 WEIGHT_DECAYS = (0.3, 1.0, 2.0, 3.0, 5.0)
 FRACTIONS = (0.3, 0.4, 0.5)
 WIDTHS = (32, 64, 128)
 REPLAY_SPEEDS = (1, 4, 16, 64, 256)  # recorded steps per frame
-POST_INTERVAL = 1 / 30  # batch records to about 30 messages a second
-
-# Fast on a 2-core CPU and still a real grok (benchmarks/grok.py measures it): 40% of the table
-# for training, the canonical AdamW (weight decay 1, betas 0.9/0.98) at lr 2e-3, validation
-# evaluated every 5th step (what costs most at this size).
-DEFAULT_GROK = GrokConfig(train_fraction=0.4, weight_decay=1.0, lr=2e-3, width=128, eval_every=5,
-                          threads=2)
+REPLAY_INTERVAL = 1 / 30  # seconds between replayed frames
 
 
-class GrokScreen(Screen):
+def grok_job(config: GrokConfig):
+    """Made in the worker thread: this is where torch is imported."""
+
+    def make(control: JobControl):
+        from ..jobs.grokking import GrokJob
+
+        return GrokJob(config, control=control)
+
+    return make
+
+
+class GrokScreen(LiveChartScreen):
     """Charts of accuracy (log step axis), loss and weight norm; the 99% crossings marked."""
 
     BINDINGS = [
@@ -50,11 +54,6 @@ class GrokScreen(Screen):
     ]
 
     DEFAULT_CSS = """
-    GrokScreen Grid {
-        grid-size: 2 2;
-        grid-columns: 1fr 1fr;
-        grid-rows: 1fr 1fr;
-    }
     GrokScreen #grok-summary {
         height: auto;
         border: round $primary-darken-2;
@@ -67,15 +66,12 @@ class GrokScreen(Screen):
         self.config = config
         self.records: list = []
         self.mode = "idle"  # idle, training, paused, replay
-        self.resume = threading.Event()
-        self.resume.set()
         self.replay: list = []
         self.replay_pos = 0
         self.replay_speed = 2
         self.replay_timer = None
         self.replay_paused = False
         self.source = ""
-        self.generation = 0  # bumped by every start of the training worker
 
     def compose(self):
         yield Header()
@@ -89,80 +85,38 @@ class GrokScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.app.sub_title = "grokking: a/b mod 97"
-        self.dirty = False
-        self.set_interval(1 / 8, self._redraw_if_dirty)
         self.set_status("s: train live · l: replay the recorded canonical run · w f d e: settings")
         self.redraw()
 
-    def set_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
-
     # -- live training --------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="grok", exit_on_error=False)
-    def train(self, config: GrokConfig, generation: int) -> None:
-        worker = get_current_worker()
-        try:
-            from lmviz.core.grokking import GrokTrainer
-
-            trainer = GrokTrainer(config)
-            batch: list = []
-            train99 = None  # the worker's own bookkeeping: it never reads the screen's state
-            last = time.perf_counter()
-            while not worker.is_cancelled:
-                if not self.resume.wait(0.05):
-                    continue
-                rec = trainer.step()
-                batch.append(rec)
-                if train99 is None and rec.train_acc >= 0.99:
-                    train99 = rec.step
-                now = time.perf_counter()
-                if now - last >= POST_INTERVAL:
-                    self.post_message(GrokProgress(generation, tuple(batch)))
-                    batch, last = [], now
-                if rec.val_acc >= 0.999 and train99 and rec.step > 3 * train99:
-                    break  # grokked for good: nothing more to watch
-            if batch:
-                self.post_message(GrokProgress(generation, tuple(batch), finished=True))
-        except Exception as exc:
-            self.post_message(EngineFailed(f"grokking stopped: {exc}"))
-
-    def _redraw_if_dirty(self) -> None:
-        if self.dirty:
-            self.dirty = False
-            self.redraw()
-
-    def on_grok_progress(self, msg: GrokProgress) -> None:
-        if self.mode not in ("training", "paused") or msg.generation != self.generation:
-            return  # a cancelled run's stragglers
-        self.records.extend(msg.records)
-        if msg.finished:
+    def handle_record(self, event) -> None:
+        if not isinstance(event, GrokBatch) or self.mode not in ("training", "paused"):
+            return
+        self.records.extend(event.records)
+        if event.finished:
             self.mode = "idle"
-            self.set_status("done: validation accuracy is at 100% (x: reset, s: again)")
-        self.dirty = True  # drawn by the next tick of _redraw_if_dirty
-
-    def on_engine_failed(self, msg: EngineFailed) -> None:
-        self.set_status(f"[b red]{msg.text}[/]")
+            self.set_status("done: it has grokked, validation accuracy is at 100% (x: reset, s: again)")
+        self.dirty = True  # drawn by the next redraw tick
 
     def action_start(self) -> None:
         self._stop_everything()
         self.records = []
         self.mode = "training"
         self.source = "live"
-        self.resume.set()
         self.set_status("training (full batch; every step is one point)…")
-        self.generation += 1
-        self.train(self.config, self.generation)
+        self.start_job(grok_job(self.config))
         self.redraw()
 
     def action_pause(self) -> None:
         if self.mode == "training":
             self.mode = "paused"
-            self.resume.clear()
+            self.send(Pause())
             self.set_status("paused (space: resume)")
         elif self.mode == "paused":
             self.mode = "training"
-            self.resume.set()
+            self.send(Resume())
             self.set_status("training…")
         elif self.mode == "replay" and self.replay_timer is not None:
             self.replay_paused = not self.replay_paused
@@ -180,8 +134,7 @@ class GrokScreen(Screen):
         self.redraw()
 
     def _stop_everything(self) -> None:
-        self.workers.cancel_group(self, "grok")
-        self.resume.set()
+        self.stop_job()
         if self.replay_timer is not None:
             self.replay_timer.stop()
             self.replay_timer = None
@@ -202,10 +155,6 @@ class GrokScreen(Screen):
 
     # -- replay -------------------------------------------------------------------------------
     def action_load(self) -> None:
-        from importlib import resources
-
-        from lmviz.core.records import load_run
-
         self._stop_everything()
         path = resources.files("lmviz.assets") / "grok_p97.json"
         try:
@@ -220,7 +169,7 @@ class GrokScreen(Screen):
         self.mode = "replay"
         self.source = f"recorded: {command}"
         self.replay_paused = False
-        self.replay_timer = self.set_interval(POST_INTERVAL, self._replay_tick)
+        self.replay_timer = self.set_interval(REPLAY_INTERVAL, self._replay_tick)
         self.set_status(f"replaying {len(records):,} recorded steps (+/- speed, space pause)")
         self.redraw()
 
@@ -246,7 +195,7 @@ class GrokScreen(Screen):
 
     def action_back(self) -> None:
         self._stop_everything()
-        back_to_explorer(self)
+        super().action_back()
 
     def on_unmount(self) -> None:
         self._stop_everything()

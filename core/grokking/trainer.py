@@ -10,11 +10,9 @@ from collections.abc import Iterator
 import torch
 import torch.nn.functional as F
 
-from .model import Transformer, TransformerConfig
-from .records import GrokConfig, GrokStep, crossings, load_run, save_run
-from .tasks import ModDivTask
-
-__all__ = ["GrokConfig", "GrokStep", "GrokTrainer", "crossings", "load_run", "save_run"]
+from ..models import Transformer, TransformerConfig
+from ..tasks import ModDivTask
+from .records import GrokConfig, GrokStep
 
 
 class GrokTrainer:
@@ -48,7 +46,7 @@ class GrokTrainer:
         return len(self.y_val)
 
     def _eval(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
-        logits, _ = self.model(x, last_only=True)
+        logits = self.model(x, last_only=True)
         logits = logits[:, -1]
         loss = F.cross_entropy(logits, y, reduction="sum")
         acc = (logits.argmax(-1) == y).float().mean()
@@ -61,7 +59,7 @@ class GrokTrainer:
         scale = min(1.0, (self.steps + 1) / max(c.warmup, 1))
         for g in self.opt.param_groups:
             g["lr"] = c.lr * scale
-        logits, _ = self.model(self.x_train, last_only=True)
+        logits = self.model(self.x_train, last_only=True)
         logits = logits[:, -1]
         loss = F.cross_entropy(logits, self.y_train)
         # Training loss and accuracy are read from this step's own forward pass (before the

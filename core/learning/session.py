@@ -13,11 +13,10 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .coder import Cdf, Decoder, Encoder
+from ..coding import Cdf, Decoder, Encoder
+from ..coding.quantize import quantize_probs
+from .ledger import Ledger, TokenStep, quantized
 from .online import OnlineLearner
-from .quantize import quantize_probs
-from .records import Ledger, TokenStep
-from .tasks import Task
 
 __all__ = ["DecodeSession", "EncodeSession", "TokenStep"]
 
@@ -50,8 +49,7 @@ class EncodeSession:
         led = self.ledger
         probs = self.learner.predict(block, keep_for_update=self.train)
         pos = led.positions
-        freqs = quantize_probs(probs[:, pos].reshape(-1, probs.shape[-1]), led.total_bits)
-        freqs = freqs.reshape(block.shape[0], len(pos), -1)
+        freqs = quantized(probs, pos, led.total_bits)
         coded = np.zeros(block.shape, dtype=np.float64)
         for j, t in enumerate(pos):
             for b in range(block.shape[0]):
@@ -75,23 +73,19 @@ class DecodeSession:
     """Bob: from the bits alone (and the same config), recover the sequences, training alike."""
 
     def __init__(self, learner: OnlineLearner, bits: Sequence[int], train: bool = True,
-                 prefix: Sequence[int] | None = None) -> None:
+                 given: Sequence[int] | None = None) -> None:
         self.ledger = Ledger(learner.task, learner.config.total_bits, learner.config.size_bits)
         self.train = train
         self.learner = learner
         self.decoder = Decoder(bits)
         self.sequences = 0
         task = learner.task
-        # The given tokens before the first predicted position ('s' for addition).
-        self.prefix = np.asarray(
-            prefix if prefix is not None else self._default_prefix(task), dtype=np.int64
-        )
+        # The tokens before the first predicted position: the same for every sequence of most
+        # tasks ('s' for addition), sent alongside for others (a division's a and b).
+        self.prefix = np.asarray(given if given is not None else task.given_tokens(), dtype=np.int64)
+        if len(self.prefix) != task.first_predicted:
+            raise ValueError(f"Bob needs the {task.first_predicted} given tokens of each sequence")
         self.decoded: list[np.ndarray] = []
-
-    @staticmethod
-    def _default_prefix(task: Task) -> list[int]:
-        start = getattr(task, "START", None)
-        return [start] if start is not None and task.first_predicted == 1 else [0] * task.first_predicted
 
     def steps(self, n_sequences: int) -> Iterator[TokenStep]:
         batch = self.learner.config.batch_size

@@ -20,10 +20,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .byte_contexts import COUNT_BUCKETS, MATCH_BUCKETS, CountModel, MatchModel
-from .coder import Cdf, Decoder, Encoder
-from .optim import fused
-from .quantize import quantize_probs
+from ..coding import Cdf, Decoder, Encoder
+from ..coding.quantize import quantize_probs
+from ..learning.optim import fused
+from .contexts import COUNT_BUCKETS, MATCH_BUCKETS, CountModel, MatchModel
 
 # log(count + 1/4) for every uint8 count: the count models' feature, looked up, not computed.
 _LOG_COUNT = np.log(np.arange(256, dtype=np.float32) + 0.25)

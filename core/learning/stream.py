@@ -9,27 +9,15 @@ assumed.
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from .coder import Encoder
+from ..coding import Encoder, code_lengths
+from .ledger import quantized
 from .online import LearnerConfig, OnlineLearner
-from .quantize import quantize_probs
-
-
-def classical_bits(data: bytes) -> dict[str, int]:
-    """Sizes in bits of gzip -9, bzip2 -9 and xz -9e on the same bytes (container overhead in)."""
-    return {
-        "gzip": 8 * len(gzip.compress(data, compresslevel=9, mtime=0)),
-        "bzip2": 8 * len(bz2.compress(data, compresslevel=9)),
-        "xz": 8 * len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)),
-    }
 
 
 @dataclass(frozen=True)
@@ -44,6 +32,7 @@ class LearnProgress:
     floor_bits_per_sequence: float | None  # the generator's entropy per sequence
     position_bits: np.ndarray  # (P,) mean bits at each predicted position over the last report
     position_labels: tuple[str, ...]  # what each predicted position is ("a1", "+", "c3", ...)
+    monitored_bits: float | None  # mean recent bits at the positions the task must learn (answers)
     train_loss: float  # weighted training loss of the last update
     lr: float  # learning rate now
 
@@ -51,20 +40,6 @@ class LearnProgress:
     def cumulative_bits_per_sequence(self) -> float:
         """Total message size so far (config included) per sequence."""
         return (self.ideal_bits + self.config_bits) / max(self.sequences, 1)
-
-
-def position_labels(task) -> tuple[str, ...]:
-    """Short names for the predicted positions: a1..an, +, b1..bn, =, c1..c(n+1), e for an
-    addition (digits counted from the left as written); the position number otherwise."""
-    if not hasattr(task, "kind_of"):
-        return tuple(str(t) for t in task.predicted_positions())
-    seps = {task.b_start - 1: "+", task.c_start - 1: "=", task.block_size - 1: "e"}
-    starts = {"a": task.a_start, "b": task.b_start, "c": task.c_start}
-    labels = []
-    for t in task.predicted_positions():
-        kind = task.kind_of(t)
-        labels.append(seps[t] if kind == "sep" else f"{kind}{t - starts[kind] + 1}")
-    return tuple(labels)
 
 
 def learn_stream(
@@ -85,7 +60,8 @@ def learn_stream(
     task = learner.task
     rng = np.random.default_rng(data_seed)
     pos = np.array(list(task.predicted_positions()))
-    labels = position_labels(task)
+    labels = task.position_labels()
+    watched = [i for i, t in enumerate(pos) if t in set(task.monitored_positions())]
     floor = task.floor_bits()
     enc = Encoder()
     ideal = 0.0
@@ -102,8 +78,7 @@ def learn_stream(
         b = min(batch, sequences - n)
         block = task.sample_batch(rng, b)
         probs = learner.predict(block, keep_for_update=True)
-        freqs = quantize_probs(probs[:, pos].reshape(-1, probs.shape[-1]), total_bits)
-        freqs = freqs.reshape(b, len(pos), -1)
+        freqs = quantized(probs, pos, total_bits)
         cum = np.cumsum(freqs, axis=-1)
         sym = block[:, pos]
         hi = np.take_along_axis(cum, sym[..., None], -1)[..., 0]
@@ -113,7 +88,7 @@ def learn_stream(
         # Position-major order, as EncodeSession codes a chunk.
         for lo_, hi_ in zip(lo.T.ravel().tolist(), hi.T.ravel().tolist()):
             enc.encode_interval(lo_, hi_, total)
-        cost = total_bits - np.log2(f)
+        cost = code_lengths(freqs, sym)
         ideal += float(cost.sum())
         recent += cost.sum(axis=0)
         recent_n += b
@@ -128,10 +103,11 @@ def learn_stream(
             last = now
             # Finishing now would add the pending bits and two more; at the end, finish for real.
             stream = len(enc.finish()) if n >= sequences else len(enc.out) + enc.pending + 2
+            recent_mean = recent / max(recent_n, 1)
             yield (
                 LearnProgress(
-                    n, now - t0, ideal, stream, config.size_bits, floor,
-                    recent / max(recent_n, 1), labels, loss, learner.lr,
+                    n, now - t0, ideal, stream, config.size_bits, floor, recent_mean, labels,
+                    float(recent_mean[watched].mean()) if watched else None, loss, learner.lr,
                 ),
                 b"".join(text),
             )
@@ -152,12 +128,10 @@ def evaluate_frozen(learner: OnlineLearner, sequences: int, data_seed: int = 123
     while n < sequences:
         b = min(batch, sequences - n)
         block = task.sample_batch(rng, b)
-        probs = learner.predict(block)
-        freqs = quantize_probs(probs[:, pos].reshape(-1, probs.shape[-1]), total_bits)
-        f = np.take_along_axis(freqs.reshape(b, len(pos), -1), block[:, pos][..., None], -1)[..., 0]
-        cost += (total_bits - np.log2(f)).sum(axis=0)
+        freqs = quantized(learner.predict(block), pos, total_bits)
+        cost += code_lengths(freqs, block[:, pos]).sum(axis=0)
         n += b
     per_position = cost / n
     return {"sequences": n, "bits_per_sequence": float(per_position.sum()),
             "floor_bits_per_sequence": task.floor_bits(),
-            "position_bits": dict(zip(position_labels(task), map(float, per_position)))}
+            "position_bits": dict(zip(task.position_labels(), map(float, per_position)))}

@@ -13,64 +13,17 @@ Determinism contract (measured on this machine, and asserted by tests/test_sessi
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from dataclasses import dataclass, field
+import io
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .atomic import atomic_write
-from .model import LSTMConfig, LSTMModel, Transformer, TransformerConfig, count_parameters
+from ..files import write_output
+from ..models import LSTMConfig, LSTMModel, Transformer, TransformerConfig, count_parameters
+from ..tasks import Task, task_from_spec
+from .config import LSTM_SIZES, TRANSFORMER_SIZES, LearnerConfig
 from .optim import fused
-from .tasks import AdditionTask, Task, task_from_spec
-
-# Model presets: name -> (layers, heads, width). Small is the default for addition.
-TRANSFORMER_SIZES = {"tiny": (1, 2, 32), "small": (2, 4, 64), "medium": (3, 4, 96)}
-LSTM_SIZES = {"tiny": (1, 64), "small": (1, 128), "medium": (2, 192)}
-
-
-@dataclass(frozen=True)
-class LearnerConfig:
-    task: dict = field(default_factory=lambda: AdditionTask().spec())  # task spec (tasks.py)
-    model: str = "transformer"  # "transformer" or "lstm"
-    size: str = "small"  # preset: tiny, small or medium (see *_SIZES)
-    lr: float = 3e-3  # AdamW learning rate at the start
-    betas: tuple[float, float] = (0.9, 0.99)  # AdamW betas
-    weight_decay: float = 0.0  # AdamW decoupled weight decay
-    batch_size: int = 16  # sequences coded with one model, then trained on together
-    seed: int = 0  # seeds the weights; nothing else is random on the coding path
-    threads: int = 1  # torch intra-op threads; part of the code because floats depend on it
-    total_bits: int = 16  # frequencies sum to 2**total_bits (quantize.py)
-    operand_loss_weight: float = 0.1  # training weight of unpredictable operand digits
-    operand_loss_weight_late: float = 1.0  # ... once every lr drop is done (answers learned)
-    lr_drops: tuple[float, ...] = (0.1, 0.03, 0.01, 0.003)  # divide lr when answer bits/digit fall below
-    lr_drop_factor: float = 3.0  # ... by this factor, once per threshold
-    grad_clip: float = 1.0  # max gradient norm
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> LearnerConfig:
-        d = json.loads(text)
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown learner settings: {', '.join(sorted(unknown))}")
-        for k in ("betas", "lr_drops"):
-            if k in d:
-                d[k] = tuple(d[k])
-        return cls(**d)
-
-    @property
-    def size_bits(self) -> int:
-        """What sending this configuration costs: its JSON, 8 bits a byte."""
-        return 8 * len(self.to_json().encode())
-
-    def replace(self, **changes) -> LearnerConfig:
-        return dataclasses.replace(self, **changes)
 
 
 def build_model(config: LearnerConfig, task: Task) -> torch.nn.Module:
@@ -114,12 +67,11 @@ class OnlineLearner:
         L = self.task.block_size
         w = np.zeros(L, dtype=np.float32)
         w[list(self.task.predicted_positions())] = 1.0
-        if isinstance(self.task, AdditionTask):
-            self._operands = np.asarray(self.task.operand_positions())
-            w[self._operands] = config.operand_loss_weight
-            self._monitor = list(self.task.answer_positions())
-        else:
-            self._monitor = []
+        # The task names its unpredictable positions (an addition's operands) and the ones the
+        # learning-rate rule watches (its answers); other tasks have neither.
+        self._operands = np.asarray(self.task.aleatoric_positions(), dtype=np.int64)
+        w[self._operands] = config.operand_loss_weight
+        self._monitor = self.task.monitored_positions()
         self._loss_weights = torch.as_tensor(w[1:])  # weights of targets 1..L-1
         # Alice's forward pass kept for the update that follows it (see predict).
         self._kept: tuple[np.ndarray, torch.Tensor] | None = None
@@ -150,13 +102,13 @@ class OnlineLearner:
         self._kept = None
         if keep_for_update:
             self.model.train()
-            logits, _ = self.model(idx)
+            logits = self.model(idx)
             self._kept = (np.array(tokens, copy=True), logits)
             logits = logits.detach()
         else:
             self.model.eval()
             with torch.no_grad():
-                logits, _ = self.model(idx)
+                logits = self.model(idx)
         probs = F.softmax(logits.float(), dim=-1).double().numpy()
         out = np.empty_like(probs)
         out[:, 1:] = probs[:, :-1]
@@ -175,7 +127,7 @@ class OnlineLearner:
             logits = kept[1]
         else:
             self.model.train()
-            logits, _ = self.model(idx)  # the full block, the shape predict uses
+            logits = self.model(idx)  # the full block, the shape predict uses
         logits = logits[:, :-1]  # the last position predicts nothing
         ce = F.cross_entropy(
             logits.reshape(-1, logits.shape[-1]), idx[:, 1:].reshape(-1), reduction="none"
@@ -214,19 +166,33 @@ class OnlineLearner:
                 self._loss_weights = w
 
     # Checkpoints: weights and config only, loadable with weights_only=True (no pickled code).
-    def save(self, path) -> None:
-        """Write a checkpoint atomically (no half-written file on error or Ctrl-C)."""
-        state = {
+    def state(self) -> dict:
+        """What a checkpoint holds: the config (JSON), the weights and the sequences seen."""
+        return {
             "config": self.config.to_json(),
             "model": self.model.state_dict(),
             "sequences_seen": torch.tensor(self.sequences_seen),
         }
-        atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+    def save(self, path, force: bool = False) -> None:
+        """Write a checkpoint atomically (no half-written file on error or Ctrl-C; files.py)."""
+        state = self.state()
+        write_output(path, lambda tmp: torch.save(state, tmp), force=force)
+
+    def to_bytes(self) -> bytes:
+        """The checkpoint in memory, for handing a model from one screen to another."""
+        buf = io.BytesIO()
+        torch.save(self.state(), buf)
+        return buf.getvalue()
 
     @classmethod
     def load(cls, path) -> OnlineLearner:
+        """A checkpoint from a path, or from the bytes `to_bytes` made."""
+        source = io.BytesIO(path) if isinstance(path, bytes) else path
+        if isinstance(path, bytes):
+            path = "the model handed over"
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
+            state = torch.load(source, map_location="cpu", weights_only=True)
             learner = cls(LearnerConfig.from_json(state["config"]))
             learner.model.load_state_dict(state["model"])
             learner.sequences_seen = int(state.get("sequences_seen", 0))

@@ -1,7 +1,6 @@
-"""The models, and only the models: a small decoder-only transformer and an LSTM.
-
-Both follow nanoGPT's contract: ``forward(idx, targets=None) -> (logits, loss)``, with targets of
--1 ignored. Initialisation is deterministic given the ``torch.Generator`` passed in.
+"""A small decoder-only transformer, and only the model (nanoGPT's contract: ``forward(idx) ->
+logits``; the learner owns the loss). Initialisation is deterministic given the
+``torch.Generator`` passed in.
 
 Attention is written out (matmul, mask, softmax) rather than through a fused kernel: the output at
 position t must be bit-identical whatever tokens sit after t, since Bob computes it with the
@@ -18,6 +17,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .weights import init_weights
+
 
 @dataclass(frozen=True)
 class TransformerConfig:
@@ -29,14 +30,6 @@ class TransformerConfig:
     n_place: int = 32  # place-value ids the task may use (abacus-style embedding)
     n_segment: int = 8  # segment ids the task may use (which part of the sequence)
     mlp_ratio: int = 4  # hidden width of each MLP, as a multiple of d_model
-
-
-@dataclass(frozen=True)
-class LSTMConfig:
-    vocab_size: int = 14  # output symbols (and input tokens)
-    block_size: int = 29  # sequence length the model always sees
-    n_layer: int = 1  # stacked LSTM layers
-    d_model: int = 128  # embedding and hidden width
 
 
 class CausalSelfAttention(nn.Module):
@@ -94,24 +87,6 @@ class Block(nn.Module):
         return x + self.mlp(self.ln2(x))
 
 
-def _init_weights(module: nn.Module, generator: torch.Generator) -> None:
-    """GPT-2 style init, drawn from an explicit generator so a seed fixes every weight."""
-    for m in module.modules():
-        if isinstance(m, nn.Linear):
-            with torch.no_grad():
-                m.weight.copy_(torch.randn(m.weight.shape, generator=generator) * 0.02)
-                if m.bias is not None:
-                    m.bias.zero_()
-        elif isinstance(m, nn.Embedding):
-            with torch.no_grad():
-                m.weight.copy_(torch.randn(m.weight.shape, generator=generator) * 0.02)
-        elif isinstance(m, nn.LSTM):
-            with torch.no_grad():
-                for p in m.parameters():
-                    bound = 1 / math.sqrt(m.hidden_size)
-                    p.copy_((torch.rand(p.shape, generator=generator) * 2 - 1) * bound)
-
-
 class Transformer(nn.Module):
     """Decoder-only transformer whose positions are embedded as (place, segment) ids.
 
@@ -132,44 +107,12 @@ class Transformer(nn.Module):
         self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
         self.register_buffer("place_ids", place.long().clone(), persistent=False)
         self.register_buffer("segment_ids", segment.long().clone(), persistent=False)
-        _init_weights(self, generator)
+        init_weights(self, generator)
 
-    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, last_only: bool = False):
+    def forward(self, idx: torch.Tensor, last_only: bool = False) -> torch.Tensor:
         """logits (B, T, V), or (B, 1, V) for the last position alone with last_only."""
         T = idx.shape[1]
         x = self.tok(idx) + self.place(self.place_ids[:T]) + self.segment(self.segment_ids[:T])
         for i, block in enumerate(self.blocks):
             x = block.forward_last(x) if last_only and i == len(self.blocks) - 1 else block(x)
-        logits = self.head(self.ln_f(x))
-        loss = None
-        if targets is not None:
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
-        return logits, loss
-
-
-class LSTMModel(nn.Module):
-    def __init__(self, cfg: LSTMConfig, generator: torch.Generator) -> None:
-        super().__init__()
-        self.cfg = cfg
-        self.tok = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.lstm = nn.LSTM(cfg.d_model, cfg.d_model, num_layers=cfg.n_layer, batch_first=True)
-        self.head = nn.Linear(cfg.d_model, cfg.vocab_size)
-        _init_weights(self, generator)
-
-    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, state=None):
-        h, _ = self.lstm(self.tok(idx), state)
-        logits = self.head(h)
-        loss = None
-        if targets is not None:
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
-        return logits, loss
-
-
-    def step(self, idx: torch.Tensor, state=None):
-        """One time step for a batch of streams: idx (B,) -> logits (B, V), new state."""
-        h, state = self.lstm(self.tok(idx)[:, None, :], state)
-        return self.head(h[:, 0]), state
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
+        return self.head(self.ln_f(x))

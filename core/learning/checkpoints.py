@@ -5,7 +5,13 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from ..tasks import AdditionTask
+
 DEFAULT_CHECKPOINT = "addition8"  # the pretrained 8-digit addition model (assets/README.md)
+
+# The task each shipped checkpoint was trained on, so that the explorer can pick a pretrained model
+# without loading torch first (tests/test_checkpoints.py checks this against the files).
+SHIPPED_TASKS = {"addition8": AdditionTask(digits=8).spec()}
 
 
 class CheckpointError(ValueError):
@@ -14,6 +20,11 @@ class CheckpointError(ValueError):
 
 def shipped_checkpoints() -> list[str]:
     return sorted(p.name[:-3] for p in resources.files("lmviz.assets").iterdir() if p.name.endswith(".pt"))
+
+
+def shipped_for(task_spec: dict) -> str | None:
+    """The shipped checkpoint trained on exactly this task, if there is one."""
+    return next((name for name, spec in SHIPPED_TASKS.items() if spec == task_spec), None)
 
 
 def resolve_checkpoint(name_or_path: str) -> Path:
@@ -30,12 +41,12 @@ def resolve_checkpoint(name_or_path: str) -> Path:
     raise CheckpointError(f"no checkpoint named {name_or_path!r} (shipped: {names}; or give a path)")
 
 
-def load_learner(name_or_path: str):
-    """The OnlineLearner saved in a checkpoint (imports torch)."""
-    from .online import OnlineLearner
+def load_learner(name_or_path: str | bytes):
+    """The OnlineLearner saved in a checkpoint: a shipped name, a path, or `to_bytes` output."""
+    from .online import OnlineLearner  # torch: only when a checkpoint is actually read
 
-    path = resolve_checkpoint(name_or_path)
+    source = name_or_path if isinstance(name_or_path, bytes) else resolve_checkpoint(name_or_path)
     try:
-        return OnlineLearner.load(path)
+        return OnlineLearner.load(source)
     except ValueError as exc:
         raise CheckpointError(str(exc)) from None

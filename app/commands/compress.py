@@ -1,0 +1,61 @@
+"""`lmviz compress` and `lmviz decompress`: safe on bad input, never a partial output file."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from lmviz.core.baselines import classical_bytes
+from lmviz.core.files import check_output, write_output
+from rich.progress import DownloadColumn, TransferSpeedColumn
+
+from ..jobs.compressing import compress, decompress
+from .output import progress_bar
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as f:  # FileNotFoundError / IsADirectoryError become one sentence
+        return f.read()
+
+
+def run(name: str, args) -> int:
+    unpacking = name == "decompress"
+    if args.output != "-":
+        check_output(args.output, args.force)  # before the work; again at the rename
+    data = _read_input(args.input)
+    label = "stdin" if args.input == "-" else args.input
+    t0 = time.perf_counter()
+    with progress_bar("decompressing" if unpacking else "compressing", DownloadColumn(),
+                      TransferSpeedColumn(), transient=args.json) as bar:
+        task = bar.add_task(name, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        if unpacking:
+            result = decompress(data, label, progress)
+        else:
+            result = compress(data, args.size, args.seed, progress)
+    if args.output == "-":
+        sys.stdout.buffer.write(result.data)
+        sys.stdout.buffer.flush()
+    else:
+        write_output(args.output, result.data, force=args.force)
+    seconds = time.perf_counter() - t0
+    if args.json:
+        original = result.data if unpacking else data
+        packed = data if unpacking else result.data
+        summary = {
+            "input_bytes": len(data),
+            "output_bytes": len(result.data),
+            "bits_per_byte": 8 * len(packed) / max(len(original), 1),
+            "seconds": seconds,
+            "bytes_per_second": len(original) / seconds if seconds else None,
+            **{f"{k}_bytes": v for k, v in classical_bytes(original).items()},
+        }
+        out = sys.stderr if args.output == "-" else sys.stdout
+        out.write(json.dumps(summary, indent=1) + "\n")
+    return 0

@@ -1,0 +1,46 @@
+"""`lmviz [TEXT]` and `lmviz train`: the full-screen app, only ever on a terminal."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+from lmviz.core.tasks import TaskError
+
+from ..errors import UsageError
+from ..jobs.settings import ExplorerRequest, task_of
+
+
+def require_terminal(what: str) -> None:
+    """The app draws on stdout: without a terminal it would wait forever for keys nobody types."""
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        raise UsageError(f"{what} is a full-screen terminal app and this is not a terminal; "
+                         "for a headless report use `lmviz encode TEXT --json`")
+
+
+def run(name: str, args) -> int:
+    from ..main import LmvizApp
+
+    if name == "train":
+        require_terminal("lmviz train")
+        app = LmvizApp(screen="train", digits=args.digits)
+    else:
+        request = ExplorerRequest(text=args.text, task=args.task, checkpoint=args.checkpoint,
+                                  digits=args.digits)
+        if args.checkpoint:
+            # A checkpoint that is missing or damaged fails here, in one sentence, rather than
+            # inside the TUI (this loads torch: only when one is named). Its task is the task.
+            from lmviz.core.learning.checkpoints import load_learner
+
+            learner = load_learner(args.checkpoint)
+            request = replace(request, task_spec=learner.task.spec())
+        try:  # bad text or settings are refused before the TUI starts
+            task = task_of(request)
+            if args.text:
+                task.parse(args.text)
+        except TaskError as exc:
+            raise UsageError(str(exc)) from None
+        require_terminal("lmviz")
+        app = LmvizApp(request)
+    app.run()
+    return app.return_code or 0

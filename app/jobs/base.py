@@ -1,0 +1,94 @@
+"""A long-running job: commands in through a typed queue, plain records out through ``emit``."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+from dataclasses import dataclass
+
+Emit = Callable[[object], None]
+Cancelled = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Stop between steps until Resume."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Go on after a Pause."""
+
+
+@dataclass(frozen=True)
+class SaveCheckpoint:
+    """Write the current model to ``path`` (answered by `events.Saved` or `events.Failed`)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class ExportModel:
+    """Hand the current model over in memory (answered by `events.Exported`)."""
+
+
+@dataclass(frozen=True)
+class SetSpeed:
+    """Cap the pace at ``per_second`` sequences a second (0: as fast as it goes)."""
+
+    per_second: int
+
+
+Command = Pause | Resume | SaveCheckpoint | ExportModel | SetSpeed
+
+
+class JobControl:
+    """The typed command channel of one job run. Torch-free: a screen makes it before the job
+    exists (the job is made in the worker, where torch loads), so no command is lost meanwhile."""
+
+    def __init__(self) -> None:
+        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self.paused = False  # read by the job's thread only
+
+    def send(self, command: Command) -> None:
+        """Thread-safe: the UI thread sends, the job's thread serves between steps."""
+        self._commands.put(command)
+
+    def serve(self, handle: Callable[[Command, Emit], None], emit: Emit,
+              cancelled: Cancelled) -> bool:
+        """Handle waiting commands; while paused, wait. False once the job is cancelled."""
+        while True:
+            try:
+                command = self._commands.get(timeout=0.05) if self.paused else self._commands.get_nowait()
+            except queue.Empty:
+                if cancelled():
+                    return False
+                if self.paused:
+                    continue
+                return True
+            if isinstance(command, Pause):
+                self.paused = True
+            elif isinstance(command, Resume):
+                self.paused = False
+            else:
+                handle(command, emit)
+
+
+class LoopJob:
+    """A job that runs step after step: `run` calls `serve` between steps, which handles Pause
+    and Resume and passes every other command to `handle`."""
+
+    def __init__(self, control: JobControl | None = None) -> None:
+        self.control = control or JobControl()
+
+    def send(self, command: Command) -> None:
+        self.control.send(command)
+
+    def serve(self, emit: Emit, cancelled: Cancelled) -> bool:
+        return self.control.serve(self.handle, emit, cancelled)
+
+    def handle(self, command: Command, emit: Emit) -> None:
+        raise ValueError(f"{type(self).__name__} does not take {type(command).__name__}")
+
+    def run(self, emit: Emit, cancelled: Cancelled) -> None:
+        raise NotImplementedError

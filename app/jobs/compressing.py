@@ -1,0 +1,57 @@
+"""The compression job: `lmviz compress` and `lmviz decompress`, one file each way."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from lmviz.core.coding import CodingError, pack_bits, unpack_bits
+from lmviz.core.compression.compressor import (
+    CompressorConfig,
+    compress_bytes,
+    decompress_bits,
+    streams_for,
+)
+from lmviz.core.compression.container import Container, ContainerError
+
+Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
+
+
+@dataclass(frozen=True)
+class CompressionResult:
+    data: bytes  # what to write
+    original_length: int  # bytes of the uncompressed file
+
+
+def compress(data: bytes, size: str = "small", seed: int = 0,
+             progress: Progress = lambda done, total: None) -> CompressionResult:
+    config = CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)))
+    bits = compress_bytes(data, config, lambda p: progress(p.done, len(data)))
+    out = Container(config.to_json(), torch.__version__, config.threads, len(data),
+                    zlib.crc32(data), len(bits), pack_bits(bits)).to_bytes()
+    return CompressionResult(out, len(data))
+
+
+def decompress(data: bytes, name: str, progress: Progress = lambda done, total: None) -> CompressionResult:
+    """Every check that can fail without decoding runs before decoding starts (container.py)."""
+    c = Container.from_bytes(data, name)
+    if c.torch_version != torch.__version__:
+        raise ContainerError(
+            f"{name} was made with torch {c.torch_version} and this is torch "
+            f"{torch.__version__}: the model's floats would differ, so it cannot be decoded exactly")
+    try:
+        config = CompressorConfig.from_json(c.config_json)
+    except (TypeError, ValueError, KeyError):
+        raise ContainerError(f"{name} names a configuration this lmviz does not know") from None
+    if config.threads != c.threads:
+        raise ContainerError(f"{name} is inconsistent: its thread count does not match its configuration")
+    try:
+        result = decompress_bits(unpack_bits(c.payload, c.payload_bits), c.length, config,
+                                 lambda p: progress(p.done, c.length))
+    except CodingError:
+        raise ContainerError(f"{name} is corrupt: its payload does not decode") from None
+    if zlib.crc32(result) != c.crc32 or len(result) != c.length:
+        raise ContainerError(f"{name} did not decode to the original (CRC mismatch); nothing written")
+    return CompressionResult(result, len(result))

@@ -1,0 +1,85 @@
+"""What jobs emit: plain records (numbers, strings, tuples, numpy arrays; never tensors).
+
+A screen's worker wraps each one in a `messages.JobEvent`; the command line reads them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Status:
+    """A one-line status (loading, training, saved…)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The job stopped: one sentence for the user."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the explorer's header says about the model in use."""
+
+    kind: str  # "untrained", "pretrained" or "online"
+    description: str  # e.g. "transformer small"
+    parameters: int
+    checkpoint: str  # name or path, or "-"
+    sequences_seen: int  # training sequences behind this model
+
+
+@dataclass(frozen=True)
+class CodedSequence:
+    """Alice coded one whole sequence. Everything Bob needs to decode it is here too."""
+
+    steps: tuple  # tuple[TokenStep, ...]
+    bits: tuple[int, ...]  # the streaming coder's output
+    text: str  # the sequence as text
+    given: tuple[int, ...]  # the tokens before the first coded one, sent alongside
+    model: ModelInfo  # the model after coding (an online one has trained on the sequence)
+    bob_start: bytes | None  # online: the model Alice started from (a checkpoint), for Bob
+
+
+@dataclass(frozen=True)
+class DecodedSequence:
+    """Bob decoded the bits alone: his records and his text."""
+
+    steps: tuple
+    text: str
+
+
+@dataclass(frozen=True)
+class TrainBatch:
+    """Training progress records, newest last."""
+
+    records: tuple  # ((run, LearnProgress), ...): run 0, or 1 for the compared model
+    baselines: dict  # {} or name -> bits per sequence on the stream so far, and "sequences"
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A checkpoint was written."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Exported:
+    """The current model, handed over in memory (no file is left behind)."""
+
+    checkpoint: bytes
+    digits: int
+    name: str
+
+
+@dataclass(frozen=True)
+class GrokBatch:
+    """New grokking steps (GrokStep records); finished once the run has nothing more to show."""
+
+    records: tuple
+    finished: bool = False

@@ -1,0 +1,92 @@
+"""What a job is asked to do: plain, frozen settings that import no torch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lmviz.core.grokking.records import GrokConfig
+from lmviz.core.learning.checkpoints import shipped_for
+from lmviz.core.learning.config import LearnerConfig
+from lmviz.core.tasks import (
+    AdditionTask,
+    ModDivTask,
+    Task,
+    TextTask,
+    addition_digits_of,
+    task_from_spec,
+)
+
+ARTICLE_EXAMPLE = "17282456+79546852=96829308"
+MODEL_KINDS = ("pretrained", "untrained", "online")  # the order the explorer's `m` cycles through
+
+
+@dataclass(frozen=True)
+class ExplorerRequest:
+    """What the explorer shows: from the command line, or a model handed over by the train screen."""
+
+    text: str | None = None  # sequence to open on (None: the article's example, or a random one)
+    task: str = "addition"  # addition, moddiv or text
+    checkpoint: str | None = None  # shipped name or path (None: the shipped model for the task)
+    digits: int | None = None  # operand digits (None: from text, or 8)
+    model: bytes | None = None  # a checkpoint in memory (the train screen's current model)
+    model_name: str = ""  # what the header calls that model
+    task_spec: dict | None = None  # the task of that model or checkpoint (wins over task/digits)
+
+
+def task_of(request: ExplorerRequest) -> Task:
+    """The task a request asks for (numpy only: the UI calls this before torch loads)."""
+    if request.task_spec is not None:
+        return task_from_spec(request.task_spec)
+    if request.task == "moddiv":
+        return ModDivTask()
+    if request.task == "text":
+        n = len((request.text or "the model learns").encode())
+        return TextTask(context=n + 1)
+    return AdditionTask(digits=request.digits or addition_digits_of(request.text) or 8)
+
+
+def default_kind(request: ExplorerRequest) -> str:
+    """Pretrained where a checkpoint was given or one is shipped for the task; else untrained."""
+    if request.model is not None or request.checkpoint:
+        return "pretrained"
+    return "pretrained" if shipped_for(task_of(request).spec()) else "untrained"
+
+
+TRAIN_SIZES = ("tiny", "small", "medium")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """The train screen's choices: one model, or two sizes on the very same stream."""
+
+    digits: int = 4  # operand digits
+    leading_zeros: bool = False
+    reverse: bool = False  # answer least significant digit first
+    model: str = "transformer"  # or lstm
+    size: str = "small"  # tiny, small or medium
+    compare: bool = False  # also train the next larger size on the very same stream
+
+    def task(self) -> AdditionTask:
+        return AdditionTask(digits=self.digits, leading_zeros=self.leading_zeros,
+                            reverse_answer=self.reverse)
+
+    def configs(self) -> list[LearnerConfig]:
+        # Batch 8 and two threads: on 2 cores this learns 4-digit addition fastest per second
+        # (benchmarks/train.py).
+        first = LearnerConfig(task=self.task().spec(), model=self.model, size=self.size,
+                              batch_size=8, threads=2)
+        if not self.compare:
+            return [first]
+        i = TRAIN_SIZES.index(self.size)
+        bigger = TRAIN_SIZES[i + 1] if i + 1 < len(TRAIN_SIZES) else TRAIN_SIZES[i - 1]
+        return [first, first.replace(size=bigger)]
+
+    def labels(self) -> list[str]:
+        return [f"{c.model} {c.size}" for c in self.configs()]
+
+
+# Fast on a 2-core CPU and still a real grok (benchmarks/grok.py measures it): 40% of the table
+# for training, the canonical AdamW (weight decay 1, betas 0.9/0.98) at lr 2e-3, validation
+# evaluated every 5th step (what costs most at this size).
+DEFAULT_GROK = GrokConfig(train_fraction=0.4, weight_decay=1.0, lr=2e-3, width=128, eval_every=5,
+                          threads=2)

@@ -1,0 +1,58 @@
+"""The learner's configuration: the "training code f" Alice sends first, as JSON.
+
+Torch-free, so the UI and the command line can build and validate one before the engine loads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+from ..tasks import AdditionTask
+
+# Model presets: name -> (layers, heads, width). Small is the default for addition.
+TRANSFORMER_SIZES = {"tiny": (1, 2, 32), "small": (2, 4, 64), "medium": (3, 4, 96)}
+LSTM_SIZES = {"tiny": (1, 64), "small": (1, 128), "medium": (2, 192)}
+
+
+@dataclass(frozen=True)
+class LearnerConfig:
+    task: dict = field(default_factory=lambda: AdditionTask().spec())  # task spec (tasks.py)
+    model: str = "transformer"  # "transformer" or "lstm"
+    size: str = "small"  # preset: tiny, small or medium (see *_SIZES)
+    lr: float = 3e-3  # AdamW learning rate at the start
+    betas: tuple[float, float] = (0.9, 0.99)  # AdamW betas
+    weight_decay: float = 0.0  # AdamW decoupled weight decay
+    batch_size: int = 16  # sequences coded with one model, then trained on together
+    seed: int = 0  # seeds the weights; nothing else is random on the coding path
+    threads: int = 1  # torch intra-op threads; part of the code because floats depend on it
+    total_bits: int = 16  # frequencies sum to 2**total_bits (quantize.py)
+    operand_loss_weight: float = 0.1  # training weight of unpredictable operand digits
+    operand_loss_weight_late: float = 1.0  # ... once every lr drop is done (answers learned)
+    lr_drops: tuple[float, ...] = (0.1, 0.03, 0.01, 0.003)  # divide lr when answer bits/digit fall below
+    lr_drop_factor: float = 3.0  # ... by this factor, once per threshold
+    grad_clip: float = 1.0  # max gradient norm
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> LearnerConfig:
+        d = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown learner settings: {', '.join(sorted(unknown))}")
+        for k in ("betas", "lr_drops"):
+            if k in d:
+                d[k] = tuple(d[k])
+        return cls(**d)
+
+    @property
+    def size_bits(self) -> int:
+        """What sending this configuration costs: its JSON, 8 bits a byte."""
+        return 8 * len(self.to_json().encode())
+
+    def replace(self, **changes) -> LearnerConfig:
+        return dataclasses.replace(self, **changes)
