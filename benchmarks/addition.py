@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 
 from _table import emit
-from lmviz.app.engine import ARTICLE_EXAMPLE
+from lmviz.app.jobs.settings import ARTICLE_EXAMPLE
+from lmviz.core.baselines import classical_bits
 from lmviz.core.learning.checkpoints import DEFAULT_CHECKPOINT, load_learner
-from lmviz.core.learning.stream import classical_bits, evaluate_frozen, learn_stream
 from lmviz.core.learning.online import LearnerConfig
 from lmviz.core.learning.session import EncodeSession
+from lmviz.core.learning.stream import evaluate_frozen, learn_stream
 
 
 def main() -> None:
@@ -67,9 +68,7 @@ def main() -> None:
             "bzip2": base["bzip2"] / n,
             "xz": base["xz"] / n,
             "model_vs_xz": prog.cumulative_bits_per_sequence / (base["xz"] / n),
-            "answer_bits_per_digit_now": float(
-                sum(b for lab, b in zip(prog.position_labels, prog.position_bits) if lab[0] == "c")
-                / sum(1 for lab in prog.position_labels if lab[0] == "c")),
+            "answer_bits_per_digit_now": prog.monitored_bits,
         })
     emit("online 8-digit addition (transformer small, defaults)", rows, args.json)
 

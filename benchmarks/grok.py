@@ -17,8 +17,9 @@ from _table import emit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lmviz.app.screens.grok import DEFAULT_GROK  # noqa: E402
-from lmviz.core.grokking import GrokTrainer, crossings  # noqa: E402
+from lmviz.app.jobs.settings import DEFAULT_GROK  # noqa: E402
+from lmviz.core.grokking.records import crossings  # noqa: E402
+from lmviz.core.grokking.trainer import GrokTrainer  # noqa: E402
 
 
 def run(config, max_seconds: float) -> dict:

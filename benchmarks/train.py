@@ -13,7 +13,7 @@ import asyncio
 import time
 
 from _table import emit
-from lmviz.app.screens.train import TrainSettings
+from lmviz.app.jobs.settings import TrainSettings
 from lmviz.core.learning.stream import learn_stream
 
 

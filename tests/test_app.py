@@ -161,3 +161,16 @@ async def test_command_palette_lists_the_actions():
         titles = [c.title for c in app.get_system_commands(s)]
         for want in ("Next token", "Bisect step", "Bob's view", "Help", "Train", "Grok"):
             assert want in titles
+
+
+async def test_the_footer_shows_train_grok_and_quit_at_160_columns():
+    from textual.widgets._footer import FooterKey
+
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        s = await ready(pilot, app)
+        keys = {k.key: k for k in s.query(FooterKey)}
+        for key in ("t", "g", "q", "space", "b", "question_mark"):
+            assert key in keys, key
+            region = keys[key].region
+            assert region.width > 0 and region.right <= 160, key

@@ -40,6 +40,7 @@ def roundtrip_subprocess(tmp_path, data: bytes, name: str):
         ("random", np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes()),
         ("chinese", "训练一个自回归模型就是无损压缩。爱丽丝和鲍勃运行同样的代码。".encode() * 20),
     ],
+    ids=["empty", "one-byte", "zeros", "random", "chinese"],
 )
 def test_round_trip_in_a_fresh_process(tmp_path, name, data):
     roundtrip_subprocess(tmp_path, data, name)
@@ -145,3 +146,29 @@ def test_sigint_leaves_no_output(tmp_path):
     assert b"Traceback" not in err
     assert not out.exists()
     assert not [x for x in tmp_path.iterdir() if x.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("where, words", [("header", "header checksum"),
+                                          ("payload", "payload checksum")],
+                         ids=["header", "payload"])
+def test_a_flipped_byte_fails_its_checksum_before_decoding_starts(tmp_path, packed, capsys,
+                                                                   monkeypatch, where, words):
+    """The README's promise: a damaged file is refused by a CRC, without running the model."""
+    import lmviz.app.jobs.compressing as compressing
+    from lmviz.core.compression.container import Container
+
+    def no_decoding(*a, **k):
+        raise AssertionError("decoding started on a damaged file")
+
+    monkeypatch.setattr(compressing, "decompress_bits", no_decoding)
+    blob = bytearray(packed)
+    hlen = int.from_bytes(blob[5:9], "little")
+    if where == "header":
+        # A digit of the header's JSON: still valid JSON, still a plausible header.
+        i = blob.index(b'"length":') + len(b'"length":')
+        blob[i] = ord("9") if blob[i] != ord("9") else ord("8")
+    else:
+        blob[13 + hlen + 5] ^= 0x10
+    code, err, out = _decompress_bytes(tmp_path, bytes(blob), capsys)
+    assert code == 1 and words in err and not out.exists()
+    Container.from_bytes(packed)  # the undamaged file still reads

@@ -2,7 +2,6 @@
 job layer drives the engine, screens never import each other, and nothing imports in a cycle."""
 
 import ast
-import pkgutil
 import subprocess
 import sys
 from pathlib import Path

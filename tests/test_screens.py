@@ -1,9 +1,11 @@
 """Train and grok screens, fed fixed records (no live training in what is asserted or drawn)."""
 
+import os
+
 import numpy as np
-from lmviz.app.main import LmvizApp
 from lmviz.app.jobs.base import JobControl, Pause, Resume, SaveCheckpoint, SetSpeed
 from lmviz.app.jobs.events import GrokBatch, TrainBatch
+from lmviz.app.main import LmvizApp
 from lmviz.app.messages import JobEvent
 from lmviz.app.screens.grok import GrokScreen
 from lmviz.app.screens.train import TrainScreen
@@ -160,9 +162,13 @@ def test_grok_screen_snapshot(snap_compare):
 async def test_train_screen_live_save_and_send_to_explorer(tmp_path, monkeypatch):
     """The real worker: it trains, `s` saves a loadable checkpoint, `o` opens it in the explorer,
     `x` resets, `+` changes the speed."""
+    import glob
+    import tempfile
+
     from lmviz.app.screens.explorer import ExplorerScreen
     from lmviz.core.learning.checkpoints import load_learner
 
+    leftovers = set(glob.glob(os.path.join(tempfile.gettempdir(), "lmviz-*")))
     monkeypatch.chdir(tmp_path)
     app = LmvizApp(screen="train", digits=2)
     async with app.run_test(size=SIZE) as pilot:
@@ -195,6 +201,8 @@ async def test_train_screen_live_save_and_send_to_explorer(tmp_path, monkeypatch
         explorer = app.screen
         assert isinstance(explorer, ExplorerScreen) and len(explorer.steps) == 10
         assert explorer.info.kind == "pretrained" and explorer.info.sequences_seen > 0
+        # The model went over in memory: nothing is left in the temporary directory.
+        assert set(glob.glob(os.path.join(tempfile.gettempdir(), "lmviz-*"))) == leftovers
         app.pop_screen()
         await pilot.pause(0.1)
         before = screen.curves[0]["x"][-1]
