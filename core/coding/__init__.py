@@ -21,6 +21,7 @@ from .cdf import (
     Cdf,
     CodingError,
     code_lengths,
+    cost_bits,
     ideal_bits,
     pack_bits,
     unpack_bits,
@@ -31,7 +32,7 @@ from .stream import CoderStep, Decoder, Encoder, stream_decode, stream_encode
 __all__ = [
     "MAX_TOTAL", "MAX_TOTAL_BITS", "PRECISION", "BisectionStep", "BisectionTrace", "Cdf",
     "CoderStep", "CodingError", "Decoder", "Encoder", "bisect_decode", "bisect_decode_message",
-    "bisect_encode", "bisect_encode_message", "code_lengths", "header_decode", "header_encode",
+    "bisect_encode", "bisect_encode_message", "code_lengths", "cost_bits", "header_decode", "header_encode",
     "header_size", "ideal_bits", "pack_bits", "quantize_probs", "stream_decode", "stream_encode",
     "unpack_bits",
 ]

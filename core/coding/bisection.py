@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cdf import PRECISION, Cdf, CodingError, _as_cdf, _dyadic_cdf
+from .cdf import PRECISION, Cdf, CodingError, _as_cdf, _dyadic_cdf, cost_bits
 
 # ----------------------------------------------------------------------------------------------
 # Bisection, as in the article
@@ -44,7 +44,7 @@ class BisectionTrace:
 
     @property
     def ideal_bits(self) -> float:
-        return math.log2(self.scale / (self.token_hi - self.token_lo))
+        return cost_bits(self.token_hi - self.token_lo, self.scale)
 
     @property
     def bound(self) -> int:

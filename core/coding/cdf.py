@@ -85,11 +85,17 @@ def _dyadic_cdf(freqs: Cdf | Sequence[int] | np.ndarray) -> Cdf:
     return cdf
 
 
+def cost_bits(width: int, total: int) -> float:
+    """-log2 q for an interval of ``width`` out of ``total``: what an ideal coder pays. Every
+    record's cost comes from here (or from `code_lengths`, its batch form)."""
+    return math.log2(total / width)
+
+
 def ideal_bits(freqs: Cdf | Sequence[int] | np.ndarray, symbol: int) -> float:
-    """-log2 q(symbol) for the quantized distribution: what an ideal coder pays."""
+    """-log2 q(symbol) for the quantized distribution."""
     cdf = _as_cdf(freqs)
     lo, hi = cdf.interval(symbol)
-    return math.log2(cdf.total / (hi - lo))
+    return cost_bits(hi - lo, cdf.total)
 
 
 def code_lengths(freqs: np.ndarray, symbols: np.ndarray) -> np.ndarray:

@@ -4,13 +4,23 @@
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .cdf import FULL, HALF, MASK, PRECISION, QUARTER, THREE_QUARTERS, Cdf, CodingError, _as_cdf
+from .cdf import (
+    FULL,
+    HALF,
+    MASK,
+    PRECISION,
+    QUARTER,
+    THREE_QUARTERS,
+    Cdf,
+    CodingError,
+    _as_cdf,
+    cost_bits,
+)
 
 
 def _bits_of(value: int, n: int) -> list[int]:
@@ -50,7 +60,7 @@ class CoderStep:
 
     @property
     def ideal_bits(self) -> float:
-        return math.log2(self.total / (self.cum_hi - self.cum_lo))
+        return cost_bits(self.cum_hi - self.cum_lo, self.total)
 
 
 def _narrow(low: int, high: int, cum_lo: int, cum_hi: int, total: int) -> tuple[int, int]:
