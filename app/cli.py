@@ -21,11 +21,12 @@ SUBCOMMANDS = {
     "grok": "train a/b mod 97 to grokking (the live screen, or headless with --steps or --json)",
     "compress": "compress a file with a model that learns as it goes",
     "decompress": "restore a file made by lmviz compress, byte for byte",
+    "pretrain": "pretrain a byte-level model on a corpus of text (the explorer's English model)",
 }
 
 # The module under lmviz.app.commands that runs each subcommand (imported only when it runs).
 RUNNERS = {"encode": "encode", "learn": "learn", "train": "screens", "grok": "grok",
-           "compress": "compress", "decompress": "compress"}
+           "compress": "compress", "decompress": "compress", "pretrain": "pretrain"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -110,9 +111,10 @@ def explorer_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("text", nargs="?", help="sequence to open on (default: the article's example)")
-    p.add_argument("--task", choices=["addition", "moddiv", "text"], default="addition")
+    p.add_argument("--task", choices=["addition", "moddiv", "text"], default=None,
+                   help="default: addition if TEXT is one (digits, + and =), else text")
     p.add_argument("--checkpoint", default=None,
-                   help="shipped name or path (default: the pretrained addition model)")
+                   help="shipped name or path (default: the task's shipped pretrained model)")
     p.add_argument("--digits", type=digits, default=None,
                    help="operand digits, 1 to 12 (default: from TEXT, or 8)")
     p.add_argument("--version", action="store_true", help="print the version and exit")
@@ -122,10 +124,14 @@ def explorer_parser() -> argparse.ArgumentParser:
 def subcommand_parser(name: str) -> argparse.ArgumentParser:
     p = Parser(prog=f"lmviz {name}", description=SUBCOMMANDS[name])
     if name == "encode":
-        p.add_argument("text", help="for addition: 17282456+79546852=96829308")
-        p.add_argument("--task", choices=["addition"], default="addition")
+        p.add_argument("text", nargs="?", help="for addition: 17282456+79546852=96829308; for "
+                       "text: any text")
+        p.add_argument("--task", choices=["addition", "text"], default="addition")
+        p.add_argument("--file", metavar="PATH", help="with --task text: a whole file, coded in "
+                       "windows of the model's context")
         p.add_argument("--checkpoint", default=None,
-                       help="shipped name or path (default: addition8; 'none' for untrained)")
+                       help="shipped name or path (default: the task's shipped model; 'none' for "
+                       "untrained)")
         p.add_argument("--digits", type=digits, default=None, help="digits of an untrained model")
         p.add_argument("--json", action="store_true", help="print one JSON object")
     elif name == "learn":
@@ -165,6 +171,26 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
                        help="validation every N steps")
         p.add_argument("--stop-after-grok", action="store_true",
                        help="with --steps: stop early once it has grokked (the screen's rule)")
+    elif name == "pretrain":
+        p.add_argument("task", choices=["text"])
+        p.add_argument("--corpus", required=True, metavar="DIR",
+                       help="a folder of .txt files (blank lines separate documents)")
+        p.add_argument("--minutes", type=positive_float, required=True,
+                       help="training time budget (resumed runs count their earlier time)")
+        p.add_argument("--save", required=True, metavar="PATH",
+                       help="the checkpoint (and PATH.resume for resuming)")
+        p.add_argument("--resume", action="store_true", help="continue from --save")
+        p.add_argument("--force", action="store_true", help="overwrite an existing --save")
+        p.add_argument("--device", choices=["cpu", "cuda"], default=None)
+        p.add_argument("--threads", type=threads, default=None)
+        p.add_argument("--size", choices=["small", "medium", "english"], default=None)
+        p.add_argument("--context", type=positive_int, default=None, help="bytes the model sees")
+        p.add_argument("--batch", type=positive_int, default=None)
+        p.add_argument("--lr", type=positive_float, default=None)
+        p.add_argument("--seed", type=natural_int, default=None)
+        p.add_argument("--report-every", type=positive_float, default=30.0,
+                       help="seconds between evaluations (and saves)")
+        p.add_argument("--json", action="store_true")
     elif name in ("compress", "decompress"):
         p.add_argument("input", help="input file, or - for stdin")
         p.add_argument("output", help="output file, or - for stdout")

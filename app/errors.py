@@ -24,9 +24,11 @@ def user_message(exc: BaseException) -> str | None:
     from lmviz.core.compression.container import ContainerError
     from lmviz.core.files import OutputError
     from lmviz.core.learning.checkpoints import CheckpointError
+    from lmviz.core.learning.config import PretrainError
     from lmviz.core.tasks import TaskError
 
-    if isinstance(exc, TaskError | CheckpointError | ContainerError | OutputError | CodingError):
+    if isinstance(exc, TaskError | CheckpointError | ContainerError | OutputError | CodingError
+                  | PretrainError):
         return str(exc)
     if isinstance(exc, FileNotFoundError):
         return f"{exc.filename}: no such file"

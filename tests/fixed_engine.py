@@ -11,9 +11,22 @@ from __future__ import annotations
 import numpy as np
 from lmviz.app.jobs.events import CodedSequence, DecodedSequence, ModelInfo
 from lmviz.app.jobs.settings import ExplorerRequest, task_of
+from lmviz.core.baselines import classical_bits
 from lmviz.core.coding import Cdf, Decoder, Encoder
 from lmviz.core.coding.quantize import quantize_probs
 from lmviz.core.learning.ledger import Ledger
+
+_SAMPLE = b"the model learns the bits as it codes each byte, and the cost of each byte is its loss. "
+
+
+def _bigram(prev: int) -> np.ndarray:
+    """A fixed next-byte law (257 symbols) from the bytes that follow ``prev`` in _SAMPLE."""
+    counts = np.full(257, 0.01)
+    counts[256] = 0.5 if prev == ord(".") else 0.01  # the end token after a full stop
+    for a, b in zip(_SAMPLE, _SAMPLE[1:]):
+        if a == prev or prev == 256:
+            counts[b] += 1.0
+    return counts / counts.sum()
 
 
 def code_with_distributions(task, sequence: np.ndarray, probs: np.ndarray, total_bits: int = 16,
@@ -21,10 +34,11 @@ def code_with_distributions(task, sequence: np.ndarray, probs: np.ndarray, total
     """Code one sequence with given next-token distributions (probs[t] for token t): the same
     records as EncodeSession, with no model."""
     ledger = Ledger(task, total_bits, config_bits)
-    freqs = quantize_probs(probs[ledger.positions], total_bits)
+    positions = task.coded_positions(sequence)
+    freqs = quantize_probs(probs[positions], total_bits)
     enc = Encoder()
     steps = []
-    for j, t in enumerate(ledger.positions):
+    for j, t in enumerate(positions):
         cdf = Cdf.of(freqs[j])
         s = int(sequence[t])
         step = enc.encode(cdf, s)
@@ -44,11 +58,14 @@ class FixedJob:
         self.calls: list[str] = []
 
     def info(self, kind: str) -> ModelInfo:
-        return ModelInfo(kind, "fixed mixture (test)", 1234, "fixed", 0)
+        return ModelInfo(kind, "fixed mixture (test)", 1234, "fixed", 0,
+                         32 * 1234 if kind == "pretrained" else None)
 
     def _dist(self, prefix, kind) -> np.ndarray:
         v = self.task.vocab_size
         true = self.task.true_distribution(prefix)
+        if true is None:  # text: a bigram table from a fixed sentence stands for the model
+            true = _bigram(int(prefix[-1]))
         w = self.trust[kind]
         return w * true + (1 - w) * np.full(v, 1.0 / v)
 
@@ -57,12 +74,13 @@ class FixedJob:
         task = self.task
         sequence = task.parse(text) if text else task.sample(self.rng)
         probs = np.zeros((task.block_size, task.vocab_size))
-        for t in task.predicted_positions():
+        for t in task.coded_positions(sequence):
             probs[t] = self._dist(sequence[:t], kind)
         steps, bits = code_with_distributions(task, np.asarray(sequence), probs)
         given = tuple(int(t) for t in sequence[: task.first_predicted])
+        classical = None if task.has_oracle else classical_bits(task.text_bytes(sequence))
         return CodedSequence(tuple(steps), tuple(bits), task.decode_tokens(sequence), given,
-                             self.info(kind), None)
+                             self.info(kind), None, classical)
 
     def decode(self, coded, cancelled=lambda: False):
         kind = coded.model.kind
@@ -80,4 +98,6 @@ class FixedJob:
             s, step = dec.decode(cdf)
             row[t] = s
             steps.append(ledger.record(0, row, t, p, f, cdf, s, step, step.bits_so_far))
+            if task.sequence_ends(t, s):
+                break
         return DecodedSequence(tuple(steps), task.decode_tokens(row))

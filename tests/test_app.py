@@ -174,3 +174,65 @@ async def test_the_footer_shows_train_grok_and_quit_at_160_columns():
             assert key in keys, key
             region = keys[key].region
             assert region.width > 0 and region.right <= 160, key
+
+
+LONG_TEXT = ("The model reads each byte and pays for it in bits: word beginnings cost a lot, word "
+             "endings almost nothing. A surprise costs more. Naïve café owners sell crème brûlée "
+             "to every tourist who asks.")
+
+
+async def test_text_view_wraps_with_readable_costs_and_honest_totals():
+    from lmviz.app.jobs.settings import ExplorerRequest
+
+    request = ExplorerRequest(text=LONG_TEXT, task="text")
+    job = FixedJob(request)
+    app = LmvizApp(request, explorer_job=job)
+    async with app.run_test(size=(160, 48)) as pilot:
+        s = await ready(pilot, app)
+        assert s.has_class("long-sequence")
+        n = len(LONG_TEXT.encode())
+        assert len(s.steps) == n + 1  # every byte, and the end token
+        for _ in range(40):
+            await pilot.press("space")
+        strip = app.screen.query_one("#strip")
+        lines = [str(line) for line in strip.render().split("\n")]
+        assert "␣" in lines[0] and "gvn" in lines[1]
+        # Costs are cells of their own: never two numbers run together.
+        import re
+
+        costs = lines[1].split()
+        assert all(re.fullmatch(r"gvn|\d+|\d\.\d|\.\d\d|0|▲|\S*\+", c) for c in costs), costs
+        await pilot.press("enter")
+        text = str(app.screen.query_one("#loss").render())
+        assert "no generator is known" in text
+        assert "gzip -9, whole text" in text and "xz -9e, whole text" in text
+        assert "weights 39,488" in text and "all counted" in text
+        assert s.steps[-1].symbol == 256
+        # The multi-byte characters are drawn as themselves, once, with their bytes' costs.
+        strip_text = "".join(str(x) for x in strip.render().split("\n"))
+        assert "ï" in strip_text or "û" in strip_text or s.pos == n + 1
+        await pilot.press("d")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if s.decoded is not None:
+                break
+        assert s.decoded.text == LONG_TEXT
+
+
+async def test_the_editor_takes_any_text_for_the_text_task():
+    from lmviz.app.jobs.settings import ExplorerRequest
+
+    request = ExplorerRequest(text="Hello world.", task="text")
+    app = LmvizApp(request, explorer_job=FixedJob(request))
+    async with app.run_test(size=(160, 48)) as pilot:
+        s = await ready(pilot, app)
+        await pilot.press("e")
+        box = app.screen.query_one("#edit-input")
+        assert box.value == "Hello world."
+        box.value = ""
+        await pilot.press(*"x+y=z? Ünïcode!", "enter")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if s.text == "x+y=z? Ünïcode!":
+                break
+        assert s.text == "x+y=z? Ünïcode!"

@@ -80,12 +80,12 @@ def test_the_existing_output_check_is_made_at_the_rename(tmp_path, monkeypatch):
 
 
 def test_learn_save_to_a_bad_path_fails_before_training(tmp_path, capsys, monkeypatch):
-    import lmviz.core.learning.stream as stream
+    import lmviz.app.commands.learn as learn
 
     def no_training(*a, **k):
         raise AssertionError("trained before checking the output path")
 
-    monkeypatch.setattr(stream, "learn_stream", no_training)
+    monkeypatch.setattr(learn, "learn_stream", no_training)
     for path, words in ((tmp_path / "nope" / "x.pt", "no such directory"),
                         (tmp_path, "is a directory")):
         t0 = time.perf_counter()

@@ -73,3 +73,24 @@ def test_decode_view(snap_compare):
         await pilot.press("enter")
 
     assert snap_compare(LmvizApp(explorer_job=FixedJob()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_text_view(snap_compare):
+    """A 200-character English text after 60 bytes: the strip wraps the text in lines, each
+    character coloured by its cost with the cost beneath (␣ for spaces), the ï of Naïve drawn
+    once; the top-k table lists bytes by their glyphs; the loss panel says there is no generator
+    for text, lists gzip -9 and xz -9e of the whole text, and counts the code f and the
+    weights."""
+    from lmviz.app.jobs.settings import ExplorerRequest
+
+    from .test_app import LONG_TEXT
+
+    request = ExplorerRequest(text=LONG_TEXT, task="text")
+
+    async def run_before(pilot):
+        await _wait(pilot)
+        for _ in range(60):
+            await pilot.press("space")
+
+    assert snap_compare(LmvizApp(request, explorer_job=FixedJob(request)), terminal_size=SIZE,
+                        run_before=run_before)

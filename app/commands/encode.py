@@ -1,40 +1,63 @@
-"""`lmviz encode TEXT`: one sequence through a frozen model, every token's cost."""
+"""`lmviz encode`: one sequence (or, for text, a whole file) through a frozen model, with every
+token's cost and the totals beside the classical compressors."""
 
 from __future__ import annotations
 
 import json
+import time
 
-from lmviz.core.learning.checkpoints import DEFAULT_CHECKPOINT, load_learner
+from lmviz.core.baselines import classical_bytes
+from lmviz.core.learning.checkpoints import CheckpointError, load_learner, shipped_for
 from lmviz.core.learning.config import LearnerConfig
 from lmviz.core.learning.online import OnlineLearner
+from lmviz.core.learning.pretrain import PretrainConfig, learner_config
 from lmviz.core.learning.session import EncodeSession
-from lmviz.core.tasks import AdditionTask, TaskError, addition_digits_of
+from lmviz.core.learning.windows import code_file
+from lmviz.core.tasks import AdditionTask, TaskError, TextTask, addition_digits_of
+from rich.progress import DownloadColumn, TransferSpeedColumn
 from rich.table import Table
 
 from ..errors import UsageError
-from .output import stdout_console
+from .output import progress_bar, stdout_console
+
+MAX_FILE_BYTES = 64 << 20  # a file is read into memory: refuse more than this
 
 
-def encode_sequence(text: str, checkpoint: str | None, digits: int | None):
-    """Code one sequence with a frozen model; returns (learner, steps, stream bits)."""
-    if checkpoint in (None, "") and digits is not None and digits != 8:
-        checkpoint = "none"
+def _learner(task: str, text: str | None, checkpoint: str | None, digits: int | None):
+    if task == "addition":
+        if checkpoint in (None, "") and digits is not None and digits != 8:
+            checkpoint = "none"
+        if checkpoint == "none":
+            d = digits or addition_digits_of(text) or 8
+            return OnlineLearner(LearnerConfig(task=AdditionTask(digits=d).spec())), False
+        return load_learner(checkpoint or shipped_for(AdditionTask().spec())), True
     if checkpoint == "none":
-        d = digits or addition_digits_of(text) or 8
-        learner = OnlineLearner(LearnerConfig(task=AdditionTask(digits=d).spec()))
-    else:
-        learner = load_learner(checkpoint or DEFAULT_CHECKPOINT)
+        return OnlineLearner(learner_config(PretrainConfig())), False
+    name = checkpoint or shipped_for(TextTask(context=PretrainConfig().context).spec())
+    if name is None:
+        raise CheckpointError("no English model ships with this lmviz: give --checkpoint PATH "
+                              "(made by `lmviz pretrain text`) or --checkpoint none")
+    learner = load_learner(name)
+    if not isinstance(learner.task, TextTask):
+        raise CheckpointError(f"{name} is a model of {learner.task.label()}, not of text")
+    return learner, True
+
+
+def encode_sequence(task: str, text: str, checkpoint: str | None, digits: int | None):
+    """Code one sequence with a frozen model; returns (learner, steps, stream bits, pretrained)."""
+    learner, pretrained = _learner(task, text, checkpoint, digits)
     seq = learner.task.parse(text)
     session = EncodeSession(learner, train=False)
     steps = list(session.steps([seq]))
     bits = session.finish()
-    return learner, steps, bits
+    return learner, steps, bits, pretrained, seq
 
 
-def encode_report(learner, steps, bits, given=()) -> dict:
+def encode_report(learner, steps, bits, seq, pretrained: bool) -> dict:
     tot = steps[-1].totals
-    return {
-        "text": learner.task.decode_tokens(list(given) + [s.symbol for s in steps]),
+    task = learner.task
+    report = {
+        "text": task.decode_tokens(seq),
         "tokens": [
             {
                 "position": s.position,
@@ -59,29 +82,95 @@ def encode_report(learner, steps, bits, given=()) -> dict:
             "floor_bits": tot.floor_bits,
             "expected_bits": tot.expected_bits,
             "config_bits": tot.config_bits,
+            # Bob needs a pretrained model's weights too: 32 bits a parameter, sent once.
+            "weights_bits": 32 * learner.parameter_count if pretrained else 0,
         },
         "model": {"parameters": learner.parameter_count, "config": json.loads(learner.config.to_json())},
     }
+    if not task.has_oracle:
+        data = task.text_bytes(seq)
+        report["bytes"] = len(data)
+        report["totals"].update({f"{k}_bits": 8 * v for k, v in classical_bytes(data).items()})
+    t = report["totals"]
+    t["all_counted_bits"] = t["stream_bits"] + t["config_bits"] + t["weights_bits"]
+    return report
 
 
-def run(name: str, args) -> int:
-    try:
-        learner, steps, bits = encode_sequence(args.text, args.checkpoint, args.digits)
-    except TaskError as exc:
-        raise UsageError(str(exc)) from None
-    report = encode_report(learner, steps, bits, learner.task.given_tokens())
+def run_file(args) -> int:
+    with open(args.file, "rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if not data:
+        raise UsageError(f"{args.file} is empty: there is nothing to code")
+    if len(data) > MAX_FILE_BYTES:
+        raise UsageError(f"{args.file} is over {MAX_FILE_BYTES >> 20} MB: code a part of it")
+    learner, pretrained = _learner("text", None, args.checkpoint, None)
+    t0 = time.perf_counter()
+    with progress_bar("coding", DownloadColumn(), TransferSpeedColumn(), transient=args.json) as bar:
+        job = bar.add_task("file", total=len(data))
+        cost = code_file(learner, data, progress=lambda done, total: bar.update(job, completed=done))
+    seconds = time.perf_counter() - t0
+    classical = classical_bytes(data)
+    weights = 32 * learner.parameter_count if pretrained else 0
+    report = {
+        "file": args.file, "bytes": cost.bytes, "windows": cost.windows,
+        "context": learner.task.context, "seconds": seconds,
+        "totals": {"ideal_bits": cost.ideal_bits, "stream_bits": cost.stream_bits,
+                   "raw_bits": 8 * cost.bytes, "config_bits": learner.config.size_bits,
+                   "weights_bits": weights,
+                   "all_counted_bits": cost.stream_bits + learner.config.size_bits + weights},
+        "bits_per_byte": cost.stream_bits / cost.bytes,
+        **{f"{k}_bytes": v for k, v in classical.items()},
+    }
     if args.json:
         print(json.dumps(report, indent=1))
         return 0
     con = stdout_console()
-    table = Table(title=f"{report['text']}  ({learner.parameter_count:,} parameters)")
-    for col in ("pos", "tok", "p", "-log2 p", "bisect", "aleatoric", "epistemic"):
+    table = Table(title=f"{args.file}: {cost.bytes:,} bytes in {cost.windows:,} windows of "
+                        f"{learner.task.context} ({seconds:.1f} s)")
+    table.add_column("code")
+    table.add_column("bytes", justify="right")
+    table.add_column("bits per byte", justify="right")
+    rows = [("the model, streaming coder", cost.stream_bits / 8)]
+    rows += [(name, v) for name, v in (("gzip -9", classical["gzip"]), ("bzip2 -9", classical["bzip2"]),
+                                      ("xz -9e", classical["xz"]))]
+    for name, size in rows:
+        table.add_row(name, f"{size:,.0f}", f"{8 * size / cost.bytes:.3f}")
+    con.print(table)
+    con.print(f"[dim]Plus, once: the training code f ({learner.config.size_bits:,} bits)"
+              + (f" and the weights ({weights:,} bits)" if weights else "") + ".[/dim]")
+    return 0
+
+
+def run(name: str, args) -> int:
+    if args.file is not None:
+        if args.task != "text":
+            raise UsageError("--file codes text: add --task text")
+        if args.text is not None:
+            raise UsageError("give either TEXT or --file, not both")
+        return run_file(args)
+    if args.text is None:
+        raise UsageError("give the TEXT to code (or, with --task text, --file PATH)")
+    try:
+        learner, steps, bits, pretrained, seq = encode_sequence(args.task, args.text,
+                                                                 args.checkpoint, args.digits)
+    except TaskError as exc:
+        raise UsageError(str(exc)) from None
+    report = encode_report(learner, steps, bits, seq, pretrained)
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    con = stdout_console()
+    table = Table(title=f"{report['text'][:80]}  ({learner.parameter_count:,} parameters)")
+    oracle = learner.task.has_oracle
+    cols = ("pos", "tok", "p", "-log2 p", "bisect") + (("aleatoric", "epistemic") if oracle else ())
+    for col in cols:
         table.add_column(col, justify="right")
     for t in report["tokens"]:
-        table.add_row(
-            str(t["position"]), t["symbol"], f"{t['p']:.4f}", f"{t['bits']:.3f}",
-            str(t["bisection_bits"]), f"{t['aleatoric_bits']:.3f}", f"{t['epistemic_bits']:.3f}",
-        )
+        row = [str(t["position"]), t["symbol"], f"{t['p']:.4f}", f"{t['bits']:.3f}",
+               str(t["bisection_bits"])]
+        if oracle:
+            row += [f"{t['aleatoric_bits']:.3f}", f"{t['epistemic_bits']:.3f}"]
+        table.add_row(*row)
     con.print(table)
     tot = report["totals"]
     raw = tot["raw_bits"]
@@ -95,11 +184,16 @@ def run(name: str, args) -> int:
         ("bisection per token (the article)", tot["bisection_bits"]),
         ("per token with a length header (the notebook)", tot["header_bits"]),
         ("streaming arithmetic coder", tot["stream_bits"]),
+        ("gzip -9 of the same bytes", tot.get("gzip_bits")),
+        ("xz -9e of the same bytes", tot.get("xz_bits")),
         ("raw: 8 bits per token", raw),
     ]
     for name, v in rows:
-        summary.add_row(name, f"{v:.2f}", f"{v / raw:.1%}")
+        if v is not None:
+            summary.add_row(name, f"{v:.2f}", f"{v / raw:.1%}")
     con.print(summary)
-    con.print(f"[dim]Plus the training code f (the learner's JSON config), sent once: "
-              f"{tot['config_bits']} bits.[/dim]")
+    con.print(f"[dim]Plus, sent once: the training code f (the learner's JSON config), "
+              f"{tot['config_bits']:,} bits"
+              + (f", and the weights, {tot['weights_bits']:,} bits" if tot["weights_bits"] else "")
+              + f"; all counted {tot['all_counted_bits']:,} bits.[/dim]")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 
-from lmviz.core.tasks import TaskError
+from lmviz.core.tasks import TaskError, looks_like_addition
 
 from ..errors import UsageError
 from ..jobs.settings import ExplorerRequest, task_of
@@ -25,7 +25,9 @@ def run(name: str, args) -> int:
         require_terminal("lmviz train")
         app = LmvizApp(screen="train", digits=args.digits)
     else:
-        request = ExplorerRequest(text=args.text, task=args.task, checkpoint=args.checkpoint,
+        task_name = args.task or ("text" if args.text and not looks_like_addition(args.text)
+                                  else "addition")
+        request = ExplorerRequest(text=args.text, task=task_name, checkpoint=args.checkpoint,
                                   digits=args.digits)
         if args.checkpoint:
             # A checkpoint that is missing or damaged fails here, in one sentence, rather than

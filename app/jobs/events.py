@@ -31,6 +31,7 @@ class ModelInfo:
     parameters: int
     checkpoint: str  # name or path, or "-"
     sequences_seen: int  # training sequences behind this model
+    weights_bits: int | None = None  # a pretrained model's weights: Bob needs them too
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class CodedSequence:
     given: tuple[int, ...]  # the tokens before the first coded one, sent alongside
     model: ModelInfo  # the model after coding (an online one has trained on the sequence)
     bob_start: bytes | None  # online: the model Alice started from (a checkpoint), for Bob
+    classical_bits: dict | None = None  # gzip / bzip2 / xz of the same bytes (text only)
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,22 @@ seconds; the online learner is the one that changes, by design: it trains on eve
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
-from lmviz.core.learning.checkpoints import DEFAULT_CHECKPOINT, load_learner, shipped_for
+from lmviz.core.baselines import classical_bits
+from lmviz.core.learning.checkpoints import CheckpointError, load_learner, shipped_for
 from lmviz.core.learning.config import LearnerConfig
 from lmviz.core.learning.online import OnlineLearner
+from lmviz.core.learning.pretrain import PretrainConfig, learner_config
 from lmviz.core.learning.session import DecodeSession, EncodeSession
 
 from .base import Cancelled
 from .events import CodedSequence, DecodedSequence, ModelInfo
 from .settings import ExplorerRequest, task_of
+
+# Untrained models of the tasks whose pretrained model is not the default learner's shape.
+UNTRAINED = {"text": lambda task: learner_config(PretrainConfig(context=task.context))}
 
 
 class ExplorerJob:
@@ -26,31 +33,53 @@ class ExplorerJob:
         self.rng = np.random.default_rng(seed)
         self.learners: dict[str, OnlineLearner] = {}
 
+    def _pretrained_source(self):
+        r = self.request
+        source = r.model if r.model is not None else (r.checkpoint or shipped_for(self.task.spec()))
+        if source is None:
+            raise CheckpointError(f"no pretrained model ships for {self.task.label()}: "
+                                  "press m for the untrained or online one")
+        return source
+
     def learner(self, kind: str) -> OnlineLearner:
         """The learner of a kind, made on first use."""
-        if kind not in self.learners:
-            r = self.request
-            if kind == "pretrained":
-                source = r.model if r.model is not None else (
-                    r.checkpoint or shipped_for(self.task.spec()) or DEFAULT_CHECKPOINT)
-                learner = load_learner(source)
-            else:
-                # The online model trains after every sequence: batch 1.
-                batch = 1 if kind == "online" else 16
-                learner = OnlineLearner(LearnerConfig(task=self.task.spec(), batch_size=batch))
-            self.learners[kind] = learner
-        return self.learners[kind]
+        if kind in self.learners:
+            return self.learners[kind]
+        if kind == "pretrained":
+            learner = load_learner(self._pretrained_source())
+        elif kind == "online" and self.task.online_from_pretrained and self._has_pretrained():
+            # One sentence teaches a byte model from scratch nothing worth watching: online text
+            # fine-tunes the pretrained model, one text at a time (its config says batch 1).
+            learner = copy.deepcopy(self.learner("pretrained"))
+        elif self.task.name in UNTRAINED:  # the pretrained architecture, with fresh weights
+            learner = OnlineLearner(UNTRAINED[self.task.name](self.task))
+        else:
+            # The online model trains after every sequence: batch 1.
+            batch = 1 if kind == "online" else 16
+            learner = OnlineLearner(LearnerConfig(task=self.task.spec(), batch_size=batch))
+        self.learners[kind] = learner
+        return learner
+
+    def _has_pretrained(self) -> bool:
+        try:
+            self._pretrained_source()
+            return True
+        except CheckpointError:
+            return False
 
     def info(self, kind: str) -> ModelInfo:
         learner = self.learner(kind)
         c = learner.config
         r = self.request
-        if kind != "pretrained":
-            name = "-"
-        else:
-            name = r.model_name or r.checkpoint or shipped_for(self.task.spec()) or DEFAULT_CHECKPOINT
+        pretrained = kind == "pretrained" or (kind == "online" and self.task.online_from_pretrained
+                                              and self._has_pretrained())
+        name = "-"
+        if pretrained:
+            name = r.model_name or r.checkpoint or shipped_for(self.task.spec()) or "-"
+        # Bob must hold a pretrained model's weights before the first bit: 32 bits each, as stored.
+        weights = 32 * learner.parameter_count if pretrained else None
         return ModelInfo(kind, f"{c.model} {c.size}", learner.parameter_count, name,
-                         learner.sequences_seen)
+                         learner.sequences_seen, weights)
 
     def encode(self, text: str | None, kind: str, cancelled: Cancelled = lambda: False
                ) -> CodedSequence | None:
@@ -69,8 +98,11 @@ class ExplorerJob:
                 return None
         bits = session.finish()
         given = tuple(int(t) for t in sequence[: task.first_predicted])
+        classical = None
+        if not task.has_oracle:  # no oracle: the classical compressors are the yardstick
+            classical = classical_bits(task.text_bytes(sequence))
         return CodedSequence(tuple(steps), tuple(bits), task.decode_tokens(sequence), given,
-                             self.info(kind), bob_start)
+                             self.info(kind), bob_start, classical)
 
     def decode(self, coded: CodedSequence, cancelled: Cancelled = lambda: False
                ) -> DecodedSequence | None:

@@ -17,6 +17,7 @@ from lmviz.core.tasks import (
 )
 
 ARTICLE_EXAMPLE = "17282456+79546852=96829308"
+TEXT_CONTEXT = 256  # bytes the English model sees, both text tokens included (assets/README.md)
 MODEL_KINDS = ("pretrained", "untrained", "online")  # the order the explorer's `m` cycles through
 
 
@@ -40,8 +41,7 @@ def task_of(request: ExplorerRequest) -> Task:
     if request.task == "moddiv":
         return ModDivTask()
     if request.task == "text":
-        n = len((request.text or "the model learns").encode())
-        return TextTask(context=n + 1)
+        return TextTask(context=TEXT_CONTEXT)
     return AdditionTask(digits=request.digits or addition_digits_of(request.text) or 8)
 
 

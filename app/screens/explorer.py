@@ -66,7 +66,7 @@ class ExplorerScreen(Screen):
         self.timer = None
         self.generation = 0  # bumped by every request: a cancelled one's result is ignored
         self.online_totals: list[float] = []
-        self._strip_cache: tuple = (None, ([], []))  # (records, (texts, bits))
+        self._strip_cache: tuple = (None, ([], [], None))  # (records, (texts, bits, groups))
         self._drawn_token_state: tuple | None = None  # (records, pos) the lower panels show
         self._reject_note = ""
 
@@ -181,7 +181,8 @@ class ExplorerScreen(Screen):
         self.bstep = 0
         if coded.model.kind == "online":
             self.online_totals.append(coded.steps[-1].totals.ideal_bits)
-        self.set_status(f"Alice coded {self.text} in {len(self.bits)} bits. "
+        shown = self.text if len(self.text) <= 40 else self.text[:39] + "…"
+        self.set_status(f"Alice coded {shown!r} in {len(self.bits)} bits. "
                         "space: next token · b: one bisection step · ?: help")
         self.refresh_view()
         self._show_info()
@@ -205,11 +206,12 @@ class ExplorerScreen(Screen):
         cur = steps[min(self.pos, n - 1)]
         given = self._given()
         strip = self.query_one(SequenceStrip)
-        texts, bits = self._strip_source(steps)
+        texts, bits, groups = self._strip_source(steps)
         if strip.current != self.pos or strip.tokens is not texts:
-            strip.show(given, texts, bits, self.pos)
+            strip.show(given, texts, bits, self.pos, groups)
+        sent = self.text.replace("\n", "⏎")
         title = (f"Bob's view: decoding {len(self.bits)} bits alone" if self.view == "bob"
-                 else f"Alice sends {given}{''.join(s.text for s in steps)}")
+                 else f"Alice sends {sent if len(sent) <= 90 else sent[:89] + '…'}")
         if strip.border_title != title:
             strip.border_title = title
         # Border labels are costly to redraw: they change only with the view, not per token.
@@ -236,10 +238,13 @@ class ExplorerScreen(Screen):
             self.query_one(TopKTable).show(cur.freqs, cur.true_probs, symbols, cur.symbol)
             self.query_one(LossPanel).show(self._loss_view())
 
-    def _strip_source(self, steps) -> tuple[list[str], list[float]]:
-        """Token texts and costs of a record set, made once per set (not per key press)."""
+    def _strip_source(self, steps) -> tuple[list[str], list[float], list | None]:
+        """Token texts, costs and characters of a record set, made once per set (not per key)."""
         if self._strip_cache[0] is not steps:
-            self._strip_cache = (steps, ([s.text for s in steps], [s.bits for s in steps]))
+            groups = self.seq_task.display_groups([s.symbol for s in steps])
+            self._strip_cache = (steps, ([s.text for s in steps], [s.bits for s in steps], groups))
+            # A sequence longer than a line (a text) wraps: give the strip room for its lines.
+            self.set_class(groups is not None, "long-sequence")
         return self._strip_cache[1]
 
     def _show_interval(self, cur, symbols, lo, hi, shown) -> None:
@@ -250,7 +255,7 @@ class ExplorerScreen(Screen):
 
     def _given(self) -> str:
         """The tokens before the first coded one, given to both sides ('s' for addition)."""
-        return self.seq_task.decode_tokens(self.coded.given) if self.coded else ""
+        return "".join(self.seq_task.symbols[t] for t in self.coded.given) if self.coded else ""
 
     def _symbols(self) -> tuple[str, ...]:
         return self.seq_task.symbols
@@ -283,6 +288,8 @@ class ExplorerScreen(Screen):
             stream_last_bits="".join(map(str, last.stream.bits)) if last else "",
             pending=last.stream.pending if last else 0,
             config_bits=steps[-1].totals.config_bits,
+            weights_bits=self.info.weights_bits if self.info else None,
+            classical_bits=self.coded.classical_bits if self.coded else None,
             online_bits_per_sequence=online,
             online_sequences=len(self.online_totals),
         )

@@ -33,6 +33,8 @@ class LossView:
     config_bits: int
     online_bits_per_sequence: float | None = None  # running figure in online mode
     online_sequences: int = 0
+    weights_bits: int | None = None  # a pretrained model's weights, which Bob must have too
+    classical_bits: dict | None = None  # gzip / xz of the same bytes (text, no oracle)
 
 
 class LossPanel(Panel):
@@ -56,9 +58,12 @@ class LossPanel(Panel):
     def _bars(self, width: int, height: int) -> Text:
         v = self.view
         n = len(v.labels)
-        cell = max(1, min(3, width // max(n, 1)))
+        cell = max(2, min(3, width // max(n, 1)))
+        # A long sequence shows a window of the tokens that ends a little past the current one.
+        shown = max(1, width // cell)
+        first = 0 if n <= shown else min(max(0, v.sent - shown + shown // 4), n - shown)
         stack = []
-        for i in range(n):
+        for i in range(first, min(n, first + shown)):
             if i >= v.sent:
                 stack.append(None)
             elif v.aleatoric[i] is None:
@@ -84,12 +89,19 @@ class LossPanel(Panel):
                     runs.append((body, style))
             label = f"{top * r / height:4.1f}" if r in (height, (height + 1) // 2) else "    "
             rows.append(Text.assemble((label + " ", "dim"), *runs))
-        cells = [(lab + " " * cell)[:cell] for lab in v.labels]
-        rows.append(Text.assemble("     ", ("".join(cells[: v.sent]), "bold"),
-                                  ("".join(cells[v.sent :]), "dim")))
-        legend = Text.assemble(
-            ("     █", ALEATORIC), (" aleatoric  ", "dim"), ("█", EPISTEMIC), (" epistemic", "dim"),
-        )
+        # A label too wide for its bar (a byte drawn as \xNN) becomes a dot.
+        cells = [((lab if len(lab) < cell else "·") + " " * cell)[:cell]
+                 for lab in v.labels[first : first + shown]]
+        sent = max(0, v.sent - first)
+        rows.append(Text.assemble("     ", ("".join(cells[:sent]), "bold"),
+                                  ("".join(cells[sent:]), "dim")))
+        if v.floor_total is None:
+            legend = Text.assemble(("     █", EPISTEMIC), (" bits per token: no generator is known "
+                                                         "for text, so no aleatoric/epistemic split", "dim"))
+        else:
+            legend = Text.assemble(
+                ("     █", ALEATORIC), (" aleatoric  ", "dim"), ("█", EPISTEMIC), (" epistemic", "dim"),
+            )
         rows.append(legend)
         return Text("\n").join(rows)
 
@@ -105,23 +117,37 @@ class LossPanel(Panel):
             num = f"{bits:.2f}" if isinstance(bits, float) else str(bits)
             lines.append(Text.assemble((f"{name:<22}", "dim"), (f"{num:>9}", style), f"{bits / raw:>8.0%}"))
 
-        floor_sent = (sum(a for a in v.aleatoric[: v.sent] if a is not None)
-                      if v.floor_total is not None else None)
-        row("floor (aleatoric)", floor_sent, FLOOR)
+        if v.floor_total is not None:
+            floor_sent = sum(a for a in v.aleatoric[: v.sent] if a is not None)
+            row("floor (aleatoric)", floor_sent, FLOOR)
         row("ideal  Σ -log2 p", v.ideal, bits_color(v.ideal / max(v.sent, 1)))
         row("bisection per token", v.bisection)
         row("  + length header", v.header)
-        row("streaming coder", v.stream_final if v.stream_final is not None else v.stream, "bold")
+        stream = v.stream_final if v.stream_final is not None else v.stream
+        row("streaming coder", stream, "bold")
         row("raw 8 bits/token", v.raw)
-        lines.append(Text.assemble(("stream window ", "dim"),
-                                   (f"[{v.stream_low:.6f}, {v.stream_high:.6f})", "bold")))
+        if v.classical_bits:  # whole-text figures, beside the whole text's cost
+            for name, label in (("gzip", "gzip -9, whole text"), ("xz", "xz -9e, whole text")):
+                row(label, v.classical_bits[name])
+        else:
+            lines.append(Text.assemble(("stream window ", "dim"),
+                                       (f"[{v.stream_low:.6f}, {v.stream_high:.6f})", "bold")))
         lines.append(Text.assemble(("last bits out ", "dim"), (v.stream_last_bits or "·", "bold"),
                                    (f"  +{v.pending} held for a carry" if v.pending else "", "dim")))
         if v.online_bits_per_sequence is not None:
             lines.append(Text.assemble(
                 ("online: ", "dim"), (f"{v.online_bits_per_sequence:.1f} bits/seq", "bold"),
                 (f" over {v.online_sequences} sequences", "dim")))
-        lines.append(Text(f"+ training code f, once: {v.config_bits} bits", style="dim"))
+        if v.weights_bits is None:
+            lines.append(Text(f"+ training code f, once: {v.config_bits:,} bits", style="dim"))
+        else:
+            # Bob needs the weights as well as the code that made them: counted once, as in
+            # "Language Modeling Is Compression" (its adjusted rate).
+            lines.append(Text(f"+ code f {_compact(v.config_bits)} + weights "
+                              f"{_compact(v.weights_bits)}, once", style="dim"))
+            total = stream + v.config_bits + v.weights_bits
+            lines.append(Text.assemble(("all counted: ", "dim"),
+                                       (f"{_compact(total)} bits, {total / raw:,.0f}× raw", "bold")))
         return lines
 
     def render(self) -> Text:
@@ -143,3 +169,8 @@ class LossPanel(Panel):
                 line.append_text(right[i])
             out.append(line)
         return Text("\n").join(out)
+
+
+def _compact(bits: int) -> str:
+    """2,296 as is; 43,581,440 as 43.6M: the weights' size must fit the totals column."""
+    return f"{bits:,}" if bits < 1_000_000 else f"{bits / 1e6:,.1f}M"

@@ -5,13 +5,14 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from ..tasks import AdditionTask
+from ..tasks import AdditionTask, TextTask
 
 DEFAULT_CHECKPOINT = "addition8"  # the pretrained 8-digit addition model (assets/README.md)
 
 # The task each shipped checkpoint was trained on, so that the explorer can pick a pretrained model
 # without loading torch first (tests/test_checkpoints.py checks this against the files).
-SHIPPED_TASKS = {"addition8": AdditionTask(digits=8).spec()}
+SHIPPED_TASKS = {"addition8": AdditionTask(digits=8).spec(),
+                 "english": TextTask(context=256).spec()}
 
 
 class CheckpointError(ValueError):

@@ -11,8 +11,14 @@ from dataclasses import dataclass, field
 
 from ..tasks import AdditionTask
 
+
+class PretrainError(ValueError):
+    """A corpus, device or checkpoint lmviz cannot pretrain with; one sentence for the user."""
+
+
 # Model presets: name -> (layers, heads, width). Small is the default for addition.
-TRANSFORMER_SIZES = {"tiny": (1, 2, 32), "small": (2, 4, 64), "medium": (3, 4, 96)}
+TRANSFORMER_SIZES = {"tiny": (1, 2, 32), "small": (2, 4, 64), "medium": (3, 4, 96),
+                     "english": (4, 4, 160)}  # english: the pretrained byte model (assets/)
 LSTM_SIZES = {"tiny": (1, 64), "small": (1, 128), "medium": (2, 192)}
 
 
@@ -20,7 +26,7 @@ LSTM_SIZES = {"tiny": (1, 64), "small": (1, 128), "medium": (2, 192)}
 class LearnerConfig:
     task: dict = field(default_factory=lambda: AdditionTask().spec())  # task spec (tasks.py)
     model: str = "transformer"  # "transformer" or "lstm"
-    size: str = "small"  # preset: tiny, small or medium (see *_SIZES)
+    size: str = "small"  # preset: tiny, small, medium, english (see *_SIZES)
     lr: float = 3e-3  # AdamW learning rate at the start
     betas: tuple[float, float] = (0.9, 0.99)  # AdamW betas
     weight_decay: float = 0.0  # AdamW decoupled weight decay

@@ -115,11 +115,13 @@ class OnlineLearner:
         out[:, 0] = 1.0 / probs.shape[-1]
         return out
 
-    def update(self, tokens: np.ndarray, coded_bits: np.ndarray | None = None) -> float:
+    def update(self, tokens: np.ndarray, coded_bits: np.ndarray | None = None,
+               positions=None) -> float:
         """One training step on a block of sequences just coded; returns the weighted loss.
 
         ``coded_bits`` (batch, block) are the -log2 q each token cost, from integer frequencies,
-        used only by the learning-rate rule.
+        used only by the learning-rate rule. ``positions``: the positions that were coded, where
+        a sequence is shorter than the block (a text); the rest (padding) is not trained on.
         """
         idx = self._check(tokens)
         kept, self._kept = self._kept, None
@@ -133,6 +135,9 @@ class OnlineLearner:
             logits.reshape(-1, logits.shape[-1]), idx[:, 1:].reshape(-1), reduction="none"
         ).view(idx.shape[0], -1)
         w = self._loss_weights
+        if positions is not None:
+            w = torch.zeros_like(w)
+            w[np.asarray(positions) - 1] = 1.0
         loss = (ce * w).sum() / (w.sum() * idx.shape[0])
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -48,7 +48,10 @@ class EncodeSession:
     def _code_chunk(self, block: np.ndarray) -> Iterator[TokenStep]:
         led = self.ledger
         probs = self.learner.predict(block, keep_for_update=self.train)
-        pos = led.positions
+        task = self.learner.task
+        pos = task.coded_positions(block[0])
+        if any(task.coded_positions(row) != pos for row in block[1:]):
+            raise ValueError("the sequences of one batch must code the same positions")
         freqs = quantized(probs, pos, led.total_bits)
         coded = np.zeros(block.shape, dtype=np.float64)
         for j, t in enumerate(pos):
@@ -62,7 +65,7 @@ class EncodeSession:
                 yield rec
         self.sequences += block.shape[0]
         if self.train:
-            self.learner.update(block, coded)
+            self.learner.update(block, coded, positions=None if pos == led.positions else pos)
 
     def finish(self) -> list[int]:
         self.bits = self.encoder.finish()
@@ -98,6 +101,9 @@ class DecodeSession:
         block = np.zeros((n, L), dtype=np.int64)  # unknown positions are padding (token 0)
         block[:, : len(self.prefix)] = self.prefix
         coded = np.zeros(block.shape, dtype=np.float64)
+        task = self.learner.task
+        done = np.zeros(n, dtype=bool)
+        pos: list[int] = []
         for t in led.positions:
             probs = self.learner.predict(block)[:, t]
             freqs = quantize_probs(probs, led.total_bits)
@@ -108,11 +114,18 @@ class DecodeSession:
                 rec = led.record(self.sequences + b, block[b], t, probs[b], freqs[b], cdf, s, step,
                                  step.bits_so_far)
                 coded[b, t] = rec.bits
+                done[b] = task.sequence_ends(t, s)
                 yield rec
+            pos.append(t)
+            if done.any():
+                # Sequences of one batch code the same positions (EncodeSession checks it).
+                if not done.all():
+                    raise ValueError("the sequences of one batch ended at different positions")
+                break
         self.sequences += n
         self.decoded.extend(block)
         if self.train:
-            self.learner.update(block, coded)
+            self.learner.update(block, coded, positions=None if pos == led.positions else pos)
 
     def texts(self) -> list[str]:
         return [self.learner.task.decode_tokens(row) for row in self.decoded]

@@ -48,6 +48,7 @@ class Task:
     symbols: tuple[str, ...] = ()
     block_size: int = 0  # fixed sequence length the model sees (padded where shorter)
     first_predicted: int = 1  # positions before this are given, not coded
+    online_from_pretrained: bool = False  # the explorer's online model fine-tunes the pretrained one
 
     @property
     def vocab_size(self) -> int:
@@ -67,6 +68,15 @@ class Task:
 
     def encode_text(self, text: str) -> np.ndarray:
         raise NotImplementedError
+
+    def text_bytes(self, ids) -> bytes:
+        """The sequence as the bytes a classical compressor would be given."""
+        return self.decode_tokens(ids).encode("utf-8")
+
+    def display_groups(self, symbols) -> list[tuple[int, int, str]] | None:
+        """How the coded symbols are drawn as characters, (first, end, glyph) each; None: one
+        character per symbol."""
+        return None
 
     def decode_tokens(self, ids) -> str:
         return "".join(self.symbols[int(i)] for i in ids)
@@ -105,6 +115,15 @@ class Task:
 
     def predicted_positions(self) -> range:
         return range(self.first_predicted, self.block_size)
+
+    def coded_positions(self, sequence) -> list[int]:
+        """The positions coded for this sequence: all predicted ones, or fewer for a sequence
+        shorter than the block (a text stops at its end token)."""
+        return list(self.predicted_positions())
+
+    def sequence_ends(self, position: int, symbol: int) -> bool:
+        """Whether Bob, having decoded ``symbol`` at ``position``, has the whole sequence."""
+        return position >= self.block_size - 1
 
     def given_tokens(self) -> list[int]:
         """The tokens before the first predicted position that Bob knows without being told,

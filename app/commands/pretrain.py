@@ -1,0 +1,51 @@
+"""`lmviz pretrain text`: pretrain a byte-level model on a corpus, resumably, with a progress bar."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from lmviz.core.files import check_output
+from lmviz.core.learning.pretrain import PretrainConfig
+from rich.progress import TextColumn
+
+from ..jobs.pretraining import PretrainDone, PretrainJob, PretrainProgress
+from .output import progress_bar, stdout_console
+
+
+def run(name: str, args) -> int:
+    if not args.resume:
+        check_output(args.save, args.force)
+        check_output(f"{args.save}.resume", args.force)
+    config = PretrainConfig()
+    changes = {k: v for k, v in (("size", args.size), ("context", args.context),
+                                 ("batch", args.batch), ("lr", args.lr), ("threads", args.threads),
+                                 ("device", args.device), ("seed", args.seed)) if v is not None}
+    config = replace(config, **changes)
+    job = PretrainJob(config, args.corpus, args.minutes, args.save, resume=args.resume,
+                      report_every=args.report_every)
+    done: list[dict] = []
+    with progress_bar("pretraining", TextColumn("{task.completed:.1f}/{task.total:.0f} min"),
+                      TextColumn("{task.fields[bpb]}"), transient=args.json) as bar:
+        task = bar.add_task("pretrain", total=args.minutes, completed=job.trainer.seconds / 60,
+                            bpb="")
+
+        def emit(event) -> None:
+            if isinstance(event, PretrainProgress):
+                r = event.row
+                bar.update(task, completed=r["minutes"],
+                           bpb=f"held-out {r['held_out_bpb']:.3f} bits/byte · "
+                               f"{r['bytes_seen'] / 1e6:,.1f} MB seen")
+            elif isinstance(event, PretrainDone):
+                done.append(event.record)
+
+        job.run(emit, cancelled=lambda: False)
+    record = {k: v for k, v in done[-1].items() if k != "history"}
+    if args.json:
+        print(json.dumps(record, indent=1))
+        return 0
+    con = stdout_console()
+    con.print(f"{record['parameters']:,} parameters, {record['minutes']:.1f} min on "
+              f"{record['device']}, {record['bytes_seen']:,} bytes seen: held-out "
+              f"{record['held_out_bits_per_byte']:.3f} bits per byte; saved {args.save}")
+    return 0

@@ -1,0 +1,48 @@
+"""The pretraining job: a byte-level model reads a corpus for a time budget (`lmviz pretrain`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from lmviz.core.learning.pretrain import (
+    PretrainConfig,
+    Pretrainer,
+    load_corpus,
+    run_pretraining,
+)
+
+from .base import Cancelled, Emit
+
+
+@dataclass(frozen=True)
+class PretrainProgress:
+    """One report: held-out bits per byte after so many minutes and bytes."""
+
+    row: dict  # steps, minutes, bytes_seen, lr, train_bpb, held_out_bpb
+
+
+@dataclass(frozen=True)
+class PretrainDone:
+    record: dict  # what the checkpoint records (corpus, settings, figures)
+
+
+class PretrainJob:
+    def __init__(self, config: PretrainConfig, corpus: str, minutes: float, save: str,
+                 resume: bool = False, report_every: float = 30.0) -> None:
+        self.trainer = Pretrainer(config, load_corpus(corpus), minutes)
+        if resume:
+            self.trainer.resume(save)
+        self.save = save
+        self.report_every = report_every
+        self.device_name = (torch.cuda.get_device_name(0) if config.device == "cuda"
+                            else f"cpu, {config.threads} threads")
+
+    def run(self, emit: Emit, cancelled: Cancelled) -> None:
+        def report(row: dict) -> None:
+            emit(PretrainProgress(row))
+            self.trainer.save(self.save, self.device_name)  # every report: resumable at any time
+
+        run_pretraining(self.trainer, report, cancelled, self.report_every)
+        self.trainer.save(self.save, self.device_name)
+        emit(PretrainDone(self.trainer.record(self.device_name)))

@@ -1,0 +1,106 @@
+"""Assemble the English pretraining corpus from Debian packages (the exact sources of the shipped
+model `assets/english.pt`; assets/README.md names each package, version and licence).
+
+    python benchmarks/english_corpus.py DIR
+
+Downloads the packages with `apt-get download` (no root install), unpacks them with `dpkg -x`,
+and writes one UTF-8 text file per source into DIR, paragraphs separated by blank lines (each
+paragraph is one document to `lmviz pretrain`), plus DIR/SOURCES.json. None of the standard
+compression-benchmark texts (Canterbury, Calgary, enwik) is among them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PACKAGES = {  # package -> licence, as its debian/copyright says
+    "fortunes": "BSD-3-Clause (4.4BSD fortune files)",
+    "python3.11-doc": "PSF-2.0 (Python documentation sources)",
+    "dict-jargon": "public domain (the Jargon File 4.4.7)",
+    "dict-devil": "public domain (Ambrose Bierce, The Devil's Dictionary, 1911)",
+    "gnu-standards": "GFDL-1.3+ (GNU Coding Standards, Information for Maintainers)",
+}
+SKIP_FORTUNES = {"ascii-art", "art", "translate-me"}  # pictures and foreign-language text
+
+
+def paragraphs(text: str) -> list[str]:
+    """Non-empty paragraphs with their inner lines kept."""
+    return [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def fortunes(root: Path) -> str:
+    out = []
+    for f in sorted((root / "usr/share/games/fortunes").iterdir()):
+        if f.suffix or f.name in SKIP_FORTUNES:
+            continue
+        for entry in f.read_text(encoding="utf-8", errors="replace").split("\n%\n"):
+            entry = entry.strip("\n%")
+            if entry.strip():
+                # One fortune is one document: blank lines inside it become single line breaks.
+                out.append(re.sub(r"\n\s*\n", "\n", entry))
+    return "\n\n".join(out)
+
+
+def python_docs(root: Path) -> str:
+    files = sorted((root / "usr/share/doc/python3.11/html/_sources").rglob("*.rst.txt"))
+    return "\n\n".join(p for f in files for p in paragraphs(f.read_text(encoding="utf-8")))
+
+
+def dictionary(root: Path, name: str) -> str:
+    raw = gzip.decompress((root / f"usr/share/dictd/{name}.dict.dz").read_bytes())
+    return "\n\n".join(paragraphs(raw.decode("utf-8", errors="replace")))
+
+
+def gnu_standards(root: Path) -> str:
+    parts = []
+    for name in ("standards", "maintain"):
+        raw = gzip.decompress((root / f"usr/share/doc/gnu-standards/{name}.text.gz").read_bytes())
+        parts.extend(paragraphs(raw.decode("utf-8", errors="replace")))
+    return "\n\n".join(parts)
+
+
+def version_of(deb: Path) -> str:
+    return subprocess.run(["dpkg-deb", "-f", str(deb), "Version"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        sys.exit(__doc__.splitlines()[2].strip())
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        subprocess.run(["apt-get", "download", *PACKAGES], cwd=tmp, check=True)
+        root = tmp / "root"
+        versions = {}
+        for deb in sorted(tmp.glob("*.deb")):
+            subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True)
+            versions[deb.name.split("_")[0]] = version_of(deb)
+        texts = {
+            "fortunes.txt": ("fortunes", fortunes(root)),
+            "python-docs.txt": ("python3.11-doc", python_docs(root)),
+            "jargon.txt": ("dict-jargon", dictionary(root, "jargon")),
+            "devil.txt": ("dict-devil", dictionary(root, "devil")),
+            "gnu-standards.txt": ("gnu-standards", gnu_standards(root)),
+        }
+    sources = []
+    for name, (package, text) in texts.items():
+        data = text.encode("utf-8") + b"\n"
+        (out / name).write_bytes(data)
+        sources.append({"file": name, "package": package, "version": versions[package],
+                        "licence": PACKAGES[package], "bytes": len(data),
+                        "sha256": hashlib.sha256(data).hexdigest()})
+        print(f"{name:20} {len(data):>12,} bytes  {package} {versions[package]}")
+    (out / "SOURCES.json").write_text(json.dumps(sources, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
