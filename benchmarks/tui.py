@@ -32,16 +32,19 @@ def timed(self):  # the end of the explorer's first frame
         first["torch_imported_at_first_frame"] = "torch" in sys.modules
         self.app.exit()
 ExplorerScreen._compositor_refresh = timed
-LmvizApp().run(headless=True, size=(160, 48))
+from lmviz.app.jobs.settings import ExplorerRequest
+TEXT = sys.argv[1] if len(sys.argv) > 1 else None
+LmvizApp(ExplorerRequest(text=TEXT, task="text") if TEXT else None).run(headless=True, size=(160, 48))
 print(json.dumps(first))
 """
 
 
-def first_frame() -> dict:
+def first_frame(text: str | None = None, runs_wanted: int = 3) -> dict:
     runs = []
-    for _ in range(3):
+    for _ in range(runs_wanted):
         t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", CHILD, *([text] if text else [])],
+                             capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         r["process_s"] = time.perf_counter() - t
         runs.append(r)
@@ -51,13 +54,14 @@ def first_frame() -> dict:
             "torch_imported_at_first_frame": any(r["torch_imported_at_first_frame"] for r in runs)}
 
 
-async def step_times() -> dict:
+async def step_times(text: str | None = None) -> dict:
     """Key press to the end of the frame that shows it, per key (the screen's compositor
     refresh is timed; Pilot's own waiting is not counted)."""
+    from lmviz.app.jobs.settings import ExplorerRequest
     from lmviz.app.main import LmvizApp
     from lmviz.app.screens.explorer import ExplorerScreen
 
-    app = LmvizApp()
+    app = LmvizApp(ExplorerRequest(text=text, task="text") if text else None)
     result = {}
     async with app.run_test(size=(160, 48)) as pilot:
         t0 = time.perf_counter()
@@ -74,10 +78,11 @@ async def step_times() -> dict:
             frames.append(time.perf_counter())
 
         screen._compositor_refresh = timed_refresh
+        n = len(screen.steps) - 1
         for key in ("space", "b"):
             times = []
             for i in range(3 * 27):
-                if i % 27 == 0:
+                if i % n == 0:
                     screen.pos, screen.bstep = 0, 0
                 frames.clear()
                 t = time.perf_counter()

@@ -37,7 +37,9 @@ class IntervalBar(Panel):
         self.redraw()
 
     def _bar(self, width: int, lo: float, hi: float) -> Text:
-        """Segments of [lo, hi) (fractions of [0, 1)) drawn over width cells."""
+        """Segments of [lo, hi) (fractions of [0, 1)) drawn over width cells. A segment too
+        narrow for its label (most of 256 bytes) is grouped with its narrow neighbours into one
+        dim run, so the bar reads as the few likely symbols and "the rest"."""
         total = self.cum[-1]
         text = Text()
         span = hi - lo
@@ -45,10 +47,23 @@ class IntervalBar(Panel):
         for c in range(width):
             x = lo + (c + 0.5) / width * span  # the cell's centre
             owner.append(_find(self.cum, x * total))
+
+        def narrow(s: int) -> bool:
+            cells = (self.cum[s + 1] - self.cum[s]) / total / span * width
+            label = self.symbols[s] if s < len(self.symbols) else "?"
+            return s != self.token and cells < len(label) + 1
+
         c = 0
         while c < width:
             s = owner[c]
             run = 1
+            if narrow(s):
+                while c + run < width and narrow(owner[c + run]):
+                    run += 1
+                if len({owner[k] for k in range(c, c + run)}) > 1:
+                    text.append("░" * run, style=f"dim white on {SEGMENTS[0]}")
+                    c += run
+                    continue
             while c + run < width and owner[c + run] == s:
                 run += 1
             label = self.symbols[s] if s < len(self.symbols) else "?"
