@@ -81,3 +81,84 @@ def test_alice_and_bob_stay_in_lockstep_on_english_fine_tuning_online():
     for pa, pb in zip(alice.model.parameters(), bob.model.parameters()):
         assert torch.equal(pa, pb)
     assert alice.updates == bob.updates == len(texts)
+
+
+def test_encode_text_json_and_a_file_in_windows(tmp_path, capsys):
+    import json
+
+    from lmviz.app.cli import main
+
+    assert main(["encode", "--task", "text", "Hello, world.", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["text"] == "Hello, world." and len(r["tokens"]) == 14
+    assert r["tokens"][0]["symbol"] == "H" and r["tokens"][-1]["symbol"] == END_GLYPH
+    t = r["totals"]
+    assert t["stream_bits"] >= t["ideal_bits"] - 1 and t["raw_bits"] == 8 * 14
+    assert t["weights_bits"] == 32 * r["model"]["parameters"] and "xz_bits" in t
+    assert t["all_counted_bits"] == t["stream_bits"] + t["config_bits"] + t["weights_bits"]
+
+    f = tmp_path / "notes.txt"
+    f.write_bytes(("A line of English text, again and again.\n" * 30).encode() + b"\xff\xfe")
+    assert main(["encode", "--task", "text", "--file", str(f), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["bytes"] == f.stat().st_size and r["windows"] >= 5
+    assert r["totals"]["stream_bits"] >= r["totals"]["ideal_bits"] - 1
+    assert "gzip_bytes" in r and "xz_bytes" in r
+
+
+@pytest.mark.parametrize("argv, code, words", [
+    (["encode", "--task", "text", ""], 2, "empty"),
+    (["encode", "--task", "text", "a" * 5000], 2, "at most 254"),
+    (["encode", "--task", "text", "--file", "/nonexistent/x.txt"], 1, "no such file"),
+    (["encode", "--file", "x.txt"], 2, "--task text"),
+    (["encode", "--task", "text"], 2, "give the TEXT"),
+    (["encode", "--task", "text", "hi", "--checkpoint", "addition8"], 1, "not of text"),
+], ids=["empty", "too-long", "missing-file", "file-without-text-task", "nothing", "wrong-model"])
+def test_text_cli_mistakes_are_one_sentence(argv, code, words, capsys):
+    from lmviz.app.cli import main
+
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert err.startswith("lmviz: ") and err.count("\n") == 1 and words in err
+
+
+def test_a_corrupt_checkpoint_is_refused(tmp_path, capsys):
+    from lmviz.app.cli import main
+
+    bad = tmp_path / "english.pt"
+    bad.write_bytes(b"PK\x03\x04 not really a checkpoint")
+    assert main(["encode", "--task", "text", "hi", "--checkpoint", str(bad)]) == 1
+    assert "not an lmviz checkpoint" in capsys.readouterr().err
+
+
+def test_a_sentence_that_is_not_an_addition_opens_the_text_task(capsys):
+    from lmviz.app.cli import main
+
+    # Under pytest stdout is not a terminal: the explorer refuses after choosing its task, so a
+    # text is not refused as a bad addition (exit 2 with "not a terminal", not "character").
+    assert main(["hello world"]) == 2
+    err = capsys.readouterr().err
+    assert "not a terminal" in err and "character" not in err
+    assert main(["1728x456+79546852=96829308", "--task", "addition"]) == 2
+    assert "not one of 0-9" in capsys.readouterr().err
+
+
+def test_the_explorer_job_cycles_pretrained_untrained_and_online_english():
+    """The real job behind `m` for a text: the shipped model, the same architecture untrained,
+    and the shipped model fine-tuning online; Bob replays each exactly."""
+    from lmviz.app.jobs.explorer import ExplorerJob
+    from lmviz.app.jobs.settings import ExplorerRequest
+
+    job = ExplorerJob(ExplorerRequest(text="Word endings are cheap.", task="text"))
+    costs = {}
+    for kind in ("pretrained", "untrained", "online", "online"):
+        coded = job.encode("Word endings are cheap.", kind)
+        assert coded.classical_bits is not None and coded.given == (256,)
+        decoded = job.decode(coded)
+        assert decoded.text == "Word endings are cheap." and len(decoded.steps) == 24
+        assert [s.symbol for s in decoded.steps] == [s.symbol for s in coded.steps]
+        costs.setdefault(kind, []).append(coded.steps[-1].totals.ideal_bits)
+        assert (coded.model.weights_bits is None) == (kind == "untrained")
+    assert costs["pretrained"][0] < costs["untrained"][0]
+    assert costs["online"][1] < costs["online"][0]  # it learned from the first pass
+    assert job.learner("online").sequences_seen == 2
