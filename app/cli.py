@@ -37,63 +37,32 @@ class Parser(argparse.ArgumentParser):
 
 
 # -- numbers, checked where they are read -----------------------------------------------------
-def _number(kind, text: str, what: str):
-    try:
-        value = kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}") from None
-    if isinstance(value, float) and not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}")
-    return value
+def _number(kind, low=None, high=None, low_open=False, high_open=False, what: str = ""):
+    """An argparse type: a finite ``kind`` within [low, high] (``*_open``: the bound excluded)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}")
+        if (low is not None and (value <= low if low_open else value < low)) or (
+                high is not None and (value >= high if high_open else value > high)):
+            raise argparse.ArgumentTypeError(f"must be {what}, not {text}")
+        return value
+
+    return parse
 
 
-def positive_int(text: str) -> int:
-    value = _number(int, text, "a whole number of at least 1")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text}")
-    return value
-
-
-def natural_int(text: str) -> int:
-    value = _number(int, text, "a whole number of at least 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 0, not {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = _number(float, text, "a number above 0")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number above 0, not {text}")
-    return value
-
-
-def natural_float(text: str) -> float:
-    value = _number(float, text, "a number of at least 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number of at least 0, not {text}")
-    return value
-
-
-def fraction(text: str) -> float:
-    value = _number(float, text, "a number strictly between 0 and 1")
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, not {text}")
-    return value
-
-
-def digits(text: str) -> int:
-    value = _number(int, text, "a whole number from 1 to 12")
-    if not 1 <= value <= 12:
-        raise argparse.ArgumentTypeError(f"must be from 1 to 12, not {text}")
-    return value
-
-
-def threads(text: str) -> int:
-    value = positive_int(text)
-    if value > 256:
-        raise argparse.ArgumentTypeError(f"must be at most 256, not {text}")
-    return value
+positive_int = _number(int, 1, what="a whole number of at least 1")
+natural_int = _number(int, 0, what="a whole number of at least 0")
+positive_float = _number(float, 0.0, low_open=True, what="a number above 0")
+natural_float = _number(float, 0.0, what="a number of at least 0")
+fraction = _number(float, 0.0, 1.0, low_open=True, high_open=True,
+                   what="a number strictly between 0 and 1")
+digits = _number(int, 1, 12, what="a whole number from 1 to 12")
+threads = _number(int, 1, 256, what="a whole number from 1 to 256")
 
 
 def _epilog() -> str:
