@@ -72,7 +72,7 @@ class FixedJob:
     def encode(self, text, kind, cancelled=lambda: False):
         self.calls.append(f"encode:{kind}")
         task = self.task
-        sequence = task.parse(text) if text else task.sample(self.rng)
+        sequence = task.sample(self.rng) if text is None else task.parse(text)
         probs = np.zeros((task.block_size, task.vocab_size))
         for t in task.coded_positions(sequence):
             probs[t] = self._dist(sequence[:t], kind)

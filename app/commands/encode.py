@@ -5,35 +5,30 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 from lmviz.core.baselines import classical_bytes
 from lmviz.core.learning.checkpoints import CheckpointError, load_learner, shipped_for
-from lmviz.core.learning.config import LearnerConfig
 from lmviz.core.learning.online import OnlineLearner
 from lmviz.core.learning.pretrain import PretrainConfig, learner_config
-from lmviz.core.learning.session import EncodeSession
 from lmviz.core.learning.windows import code_file
-from lmviz.core.tasks import AdditionTask, TaskError, TextTask, addition_digits_of
+from lmviz.core.tasks import TaskError, TextTask
 from rich.progress import DownloadColumn, TransferSpeedColumn
 from rich.table import Table
 
 from ..errors import UsageError
+from ..jobs.explorer import ExplorerJob
+from ..jobs.settings import TEXT_CONTEXT, ExplorerRequest, default_kind
 from .output import progress_bar, stdout_console
 
 MAX_FILE_BYTES = 64 << 20  # a file is read into memory: refuse more than this
 
 
-def _learner(task: str, text: str | None, checkpoint: str | None, digits: int | None):
-    if task == "addition":
-        if checkpoint in (None, "") and digits is not None and digits != 8:
-            checkpoint = "none"
-        if checkpoint == "none":
-            d = digits or addition_digits_of(text) or 8
-            return OnlineLearner(LearnerConfig(task=AdditionTask(digits=d).spec())), False
-        return load_learner(checkpoint or shipped_for(AdditionTask().spec())), True
+def _learner(task: str, checkpoint: str | None):
+    """The frozen model for --file (a text model): the shipped English one, a path, or none."""
     if checkpoint == "none":
         return OnlineLearner(learner_config(PretrainConfig())), False
-    name = checkpoint or shipped_for(TextTask(context=PretrainConfig().context).spec())
+    name = checkpoint or shipped_for(TextTask(context=TEXT_CONTEXT).spec())
     if name is None:
         raise CheckpointError("no English model ships with this lmviz: give --checkpoint PATH "
                               "(made by `lmviz pretrain text`) or --checkpoint none")
@@ -44,20 +39,27 @@ def _learner(task: str, text: str | None, checkpoint: str | None, digits: int | 
 
 
 def encode_sequence(task: str, text: str, checkpoint: str | None, digits: int | None):
-    """Code one sequence with a frozen model; returns (learner, steps, stream bits, pretrained)."""
-    learner, pretrained = _learner(task, text, checkpoint, digits)
-    seq = learner.task.parse(text)
-    session = EncodeSession(learner, train=False)
-    steps = list(session.steps([seq]))
-    bits = session.finish()
-    return learner, steps, bits, pretrained, seq
+    """Code one sequence with a frozen model, through the explorer's own job; returns the job's
+    `CodedSequence` and the learner that coded it."""
+    request = ExplorerRequest(text=text, task=task, digits=digits,
+                              checkpoint=None if checkpoint == "none" else checkpoint)
+    if checkpoint and checkpoint != "none":
+        # A checkpoint's own task is the task (an addition model of 4 digits, say).
+        own = load_learner(checkpoint).task
+        if own.name != task:
+            raise CheckpointError(f"{checkpoint} is a model of {own.label()}, not of {task}")
+        request = replace(request, task_spec=own.spec())
+    job = ExplorerJob(request)
+    kind = "untrained" if checkpoint == "none" or default_kind(request) == "untrained" else "pretrained"
+    coded = job.encode(text, kind)
+    return job.learner(kind), coded
 
 
-def encode_report(learner, steps, bits, seq, pretrained: bool) -> dict:
+def encode_report(learner, coded) -> dict:
+    steps, bits = coded.steps, coded.bits
     tot = steps[-1].totals
-    task = learner.task
     report = {
-        "text": task.decode_tokens(seq),
+        "text": coded.text,
         "tokens": [
             {
                 "position": s.position,
@@ -83,14 +85,13 @@ def encode_report(learner, steps, bits, seq, pretrained: bool) -> dict:
             "expected_bits": tot.expected_bits,
             "config_bits": tot.config_bits,
             # Bob needs a pretrained model's weights too: 32 bits a parameter, sent once.
-            "weights_bits": 32 * learner.parameter_count if pretrained else 0,
+            "weights_bits": coded.model.weights_bits or 0,
         },
         "model": {"parameters": learner.parameter_count, "config": json.loads(learner.config.to_json())},
     }
-    if not task.has_oracle:
-        data = task.text_bytes(seq)
-        report["bytes"] = len(data)
-        report["totals"].update({f"{k}_bits": 8 * v for k, v in classical_bytes(data).items()})
+    if coded.classical_bits is not None:
+        report["bytes"] = len(coded.text.encode("utf-8"))
+        report["totals"].update({f"{k}_bits": v for k, v in coded.classical_bits.items()})
     t = report["totals"]
     t["all_counted_bits"] = t["stream_bits"] + t["config_bits"] + t["weights_bits"]
     return report
@@ -103,7 +104,7 @@ def run_file(args) -> int:
         raise UsageError(f"{args.file} is empty: there is nothing to code")
     if len(data) > MAX_FILE_BYTES:
         raise UsageError(f"{args.file} is over {MAX_FILE_BYTES >> 20} MB: code a part of it")
-    learner, pretrained = _learner("text", None, args.checkpoint, None)
+    learner, pretrained = _learner("text", args.checkpoint)
     t0 = time.perf_counter()
     with progress_bar("coding", DownloadColumn(), TransferSpeedColumn(), transient=args.json) as bar:
         job = bar.add_task("file", total=len(data))
@@ -151,11 +152,10 @@ def run(name: str, args) -> int:
     if args.text is None:
         raise UsageError("give the TEXT to code (or, with --task text, --file PATH)")
     try:
-        learner, steps, bits, pretrained, seq = encode_sequence(args.task, args.text,
-                                                                 args.checkpoint, args.digits)
+        learner, coded = encode_sequence(args.task, args.text, args.checkpoint, args.digits)
     except TaskError as exc:
         raise UsageError(str(exc)) from None
-    report = encode_report(learner, steps, bits, seq, pretrained)
+    report = encode_report(learner, coded)
     if args.json:
         print(json.dumps(report, indent=1))
         return 0

@@ -87,7 +87,7 @@ class ExplorerJob:
         on it. None if cancelled."""
         learner = self.learner(kind)
         task = learner.task
-        sequence = task.parse(text) if text else task.sample(self.rng)
+        sequence = task.sample(self.rng) if text is None else task.parse(text)
         train = kind == "online"
         bob_start = learner.to_bytes() if train else None
         session = EncodeSession(learner, train=train)
