@@ -172,3 +172,43 @@ def test_a_flipped_byte_fails_its_checksum_before_decoding_starts(tmp_path, pack
     code, err, out = _decompress_bytes(tmp_path, bytes(blob), capsys)
     assert code == 1 and words in err and not out.exists()
     Container.from_bytes(packed)  # the undamaged file still reads
+
+
+FORGED = {
+    "million-streams": lambda h: h["config"].update(streams=1_000_000),
+    "zero-streams": lambda h: h["config"].update(streams=0),
+    "negative-streams": lambda h: h["config"].update(streams=-1),
+    "terabyte-length": lambda h: h.update(length=10**12),
+    "negative-length": lambda h: h.update(length=-5),
+    "total-bits-30": lambda h: h["config"].update(total_bits=30),
+    "size-huge": lambda h: h["config"].update(size="huge"),
+    "rows-2-to-the-40": lambda h: h["config"].update(count_rows_log2=40),
+    "threads-a-string": lambda h: h.update(threads="x"),
+    "lr-a-bool": lambda h: h["config"].update(lr=True),
+    "extra-field": lambda h: h.update(extra=1),
+}
+
+
+@pytest.mark.parametrize("forge", list(FORGED), ids=list(FORGED))
+def test_a_forged_header_with_a_good_crc_is_refused_before_anything_is_allocated(
+        tmp_path, packed, capsys, monkeypatch, forge):
+    """Anyone can recompute a CRC: every field is checked against what this version makes."""
+    import json
+    import struct
+    import zlib
+
+    import lmviz.app.jobs.compressing as compressing
+
+    def no_decoding(*a, **k):
+        raise AssertionError("decoding started on a forged header")
+
+    monkeypatch.setattr(compressing, "decompress_bits", no_decoding)
+    hlen = struct.unpack("<I", packed[5:9])[0]
+    header = json.loads(packed[9 : 9 + hlen])
+    FORGED[forge](header)
+    body = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    head = b"LMVZ" + bytes([1]) + struct.pack("<I", len(body)) + body
+    blob = head + struct.pack("<I", zlib.crc32(head)) + packed[13 + hlen :]
+    code, err, out = _decompress_bytes(tmp_path, blob, capsys)
+    assert code == 1 and err.startswith("lmviz: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and not out.exists()

@@ -42,9 +42,9 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
             f"{name} was made with torch {c.torch_version} and this is torch "
             f"{torch.__version__}: the model's floats would differ, so it cannot be decoded exactly")
     try:
-        config = CompressorConfig.from_json(c.config_json)
-    except (TypeError, ValueError, KeyError):
-        raise ContainerError(f"{name} names a configuration this lmviz does not know") from None
+        config = CompressorConfig.from_json(c.config_json, c.length)
+    except ValueError as exc:
+        raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
     if config.threads != c.threads:
         raise ContainerError(f"{name} is inconsistent: its thread count does not match its configuration")
     try:

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from ..coding import Cdf, Decoder, Encoder
 from ..coding.quantize import quantize_probs
 from ..learning.optim import fused
+from ..tasks.base import shorten
 from .contexts import COUNT_BUCKETS, MATCH_BUCKETS, CountModel, MatchModel
 
 # log(count + 1/4) for every uint8 count: the count models' feature, looked up, not computed.
@@ -119,15 +120,42 @@ class CompressorConfig:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> CompressorConfig:
+    def from_json(cls, text: str, length: int) -> CompressorConfig:
+        """The configuration a file's header names, if it is one this version makes for a file
+        of ``length`` bytes; ValueError (one sentence) naming the first field that is not.
+
+        A header's CRC proves nothing (anyone can recompute one), so nothing here trusts it:
+        this version makes only the default settings with a size preset, a seed and the number
+        of streams `streams_for` gives, and every other value is refused before anything is
+        allocated (a header that asked for a million streams once took 23 GB)."""
         d = json.loads(text)
-        names = {f.name for f in dataclasses.fields(cls)}
-        if set(d) != names:
+        if not isinstance(d, dict):
+            raise ValueError("its configuration is not a set of settings")
+        default = cls(streams=streams_for(length))
+        names = [f.name for f in dataclasses.fields(cls)]
+        if set(d) != set(names):
             # Every setting decides the floats, so a file from another version cannot be decoded.
-            raise ValueError("the compressor settings differ from this version's")
-        d["betas"] = tuple(d["betas"])
-        d["orders"] = tuple(d["orders"])
-        return cls(**d)
+            raise ValueError("its compressor settings differ from this version's")
+        for name in names:
+            want, got = getattr(default, name), d[name]
+            if isinstance(want, tuple):
+                got = tuple(got) if isinstance(got, list) else got
+            if type(got) is not type(want) or (isinstance(want, tuple) and any(
+                    type(a) is not type(b) for a, b in zip(got, want))):
+                raise ValueError(f"its setting {name}={shorten(repr(got))} is not of this version")
+            d[name] = got
+        if d["size"] not in COMPRESSOR_SIZES:
+            raise ValueError(f"its setting size={shorten(repr(d['size']))} is not one of "
+                             f"{', '.join(COMPRESSOR_SIZES)}")
+        if not 0 <= d["seed"] < 2**63:
+            raise ValueError(f"its setting seed={d['seed']} is out of range")
+        config = cls(**d)
+        if config != dataclasses.replace(default, size=config.size, seed=config.seed):
+            bad = next(n for n in names if getattr(config, n) != getattr(default, n)
+                       and n not in ("size", "seed"))
+            raise ValueError(f"its setting {bad}={shorten(repr(getattr(config, bad)))} is not what "
+                             f"this version uses ({getattr(default, bad)!r})")
+        return config
 
 
 def streams_for(length: int, wanted: int = 128) -> int:

@@ -32,8 +32,29 @@ MAGIC = b"LMVZ"
 VERSION = 1
 
 
+MAX_BYTES_PER_BIT = 180  # the most bytes one payload bit can stand for (see from_bytes)
+HEADER_FIELDS = {"config": dict, "torch": str, "threads": int, "length": int, "crc32": int,
+                 "payload_bits": int, "payload_crc32": int}
+
+
 class ContainerError(ValueError):
     """A file that cannot be decompressed; the message is one sentence for the user."""
+
+
+def _check_header(h, name: str) -> None:
+    """Every header field present, of its type and in its range; nothing else."""
+    if not isinstance(h, dict) or set(h) != set(HEADER_FIELDS):
+        raise ContainerError(f"{name} is corrupt: its header does not have this version's fields")
+    for key, kind in HEADER_FIELDS.items():
+        if type(h[key]) is not kind:
+            what = {dict: "a set of settings", str: "a string", int: "a whole number"}[kind]
+            raise ContainerError(f"{name} is corrupt: its header's {key} is not {what}")
+    for key, top in (("length", 2**48), ("crc32", 2**32), ("payload_crc32", 2**32),
+                     ("payload_bits", 2**51), ("threads", 257)):
+        if not 0 <= h[key] < top:
+            raise ContainerError(f"{name} is corrupt: its header's {key} is out of range")
+    if len(h["torch"]) > 64:
+        raise ContainerError(f"{name} is corrupt: its header's torch version is not one")
 
 
 @dataclass(frozen=True)
@@ -82,13 +103,18 @@ class Container:
             raise ContainerError(f"{name} is corrupt: its header checksum does not match")
         try:
             h = json.loads(data[9 : 9 + hlen])
-            payload = data[13 + hlen :]
-            c = cls(json.dumps(h["config"], sort_keys=True, separators=(",", ":")), h["torch"],
-                    int(h["threads"]), int(h["length"]), int(h["crc32"]), int(h["payload_bits"]),
-                    payload)
-            payload_crc = int(h["payload_crc32"])
-        except (ValueError, KeyError, TypeError):
+        except ValueError:
             raise ContainerError(f"{name} is corrupt: its header cannot be read") from None
+        _check_header(h, name)
+        payload = data[13 + hlen :]
+        c = cls(json.dumps(h["config"], sort_keys=True, separators=(",", ":")), h["torch"],
+                h["threads"], h["length"], h["crc32"], h["payload_bits"], payload)
+        payload_crc = h["payload_crc32"]
+        if c.length > MAX_BYTES_PER_BIT * (c.payload_bits + 64):
+            # No byte costs less than -log2(1 - 255 / 2**16) = 0.0056 bit, so a payload this
+            # short cannot hold that many bytes: refuse before allocating anything for them.
+            raise ContainerError(f"{name} is corrupt: its header claims {c.length:,} bytes from "
+                                 f"{c.payload_bits:,} bits")
         if len(payload) != (c.payload_bits + 7) // 8:
             raise ContainerError(f"{name} is truncated: {len(payload)} of {(c.payload_bits + 7) // 8} payload bytes")
         if zlib.crc32(payload) != payload_crc:
