@@ -212,3 +212,19 @@ def test_a_forged_header_with_a_good_crc_is_refused_before_anything_is_allocated
     code, err, out = _decompress_bytes(tmp_path, blob, capsys)
     assert code == 1 and err.startswith("lmviz: ") and err.count("\n") == 1, err
     assert "Traceback" not in err and not out.exists()
+
+
+def test_incompressible_input_is_stored_at_most_8_bytes_over_and_checked(tmp_path, capsys):
+    data = np.random.default_rng(5).integers(0, 256, 5000, dtype=np.uint8).tobytes()
+    src, out, back = tmp_path / "r.bin", tmp_path / "r.lmvz", tmp_path / "r.out"
+    src.write_bytes(data)
+    assert main(["compress", str(src), str(out)]) == 0
+    assert out.stat().st_size <= len(data) + 8
+    assert main(["decompress", str(out), str(back)]) == 0
+    assert back.read_bytes() == data
+    blob = bytearray(out.read_bytes())
+    blob[100] ^= 1
+    code, err, res = _decompress_bytes(tmp_path, bytes(blob), capsys)
+    assert code == 1 and "checksum" in err and not res.exists()
+    code, err, res = _decompress_bytes(tmp_path, bytes(blob[:5]), capsys)
+    assert code == 1 and "truncated" in err and not res.exists()

@@ -14,7 +14,14 @@ from lmviz.core.compression.compressor import (
     decompress_bits,
     streams_for,
 )
-from lmviz.core.compression.container import Container, ContainerError
+from lmviz.core.compression.container import (
+    STORED_MAGIC,
+    STORED_OVERHEAD,
+    Container,
+    ContainerError,
+    store,
+    unstore,
+)
 
 Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
 
@@ -31,11 +38,16 @@ def compress(data: bytes, size: str = "small", seed: int = 0,
     bits = compress_bytes(data, config, lambda p: progress(p.done, len(data)))
     out = Container(config.to_json(), torch.__version__, config.threads, len(data),
                     zlib.crc32(data), len(bits), pack_bits(bits)).to_bytes()
+    if len(out) > len(data) + STORED_OVERHEAD:
+        out = store(data)  # incompressible (or tiny): never more than 8 bytes over the input
     return CompressionResult(out, len(data))
 
 
 def decompress(data: bytes, name: str, progress: Progress = lambda done, total: None) -> CompressionResult:
     """Every check that can fail without decoding runs before decoding starts (container.py)."""
+    if data[:4] == STORED_MAGIC:
+        result = unstore(data, name)
+        return CompressionResult(result, len(result))
     c = Container.from_bytes(data, name)
     if c.torch_version != torch.__version__:
         raise ContainerError(

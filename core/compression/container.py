@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 MAGIC = b"LMVZ"
 VERSION = 1
+STORED_MAGIC = b"LMVS"  # the input stored as it is: magic, CRC32 of the data, the data
+STORED_OVERHEAD = 8
 
 
 MAX_BYTES_PER_BIT = 180  # the most bytes one payload bit can stand for (see from_bytes)
@@ -39,6 +41,21 @@ HEADER_FIELDS = {"config": dict, "torch": str, "threads": int, "length": int, "c
 
 class ContainerError(ValueError):
     """A file that cannot be decompressed; the message is one sentence for the user."""
+
+
+def store(data: bytes) -> bytes:
+    """The stored form, for input the model cannot shrink: 8 bytes over the input, never more."""
+    return STORED_MAGIC + struct.pack("<I", zlib.crc32(data)) + data
+
+
+def unstore(blob: bytes, name: str = "input") -> bytes:
+    if len(blob) < STORED_OVERHEAD:
+        raise ContainerError(f"{name} is truncated: its header is incomplete")
+    (crc,) = struct.unpack("<I", blob[4:8])
+    data = blob[8:]
+    if zlib.crc32(data) != crc:
+        raise ContainerError(f"{name} is corrupt: its checksum does not match")
+    return data
 
 
 def _check_header(h, name: str) -> None:
@@ -88,7 +105,7 @@ class Container:
     def from_bytes(cls, data: bytes, name: str = "input") -> Container:
         if not data:
             raise ContainerError(f"{name} is empty: it is not an lmviz compressed file")
-        if data[:4] != MAGIC:
+        if data[:4] != MAGIC:  # (stored files, LMVS, are read by `unstore`)
             raise ContainerError(f"{name} is not an lmviz compressed file (wrong magic bytes)")
         if len(data) < 13:
             raise ContainerError(f"{name} is truncated: its header is incomplete")
