@@ -66,15 +66,18 @@ def test_app_modules_import_without_torch():
 
 
 def test_only_the_job_layer_drives_the_engine():
-    """Screens, widgets and the app read core's records (torch-free modules); the torch side of
-    core (learners, sessions, trainers, the compressor) is reached only through app/jobs."""
+    """Screens, widgets, the app and the command line read core's records (torch-free
+    modules); the torch side of core (learners, sessions, trainers, the compressor) is reached
+    only through app/jobs, so the screens and the command line run the same jobs."""
     torch_side = {"lmviz.core.learning.online", "lmviz.core.learning.session",
-                  "lmviz.core.learning.stream", "lmviz.core.grokking.trainer",
+                  "lmviz.core.learning.stream", "lmviz.core.learning.pretrain",
+                  "lmviz.core.learning.windows", "lmviz.core.grokking.trainer",
                   "lmviz.core.compression.compressor", "lmviz.core.models"}
     files = _module_files()
     for name, path in files.items():
         if not name.startswith(("lmviz.app.screens", "lmviz.app.widgets", "lmviz.app.main",
-                                "lmviz.app.messages", "lmviz.app.charts")):
+                                "lmviz.app.messages", "lmviz.app.charts", "lmviz.app.commands",
+                                "lmviz.app.cli", "lmviz.app.errors")):
             continue
         bad = {m for m in _imports(name, path) if any(m.startswith(t) for t in torch_side)}
         assert not bad, f"{name} imports {bad}: go through app/jobs"

@@ -85,7 +85,7 @@ def test_learn_save_to_a_bad_path_fails_before_training(tmp_path, capsys, monkey
     def no_training(*a, **k):
         raise AssertionError("trained before checking the output path")
 
-    monkeypatch.setattr(learn, "learn_stream", no_training)
+    monkeypatch.setattr(learn, "LearnJob", no_training)
     for path, words in ((tmp_path / "nope" / "x.pt", "no such directory"),
                         (tmp_path, "is a directory")):
         t0 = time.perf_counter()

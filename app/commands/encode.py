@@ -8,34 +8,17 @@ import time
 from dataclasses import replace
 
 from lmviz.core.baselines import classical_bytes
-from lmviz.core.learning.checkpoints import CheckpointError, load_learner, shipped_for
-from lmviz.core.learning.online import OnlineLearner
-from lmviz.core.learning.pretrain import PretrainConfig, learner_config
-from lmviz.core.learning.windows import code_file
-from lmviz.core.tasks import TaskError, TextTask
+from lmviz.core.learning.checkpoints import CheckpointError
+from lmviz.core.tasks import TaskError
 from rich.progress import DownloadColumn, TransferSpeedColumn
 from rich.table import Table
 
 from ..errors import UsageError
-from ..jobs.explorer import ExplorerJob
-from ..jobs.settings import TEXT_CONTEXT, ExplorerRequest, default_kind
+from ..jobs.explorer import ExplorerJob, code_text_file, text_model
+from ..jobs.settings import ExplorerRequest, default_kind
 from .output import progress_bar, stdout_console
 
 MAX_FILE_BYTES = 64 << 20  # a file is read into memory: refuse more than this
-
-
-def _learner(task: str, checkpoint: str | None):
-    """The frozen model for --file (a text model): the shipped English one, a path, or none."""
-    if checkpoint == "none":
-        return OnlineLearner(learner_config(PretrainConfig())), False
-    name = checkpoint or shipped_for(TextTask(context=TEXT_CONTEXT).spec())
-    if name is None:
-        raise CheckpointError("no English model ships with this lmviz: give --checkpoint PATH "
-                              "(made by `lmviz pretrain text`) or --checkpoint none")
-    learner = load_learner(name)
-    if not isinstance(learner.task, TextTask):
-        raise CheckpointError(f"{name} is a model of {learner.task.label()}, not of text")
-    return learner, True
 
 
 def encode_sequence(task: str, text: str, checkpoint: str | None, digits: int | None):
@@ -45,7 +28,7 @@ def encode_sequence(task: str, text: str, checkpoint: str | None, digits: int | 
                               checkpoint=None if checkpoint == "none" else checkpoint)
     if checkpoint and checkpoint != "none":
         # A checkpoint's own task is the task (an addition model of 4 digits, say).
-        own = load_learner(checkpoint).task
+        own = ExplorerJob(replace(request, task_spec=None)).checkpoint_task(checkpoint)
         if own.name != task:
             raise CheckpointError(f"{checkpoint} is a model of {own.label()}, not of {task}")
         request = replace(request, task_spec=own.spec())
@@ -104,11 +87,11 @@ def run_file(args) -> int:
         raise UsageError(f"{args.file} is empty: there is nothing to code")
     if len(data) > MAX_FILE_BYTES:
         raise UsageError(f"{args.file} is over {MAX_FILE_BYTES >> 20} MB: code a part of it")
-    learner, pretrained = _learner("text", args.checkpoint)
+    learner, pretrained = text_model(args.checkpoint)
     t0 = time.perf_counter()
     with progress_bar("coding", DownloadColumn(), TransferSpeedColumn(), transient=args.json) as bar:
         job = bar.add_task("file", total=len(data))
-        cost = code_file(learner, data, progress=lambda done, total: bar.update(job, completed=done))
+        cost = code_text_file(learner, data, lambda done, total: bar.update(job, completed=done))
     seconds = time.perf_counter() - t0
     classical = classical_bytes(data)
     weights = 32 * learner.parameter_count if pretrained else 0

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 
-from lmviz.core.baselines import BASELINES, classical_bits
+from lmviz.core.baselines import BASELINES
 from lmviz.core.files import check_output
 from lmviz.core.learning.config import LearnerConfig
-from lmviz.core.learning.online import OnlineLearner
-from lmviz.core.learning.stream import learn_stream
 from lmviz.core.tasks import AdditionTask
 from rich.progress import TextColumn
 from rich.table import Table
 
+from ..jobs.training import LearnJob, LearnResult
 from .output import progress_bar, stdout_console
 
 
@@ -28,20 +27,21 @@ def run(name: str, args) -> int:
         changes["lr"] = args.lr
     config = LearnerConfig(task=task.spec(), model=args.model, size=args.size, seed=args.seed,
                            threads=args.threads, **changes)
-    learner = OnlineLearner(config)
-    text = bytearray()
-    last = None
+    job = LearnJob(config, args.sequences, args.data_seed, args.save, args.force)
+    results: list[LearnResult] = []
     with progress_bar("learning", TextColumn("{task.completed:,}/{task.total:,} seq"),
                       TextColumn("{task.fields[bits]}"), transient=args.json) as bar:
-        job = bar.add_task("learn", total=args.sequences, bits="")
-        for prog, new_text in learn_stream(config, args.sequences, args.data_seed, learner=learner):
-            text += new_text
-            last = prog
-            bar.update(job, completed=prog.sequences,
-                       bits=f"{prog.cumulative_bits_per_sequence:.1f} bits/seq")
-    base = {k: v / last.sequences for k, v in classical_bits(bytes(text)).items()}
-    if args.save:
-        learner.save(args.save, force=args.force)
+        task_id = bar.add_task("learn", total=args.sequences, bits="")
+
+        def emit(event) -> None:
+            if isinstance(event, LearnResult):
+                results.append(event)
+            else:
+                bar.update(task_id, completed=event.sequences,
+                           bits=f"{event.cumulative_bits_per_sequence:.1f} bits/seq")
+
+        job.run(emit, cancelled=lambda: False)
+    last, base, parameters = results[0].last, results[0].baselines, results[0].parameters
     report = {
         "sequences": last.sequences,
         "seconds": last.seconds,
@@ -53,7 +53,7 @@ def run(name: str, args) -> int:
         "floor_bits_per_sequence": last.floor_bits_per_sequence,
         "baselines": base,
         "recent_position_bits": dict(zip(last.position_labels, map(float, last.position_bits))),
-        "parameters": learner.parameter_count,
+        "parameters": parameters,
     }
     if args.json:
         print(json.dumps(report, indent=1))

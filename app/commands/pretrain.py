@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 from lmviz.core.files import check_output
-from lmviz.core.learning.pretrain import PretrainConfig
+from lmviz.core.learning.config import PretrainConfig
 from rich.progress import TextColumn
 
 from ..jobs.pretraining import PretrainDone, PretrainJob, PretrainProgress

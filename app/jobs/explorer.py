@@ -17,10 +17,12 @@ from lmviz.core.learning.config import LearnerConfig
 from lmviz.core.learning.online import OnlineLearner
 from lmviz.core.learning.pretrain import PretrainConfig, learner_config
 from lmviz.core.learning.session import DecodeSession, EncodeSession
+from lmviz.core.learning.windows import FileCost, code_file
+from lmviz.core.tasks import TextTask
 
 from .base import Cancelled
 from .events import CodedSequence, DecodedSequence, ModelInfo
-from .settings import ExplorerRequest, task_of
+from .settings import TEXT_CONTEXT, ExplorerRequest, task_of
 
 # Untrained models of the tasks whose pretrained model is not the default learner's shape.
 UNTRAINED = {"text": lambda task: learner_config(PretrainConfig(context=task.context))}
@@ -124,3 +126,27 @@ class ExplorerJob:
             if cancelled():
                 return None
         return DecodedSequence(tuple(steps), session.texts()[0])
+
+    def checkpoint_task(self, checkpoint: str):
+        """The task a checkpoint was trained on (it loads the checkpoint)."""
+        return load_learner(checkpoint).task
+
+
+def text_model(checkpoint: str | None):
+    """The frozen model for --file (a text model): the shipped English one, a path, or none."""
+    if checkpoint == "none":
+        return OnlineLearner(learner_config(PretrainConfig())), False
+    name = checkpoint or shipped_for(TextTask(context=TEXT_CONTEXT).spec())
+    if name is None:
+        raise CheckpointError("no English model ships with this lmviz: give --checkpoint PATH "
+                              "(made by `lmviz pretrain text`) or --checkpoint none")
+    learner = load_learner(name)
+    if not isinstance(learner.task, TextTask):
+        raise CheckpointError(f"{name} is a model of {learner.task.label()}, not of text")
+    return learner, True
+
+
+def code_text_file(learner: OnlineLearner, data: bytes, progress) -> FileCost:
+    """A whole file through a frozen text model, in windows of its context (`lmviz encode
+    --task text --file`)."""
+    return code_file(learner, data, progress=progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from lmviz.core.baselines import classical_bits
 from lmviz.core.learning.online import OnlineLearner
@@ -80,3 +81,39 @@ class TrainingJob(LoopJob):
             if now - last_post >= POST_INTERVAL or base:
                 emit(TrainBatch(tuple(pending), base))
                 pending, last_post = [], now
+
+
+class LearnJob:
+    """`lmviz learn`: a finite prequential stream, its classical baselines at the end, and the
+    final model saved if asked. Emits each `LearnProgress`, then a `LearnResult`."""
+
+    def __init__(self, config, sequences: int, data_seed: int = 1, save: str | None = None,
+                 force: bool = False) -> None:
+        self.config = config
+        self.sequences = sequences
+        self.data_seed = data_seed
+        self.save = save
+        self.force = force
+        self.learner = OnlineLearner(config)
+
+    def run(self, emit: Emit, cancelled: Cancelled) -> None:
+        text = bytearray()
+        last = None
+        for prog, new_text in learn_stream(self.config, self.sequences, self.data_seed,
+                                           learner=self.learner):
+            text += new_text
+            last = prog
+            emit(prog)
+            if cancelled():
+                return
+        baselines = {k: v / last.sequences for k, v in classical_bits(bytes(text)).items()}
+        if self.save:
+            self.learner.save(self.save, force=self.force)
+        emit(LearnResult(last, baselines, self.learner.parameter_count))
+
+
+@dataclass(frozen=True)
+class LearnResult:
+    last: object  # the final LearnProgress
+    baselines: dict  # gzip / bzip2 / xz bits per sequence on the same stream
+    parameters: int

@@ -62,3 +62,21 @@ class LearnerConfig:
 
     def replace(self, **changes) -> LearnerConfig:
         return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    size: str = "english"  # transformer preset (learning/config.py)
+    context: int = 256  # bytes the model sees, the start token included
+    batch: int = 32  # windows per step
+    lr: float = 2e-3  # AdamW peak learning rate
+    min_lr: float = 2e-4  # cosine decay floor, reached at the time budget
+    warmup: int = 200  # linear warm-up steps
+    weight_decay: float = 0.1  # AdamW decoupled weight decay
+    grad_clip: float = 1.0  # max gradient norm
+    seed: int = 0  # weights and window sampling
+    threads: int = 2  # torch intra-op threads on CPU
+    device: str = "cpu"  # cpu or cuda
+    eval_bytes: int = 64_000  # held-out bytes evaluated at each report
+    doc_start_share: float = 0.5  # share of windows that begin at a document's start
+    bf16: bool = True  # train under bfloat16 autocast (2.2x faster on this CPU); weights stay fp32
