@@ -31,7 +31,13 @@ generator's own probability: operand digits are random (aleatoric), the rest is 
 **Loss = bits** draws each token's expected cost: blue is aleatoric (a random digit costs log2 10
 bits whatever the model), orange epistemic (what a better model would save). The totals compare
 the ideal Σ -log2 p, the bisection codes, per-token codes with a length header, and the streaming
-coder, which gets within 2 bits of the ideal over the whole message.
+coder, which gets within 2 bits of the ideal over the whole message. A pretrained model's weights
+count too: Bob must have them before the first bit.
+
+**Text** (`lmviz "any sentence"`) is coded byte by byte by a model that has read English, ending
+with an end-of-text token (∎) so that Bob knows where it stops. ␣ is a space, ⏎ a newline, \\xNN
+any other byte; a character of several UTF-8 bytes is drawn once, with their costs added. No
+generator is known for text, so the totals set gzip and xz of the same bytes beside the model.
 
 **Keys**: space next token · b one bisection step · enter finish · backspace back · r play ·
 +/- speed · n new sequence · e edit · m switch model · d Bob's view · t train · g grok · q quit.
