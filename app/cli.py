@@ -80,7 +80,7 @@ def explorer_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("text", nargs="?", help="sequence to open on (default: the article's example)")
-    p.add_argument("--task", choices=["addition", "moddiv", "text"], default=None,
+    p.add_argument("--task", choices=["addition", "moddiv", "text", "binary"], default=None,
                    help="default: addition if TEXT is one (digits, + and =), else text")
     p.add_argument("--checkpoint", default=None,
                    help="shipped name or path (default: the task's shipped pretrained model)")

@@ -236,3 +236,19 @@ async def test_the_editor_takes_any_text_for_the_text_task():
             if s.text == "x+y=z? Ünïcode!":
                 break
         assert s.text == "x+y=z? Ünïcode!"
+
+
+async def test_the_binary_task_shows_the_run_length_code_and_one_raw_bit_a_token():
+    from lmviz.app.jobs.settings import ExplorerRequest
+
+    request = ExplorerRequest(task="binary")
+    job = FixedJob(request)
+    app = LmvizApp(request, explorer_job=job)
+    async with app.run_test(size=(160, 48)) as pilot:
+        s = await ready(pilot, app)
+        await pilot.press("enter")
+        view = app.screen.query_one(LossPanel).view
+        assert view.raw == 64 and view.raw_per_token == 1
+        assert view.run_length == s.steps[-1].totals.run_length_bits > 0
+        text = str(app.screen.query_one(LossPanel).render())
+        assert "runs of argmax hits" in text and "raw 1 bit/token" in text

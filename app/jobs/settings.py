@@ -9,6 +9,7 @@ from lmviz.core.learning.checkpoints import shipped_for
 from lmviz.core.learning.config import LearnerConfig
 from lmviz.core.tasks import (
     AdditionTask,
+    BinaryTask,
     ModDivTask,
     Task,
     TextTask,
@@ -42,6 +43,8 @@ def task_of(request: ExplorerRequest) -> Task:
         return ModDivTask()
     if request.task == "text":
         return TextTask(context=TEXT_CONTEXT)
+    if request.task == "binary":
+        return BinaryTask()
     return AdditionTask(digits=request.digits or addition_digits_of(request.text) or 8)
 
 

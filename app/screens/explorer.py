@@ -289,6 +289,8 @@ class ExplorerScreen(Screen):
             pending=last.stream.pending if last else 0,
             config_bits=steps[-1].totals.config_bits,
             weights_bits=self.info.weights_bits if self.info else None,
+            run_length=tot.run_length_bits if tot else None,
+            raw_per_token=self.seq_task.raw_bits,
             classical_bits=self.coded.classical_bits if self.coded else None,
             online_bits_per_sequence=online,
             online_sequences=len(self.online_totals),

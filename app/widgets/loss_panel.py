@@ -34,6 +34,8 @@ class LossView:
     online_bits_per_sequence: float | None = None  # running figure in online mode
     online_sequences: int = 0
     weights_bits: int | None = None  # a pretrained model's weights, which Bob must have too
+    run_length: int | None = None  # m = 2: the run-length code of the argmax hits
+    raw_per_token: int = 8  # a token sent as it is: a byte (a bit for m = 2)
     classical_bits: dict | None = None  # gzip / xz of the same bytes (text, no oracle)
 
 
@@ -123,9 +125,12 @@ class LossPanel(Panel):
         row("ideal  Σ -log2 p", v.ideal, bits_color(v.ideal / max(v.sent, 1)))
         row("bisection per token", v.bisection)
         row("  + length header", v.header)
+        if v.run_length is not None:
+            row("runs of argmax hits", v.run_length)
         stream = v.stream_final if v.stream_final is not None else v.stream
         row("streaming coder", stream, "bold")
-        row("raw 8 bits/token", v.raw)
+        per = v.raw_per_token
+        row(f"raw {per} bit{'s' if per != 1 else ''}/token", v.raw)
         if v.classical_bits:  # whole-text figures, beside the whole text's cost
             for name, label in (("gzip", "gzip -9, whole text"), ("xz", "xz -9e, whole text")):
                 row(label, v.classical_bits[name])

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..coding import BisectionTrace, Cdf, CoderStep, bisect_encode, header_size, ideal_bits
 from ..coding.quantize import quantize_probs
+from ..coding.runlength import RunLengthMeter
 from ..tasks import Task
 
 
@@ -33,10 +34,11 @@ class Totals:
     bisection_bits: int  # the article's per-token bisection codes, concatenated
     header_bits: int  # per-token optimistic codes with a length header (reference notebook)
     stream_bits: int  # streaming arithmetic coder: bits emitted so far (plus pending)
-    raw_bits: int  # 8 bits per token, the uncompressed baseline
+    raw_bits: int  # the uncompressed baseline: 8 bits a token (1 for bits)
     floor_bits: float | None  # sum of aleatoric bits: what no model can avoid on average
     expected_bits: float | None  # aleatoric + epistemic: this model's expected cost
     config_bits: int  # the "training code f" sent first; counts in every total
+    run_length_bits: int | None = None  # m = 2 only: the article's run-length code (runlength.py)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Ledger:
         self.expected: float | None = 0.0 if self.task.has_oracle else None
         self.tokens = 0
         self.config_bits = config_bits
+        self.runs = RunLengthMeter() if task.two_symbols else None
 
     def record(self, seq_index: int, row: np.ndarray, t: int, probs: np.ndarray,
                freqs: np.ndarray, cdf: Cdf, symbol: int, stream: CoderStep,
@@ -111,12 +114,15 @@ class Ledger:
         self.ideal += bits
         self.bisection += len(trace.bits)
         self.header += hdr
-        self.raw += 8
+        self.raw += self.task.raw_bits
         if alea is not None:
             self.floor += alea
             self.expected += alea + epi
+        runs = None
+        if self.runs is not None:  # the model's guess is the likelier of the two bits
+            runs = self.runs.add(symbol, int(freqs[1] > freqs[0]))
         totals = Totals(self.tokens, self.ideal, self.bisection, self.header, stream_bits,
-                        self.raw, self.floor, self.expected, self.config_bits)
+                        self.raw, self.floor, self.expected, self.config_bits, runs)
         return TokenStep(
             seq_index, t, symbol, self.task.symbols[symbol], probs, freqs, lo, hi, cdf.total,
             trace, hdr, stream, loss, bits, true, alea, epi, totals,

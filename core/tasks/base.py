@@ -49,6 +49,8 @@ class Task:
     block_size: int = 0  # fixed sequence length the model sees (padded where shorter)
     first_predicted: int = 1  # positions before this are given, not coded
     online_from_pretrained: bool = False  # the explorer's online model fine-tunes the pretrained one
+    two_symbols: bool = False  # every coded token is 0 or 1: the run-length code applies (m = 2)
+    raw_bits: int = 8  # what a token costs sent as it is (a byte; a bit for m = 2)
 
     @property
     def vocab_size(self) -> int:
