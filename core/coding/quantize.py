@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MAX_TOTAL_BITS = 24  # the streaming coder keeps 32-bit state; it needs total <= 2**30 (see coder.py)
+MAX_TOTAL_BITS = 24  # the streaming coder keeps 32-bit state; it needs total <= 2**30 (see cdf.py)
 
 
 def quantize_probs(probs: np.ndarray, total_bits: int = 16) -> np.ndarray:

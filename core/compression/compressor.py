@@ -45,7 +45,7 @@ COMPRESSOR_SIZES = {"small": 96, "medium": 192}
 
 class ByteLSTM(torch.nn.Module):
     """A one-layer LSTM over bytes whose input weights are folded into the embedding, mixed with
-    the classical context models of byte_contexts.py.
+    the classical context models of contexts.py.
 
     gates = E[x] + W h: the embedding maps each input byte straight to its 4H gate
     pre-activations, which halves the matrix work of a step (what limits the compressor).

@@ -24,7 +24,7 @@ LSTM_SIZES = {"tiny": (1, 64), "small": (1, 128), "medium": (2, 192)}
 
 @dataclass(frozen=True)
 class LearnerConfig:
-    task: dict = field(default_factory=lambda: AdditionTask().spec())  # task spec (tasks.py)
+    task: dict = field(default_factory=lambda: AdditionTask().spec())  # task spec (core/tasks)
     model: str = "transformer"  # "transformer" or "lstm"
     size: str = "small"  # preset: tiny, small, medium, english (see *_SIZES)
     lr: float = 3e-3  # AdamW learning rate at the start
@@ -33,7 +33,7 @@ class LearnerConfig:
     batch_size: int = 16  # sequences coded with one model, then trained on together
     seed: int = 0  # seeds the weights; nothing else is random on the coding path
     threads: int = 1  # torch intra-op threads; part of the code because floats depend on it
-    total_bits: int = 16  # frequencies sum to 2**total_bits (quantize.py)
+    total_bits: int = 16  # frequencies sum to 2**total_bits (coding/quantize.py)
     operand_loss_weight: float = 0.1  # training weight of unpredictable operand digits
     operand_loss_weight_late: float = 1.0  # ... once every lr drop is done (answers learned)
     lr_drops: tuple[float, ...] = (0.1, 0.03, 0.01, 0.003)  # divide lr when answer bits/digit fall below
