@@ -252,3 +252,25 @@ async def test_the_binary_task_shows_the_run_length_code_and_one_raw_bit_a_token
         assert view.run_length == s.steps[-1].totals.run_length_bits > 0
         text = str(app.screen.query_one(LossPanel).render())
         assert "runs of argmax hits" in text and "raw 1 bit/token" in text
+
+
+async def test_text_that_looks_like_markup_is_shown_as_typed():
+    """A user's text goes into titles and status lines: '[/]' or '[b]' must stay text, not
+    markup (an unbalanced tag would crash the screen)."""
+    from lmviz.app.jobs.settings import ExplorerRequest
+
+    text = "a [/] b [b]bold?[/b] [red"
+    request = ExplorerRequest(text=text, task="text")
+    app = LmvizApp(request, explorer_job=FixedJob(request))
+    async with app.run_test(size=(160, 48)) as pilot:
+        s = await ready(pilot, app)
+        assert s.text == text
+        await pilot.press("enter", "d")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if s.decoded is not None:
+                break
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert app.is_running and app._exception is None
+        assert "[/]" in str(app.screen.query_one("#strip").border_subtitle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from lmviz.core.tasks import TaskError
+from rich.markup import escape
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -172,7 +173,7 @@ class ExplorerScreen(Screen):
             self.set_status(event.text)
         elif isinstance(event, Failed):
             self.stop_playing()
-            self.set_status(f"[b red]{event.text}[/]")
+            self.set_status(f"[b red]{escape(event.text)}[/]")
 
     def _show_coded(self, coded: CodedSequence) -> None:
         self.coded, self.decoded = coded, None
@@ -182,7 +183,7 @@ class ExplorerScreen(Screen):
         if coded.model.kind == "online":
             self.online_totals.append(coded.steps[-1].totals.ideal_bits)
         shown = self.text if len(self.text) <= 40 else self.text[:39] + "…"
-        self.set_status(f"Alice coded {shown!r} in {len(self.bits)} bits. "
+        self.set_status(f"Alice coded {escape(repr(shown))} in {len(self.bits)} bits. "
                         "space: next token · b: one bisection step · ?: help")
         self.refresh_view()
         self._show_info()
@@ -211,14 +212,14 @@ class ExplorerScreen(Screen):
             strip.show(given, texts, bits, self.pos, groups)
         sent = self.text.replace("\n", "⏎")
         title = (f"Bob's view: decoding {len(self.bits)} bits alone" if self.view == "bob"
-                 else f"Alice sends {sent if len(sent) <= 90 else sent[:89] + '…'}")
+                 else f"Alice sends {escape(sent if len(sent) <= 90 else sent[:89] + '…')}")
         if strip.border_title != title:
             strip.border_title = title
         # Border labels are costly to redraw: they change only with the view, not per token.
         if self.pos >= n and self.view == "bob" and self.decoded is not None:
             matches = self.decoded.text == self.text
             mark = "✓ matches Alice's text" if matches else "✗ differs from Alice's text"
-            subtitle = f"Bob read {self.decoded.text}: {mark}"
+            subtitle = f"Bob read {escape(self.decoded.text.replace(chr(10), '⏎'))}: {mark}"
         else:
             subtitle = ""
         if strip.border_subtitle != subtitle:
@@ -433,8 +434,8 @@ class ExplorerScreen(Screen):
         if bad:
             i, ch = bad[0]
             # Setting the value fires Changed again; that event shows this note, not a parse hint.
-            self._reject_note = (f"[b red]{ch!r} (position {i + 1}) is not allowed here: "
-                                 f"{self.seq_task.edit_hint()}[/]")
+            self._reject_note = (f"[b red]{escape(repr(ch))} (position {i + 1}) is not allowed "
+                                 f"here: {escape(self.seq_task.edit_hint())}[/]")
             event.input.value = "".join(c for c in value if c in allowed)
             err.update(self._reject_note)
             return
@@ -446,14 +447,14 @@ class ExplorerScreen(Screen):
             self.seq_task.parse(value)
             err.update(f"enter: code it · escape: cancel · {self.seq_task.edit_hint()}")
         except TaskError as exc:
-            err.update(f"[yellow]{exc}[/]")
+            err.update(f"[yellow]{escape(str(exc))}[/]")
 
     @on(Input.Submitted, "#edit-input")
     def _edit_submitted(self, event: Input.Submitted) -> None:
         try:
             self.seq_task.parse(event.value)
         except TaskError as exc:
-            self.query_one("#edit-error", Label).update(f"[b red]{exc}[/]")
+            self.query_one("#edit-error", Label).update(f"[b red]{escape(str(exc))}[/]")
             return
         self._close_editor()
         self.request_sequence(event.value)

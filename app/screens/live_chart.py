@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.markup import escape
 from textual import work
 from textual.screen import Screen
 from textual.widgets import Static
@@ -74,7 +75,7 @@ class LiveChartScreen(Screen):
         if isinstance(event, Status):
             self.set_status(event.text)
         elif isinstance(event, Failed):
-            self.set_status(f"[b red]{event.text}[/]")
+            self.set_status(f"[b red]{escape(event.text)}[/]")
         else:
             self.handle_record(event)
 
