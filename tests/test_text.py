@@ -162,3 +162,10 @@ def test_the_explorer_job_cycles_pretrained_untrained_and_online_english():
     assert costs["pretrained"][0] < costs["untrained"][0]
     assert costs["online"][1] < costs["online"][0]  # it learned from the first pass
     assert job.learner("online").sequences_seen == 2
+
+
+def test_encode_prints_text_that_looks_like_markup_as_typed(capsys):
+    from lmviz.app.cli import main
+
+    assert main(["encode", "--task", "text", "a [/] b [red"]) == 0
+    assert "a [/] b [red" in capsys.readouterr().out

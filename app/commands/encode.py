@@ -10,6 +10,7 @@ from dataclasses import replace
 from lmviz.core.baselines import classical_bytes
 from lmviz.core.learning.checkpoints import CheckpointError
 from lmviz.core.tasks import TaskError
+from rich.markup import escape
 from rich.progress import DownloadColumn, TransferSpeedColumn
 from rich.table import Table
 
@@ -109,7 +110,7 @@ def run_file(args) -> int:
         print(json.dumps(report, indent=1))
         return 0
     con = stdout_console()
-    table = Table(title=f"{args.file}: {cost.bytes:,} bytes in {cost.windows:,} windows of "
+    table = Table(title=f"{escape(args.file)}: {cost.bytes:,} bytes in {cost.windows:,} windows of "
                         f"{learner.task.context} ({seconds:.1f} s)")
     table.add_column("code")
     table.add_column("bytes", justify="right")
@@ -143,7 +144,7 @@ def run(name: str, args) -> int:
         print(json.dumps(report, indent=1))
         return 0
     con = stdout_console()
-    table = Table(title=f"{report['text'][:80]}  ({learner.parameter_count:,} parameters)")
+    table = Table(title=f"{escape(report['text'][:80])}  ({learner.parameter_count:,} parameters)")
     oracle = learner.task.has_oracle
     cols = ("pos", "tok", "p", "-log2 p", "bisect") + (("aleatoric", "epistemic") if oracle else ())
     for col in cols:
@@ -153,7 +154,7 @@ def run(name: str, args) -> int:
                str(t["bisection_bits"])]
         if oracle:
             row += [f"{t['aleatoric_bits']:.3f}", f"{t['epistemic_bits']:.3f}"]
-        table.add_row(*row)
+        table.add_row(*(escape(c) for c in row))
     con.print(table)
     tot = report["totals"]
     raw = tot["raw_bits"]
