@@ -11,9 +11,6 @@ from textual.binding import Binding
 
 from .jobs.settings import ARTICLE_EXAMPLE, DEFAULT_GROK, ExplorerRequest, default_kind
 from .screens.explorer import ExplorerScreen
-from .screens.grok import GrokScreen
-from .screens.help import HelpScreen
-from .screens.train import TrainScreen
 
 
 class LmvizApp(App):
@@ -47,13 +44,21 @@ class LmvizApp(App):
         return ExplorerScreen(request, text, default_kind(request), job=job)
 
     # -- navigation ----------------------------------------------------------------------------
+    # The other screens are imported when first shown: plotext and Markdown cost a tenth of a
+    # second that the explorer's first frame does not need (benchmarks/tui.py).
     def action_show_train(self) -> None:
+        from .screens.train import TrainScreen
+
         self.push_screen(TrainScreen(digits=self.train_digits))
 
     def action_show_grok(self) -> None:
+        from .screens.grok import GrokScreen
+
         self.push_screen(GrokScreen(self.grok_config))
 
     def action_show_help(self) -> None:
+        from .screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def open_explorer(self, request: ExplorerRequest) -> None:
