@@ -6,7 +6,7 @@ from lmviz.app.main import LmvizApp
 from lmviz.app.screens.explorer import ExplorerScreen
 from lmviz.app.widgets.loss_panel import LossPanel
 
-from .fixed_engine import FixedJob
+from .fixed_job import FixedJob
 
 
 async def ready(pilot, app):

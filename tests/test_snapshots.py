@@ -7,7 +7,7 @@ change, and look at the report before committing.
 from lmviz.app.main import LmvizApp
 from lmviz.app.screens.explorer import ExplorerScreen
 
-from .fixed_engine import FixedJob
+from .fixed_job import FixedJob
 
 SIZE = (160, 48)
 
