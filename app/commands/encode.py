@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 
 from lmviz.core.baselines import classical_bytes
 from lmviz.core.learning.checkpoints import CheckpointError
@@ -27,14 +26,17 @@ def encode_sequence(task: str, text: str, checkpoint: str | None, digits: int | 
     `CodedSequence` and the learner that coded it."""
     request = ExplorerRequest(text=text, task=task, digits=digits,
                               checkpoint=None if checkpoint == "none" else checkpoint)
+    job = ExplorerJob(request)
     if checkpoint and checkpoint != "none":
-        # A checkpoint's own task is the task (an addition model of 4 digits, say).
-        own = ExplorerJob(replace(request, task_spec=None)).checkpoint_task(checkpoint)
+        # The checkpoint's own task is the task (an addition model of 4 digits, say): the job
+        # codes with the learner's task; refuse only a model of another kind of sequence.
+        own = job.learner("pretrained").task
         if own.name != task:
             raise CheckpointError(f"{checkpoint} is a model of {own.label()}, not of {task}")
-        request = replace(request, task_spec=own.spec())
-    job = ExplorerJob(request)
-    kind = "untrained" if checkpoint == "none" or default_kind(request) == "untrained" else "pretrained"
+        kind = "pretrained"
+    else:
+        kind = "untrained" if checkpoint == "none" or default_kind(request) == "untrained" \
+            else "pretrained"
     coded = job.encode(text, kind)
     return job.learner(kind), coded
 

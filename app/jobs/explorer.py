@@ -127,11 +127,6 @@ class ExplorerJob:
                 return None
         return DecodedSequence(tuple(steps), session.texts()[0])
 
-    def checkpoint_task(self, checkpoint: str):
-        """The task a checkpoint was trained on (it loads the checkpoint)."""
-        return load_learner(checkpoint).task
-
-
 def text_model(checkpoint: str | None):
     """The frozen model for --file (a text model): the shipped English one, a path, or none."""
     if checkpoint == "none":

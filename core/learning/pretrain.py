@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 import math
 import time
@@ -220,8 +219,9 @@ class Pretrainer:
             raise PretrainError(f"{path} cannot be resumed ({type(exc).__name__})") from None
         if record["corpus"]["files"] != self.corpus.description["files"]:
             raise PretrainError(f"{path} was pretrained on another corpus")
-        if record["settings"] != {**dataclasses.asdict(self.config), "device": record["settings"]["device"],
-                                  "threads": record["settings"]["threads"]}:
+        machine = ("device", "threads")  # may change between runs; nothing else may
+        if ({k: v for k, v in record["settings"].items() if k not in machine}
+                != {k: v for k, v in dataclasses.asdict(self.config).items() if k not in machine}):
             raise PretrainError(f"{path} was pretrained with other settings")
         self.learner.model.load_state_dict(state["model"])
         self.model = self.learner.model.to(self.device)
@@ -250,9 +250,3 @@ def run_pretraining(trainer: Pretrainer, report: Callable[[dict], None],
                    "held_out_bpb": trainer.evaluate()}
             trainer.history.append(row)
             report(row)
-
-
-def describe_checkpoint(state_bytes: bytes) -> dict | None:
-    """The pretraining record of a checkpoint held in memory, if it has one."""
-    state = torch.load(io.BytesIO(state_bytes), map_location="cpu", weights_only=True)
-    return json.loads(state["pretraining"]) if "pretraining" in state else None

@@ -61,7 +61,8 @@ def learn_stream(
     rng = np.random.default_rng(data_seed)
     pos = np.array(list(task.predicted_positions()))
     labels = task.position_labels()
-    watched = [i for i, t in enumerate(pos) if t in set(task.monitored_positions())]
+    monitored = set(task.monitored_positions())
+    watched = [i for i, t in enumerate(pos) if t in monitored]
     floor = task.floor_bits()
     enc = Encoder()
     ideal = 0.0
