@@ -22,11 +22,14 @@ SUBCOMMANDS = {
     "compress": "compress a file with a model that learns as it goes",
     "decompress": "restore a file made by lmviz compress, byte for byte",
     "pretrain": "pretrain a byte-level model on a corpus of text (the explorer's English model)",
+    "tour": "a guided tour of the article, step by step (--export DIR: every step as an SVG)",
+    "serve": "the app in a web browser, through textual-serve on 127.0.0.1",
 }
 
 # The module under lmviz.app.commands that runs each subcommand (imported only when it runs).
 RUNNERS = {"encode": "encode", "learn": "learn", "train": "screens", "grok": "grok",
-           "compress": "compress", "decompress": "compress", "pretrain": "pretrain"}
+           "compress": "compress", "decompress": "compress", "pretrain": "pretrain",
+           "tour": "screens", "serve": "serve"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,11 +61,13 @@ def _number(kind, low=None, high=None, low_open=False, high_open=False, what: st
 positive_int = _number(int, 1, what="a whole number of at least 1")
 natural_int = _number(int, 0, what="a whole number of at least 0")
 positive_float = _number(float, 0.0, low_open=True, what="a number above 0")
+port = _number(int, 1, 65535, what="a port number from 1 to 65535")
 natural_float = _number(float, 0.0, what="a number of at least 0")
 fraction = _number(float, 0.0, 1.0, low_open=True, high_open=True,
                    what="a number strictly between 0 and 1")
 digits = _number(int, 1, 12, what="a whole number from 1 to 12")
 threads = _number(int, 1, 256, what="a whole number from 1 to 256")
+tour_step = _number(int, 1, 11, what="a step from 1 to 11")
 
 
 def _epilog() -> str:
@@ -149,6 +154,8 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--save", required=True, metavar="PATH",
                        help="the checkpoint (and PATH.resume for resuming)")
         p.add_argument("--resume", action="store_true", help="continue from --save")
+        p.add_argument("--init", metavar="CHECKPOINT", default=None,
+                       help="start from this pretrained checkpoint's weights (same size, context)")
         p.add_argument("--force", action="store_true", help="overwrite an existing --save")
         p.add_argument("--device", choices=["cpu", "cuda"], default=None)
         p.add_argument("--threads", type=threads, default=None)
@@ -160,6 +167,15 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--report-every", type=positive_float, default=30.0,
                        help="seconds between evaluations (and saves)")
         p.add_argument("--json", action="store_true")
+    elif name == "tour":
+        p.add_argument("--step", type=tour_step, default=1, help="the step to open on (1 to 11)")
+        p.add_argument("--export", metavar="DIR",
+                       help="write every step as an SVG into DIR (made if missing) and exit")
+        p.add_argument("--force", action="store_true", help="with --export: replace SVGs in DIR")
+    elif name == "serve":
+        p.add_argument("--port", type=port, default=8000, help="port on 127.0.0.1 (default 8000)")
+        p.add_argument("--open", choices=["tour", "explorer", "train", "grok"], default="tour",
+                       help="what each browser tab starts on (default: the tour)")
     elif name in ("compress", "decompress"):
         p.add_argument("input", help="input file, or - for stdin")
         p.add_argument("output", help="output file, or - for stdout")

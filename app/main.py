@@ -3,13 +3,14 @@ do, inside the screens' workers, after the first frame."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from lmviz.core.grokking.records import GrokConfig
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
-from .jobs.settings import ARTICLE_EXAMPLE, DEFAULT_GROK, ExplorerRequest, default_kind
+from .jobs.settings import ARTICLE_EXAMPLE, DEFAULT_GROK, TRY_IT, ExplorerRequest, default_kind
 from .screens.explorer import ExplorerScreen
 
 
@@ -18,13 +19,19 @@ class LmvizApp(App):
 
     CSS_PATH = Path(__file__).parent / "lmviz.tcss"  # absolute: subclasses live anywhere
     TITLE = "lmviz"
-    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+                Binding("T", "show_tour", "Tour", show=False)]
 
     def __init__(self, request: ExplorerRequest | None = None, screen: str = "explorer",
-                 digits: int = 4, grok: GrokConfig = DEFAULT_GROK, explorer_job=None) -> None:
+                 digits: int = 4, grok: GrokConfig = DEFAULT_GROK, explorer_job=None,
+                 tour_step: int = 0, make_tour_job=None, make_live_job=None) -> None:
         super().__init__()
         self.request = request or ExplorerRequest()
         self.explorer_job = explorer_job  # None: the screen makes the real one in its worker
+        self.tour_step = tour_step
+        # Tests give the tour fixed records (None: the real engine, made in the tour's workers).
+        self.make_tour_job = make_tour_job
+        self.make_live_job = make_live_job
         self.first = screen
         self.train_digits = digits
         self.grok_config = grok
@@ -34,6 +41,8 @@ class LmvizApp(App):
             self.action_show_train()
         elif self.first == "grok":
             self.action_show_grok()
+        elif self.first == "tour":
+            self.push_screen(self._tour(first=True))
         else:
             self.push_screen(self.make_explorer(self.request, self.explorer_job))
 
@@ -41,20 +50,49 @@ class LmvizApp(App):
         text = request.text
         if text is None and request.task == "addition" and request.task_spec is None:
             text = ARTICLE_EXAMPLE if request.digits in (None, 8) else None
-        return ExplorerScreen(request, text, default_kind(request), job=job)
+        kind = request.kind or default_kind(request)
+        return ExplorerScreen(request, text, kind, job=job)
 
     # -- navigation ----------------------------------------------------------------------------
     # The other screens are imported when first shown: plotext and Markdown cost a tenth of a
     # second that the explorer's first frame does not need (benchmarks/tui.py).
-    def action_show_train(self) -> None:
+    def action_show_train(self, compare: bool = False) -> None:
         from .screens.train import TrainScreen
 
-        self.push_screen(TrainScreen(digits=self.train_digits))
+        self.push_screen(TrainScreen(digits=self.train_digits, compare=compare))
 
-    def action_show_grok(self) -> None:
+    def action_show_grok(self, replay: bool = False) -> None:
         from .screens.grok import GrokScreen
 
-        self.push_screen(GrokScreen(self.grok_config))
+        self.push_screen(GrokScreen(self.grok_config, replay=replay))
+
+    def _tour(self, first: bool = False):
+        from .screens.tour import TourScreen
+
+        return TourScreen(self.tour_step, self.make_tour_job, self.make_live_job, first=first)
+
+    def action_show_tour(self) -> None:
+        """T from any screen: back to the tour if one is open underneath, else a new one."""
+        from .screens.tour import TourScreen
+
+        if any(isinstance(s, TourScreen) for s in self.screen_stack):
+            while not isinstance(self.screen, TourScreen):
+                self.pop_screen()
+        else:
+            self.push_screen(self._tour())
+
+    def try_tour_step(self, target: str) -> None:
+        """A tour step's "try it": the full screen in the state the step describes. Leaving it
+        (escape, or q where q leaves) comes back to the tour."""
+        if target == "train":
+            self.action_show_train()
+        elif target == "train-compare":
+            self.action_show_train(compare=True)
+        elif target == "grok-replay":
+            self.action_show_grok(replay=True)
+        else:
+            self.push_screen(self.make_explorer(TRY_IT[target.removeprefix("explorer:")],
+                                                self.explorer_job))
 
     def action_show_help(self) -> None:
         from .screens.help import HelpScreen
@@ -66,14 +104,26 @@ class LmvizApp(App):
         self.push_screen(self.make_explorer(request))
 
     def back_to_explorer(self) -> None:
-        """Leave a screen: back to the explorer below it, or open one if it was the first."""
+        """Leave a screen: back to the screen below it (the explorer, or the tour), or open an
+        explorer if it was the first."""
         if len(self.screen_stack) > 2:
             self.pop_screen()
         else:
             self.push_screen(self.make_explorer(self.request, self.explorer_job))
 
+    def save_svg(self) -> str:
+        """This screen as an SVG in the current directory (a browser downloads it instead)."""
+        screen = type(self.screen).__name__.lower().removesuffix("screen")
+        name = f"lmviz-{screen}-{time.strftime('%Y%m%d-%H%M%S')}.svg"
+        self.deliver_screenshot(filename=name, path=str(Path.cwd()))
+        self.notify(f"saved {name}", title="SVG")
+        return name
+
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
+        yield SystemCommand("Save SVG", "Save this screen as an SVG picture (for slides)",
+                            lambda: self.set_timer(0.1, self.save_svg))  # once the palette is gone
+        yield SystemCommand("Tour", "The guided tour of the article (T)", self.action_show_tour)
         # Every binding of the screen, by its description, in the command palette.
         for binding in screen.BINDINGS:
             desc = binding.description

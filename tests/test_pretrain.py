@@ -81,3 +81,31 @@ def test_an_existing_checkpoint_is_not_overwritten_without_force(tmp_path, corpu
     assert main(argv) == 1
     assert "already exists" in capsys.readouterr().err
     assert (tmp_path / "x.pt").read_bytes() == b"keep"
+
+
+def test_pretraining_can_start_from_another_checkpoint_on_another_corpus(tmp_path, corpus,
+                                                                          capsys):
+    assert pretrain(tmp_path, corpus)[0] == 0
+    first = json.loads(capsys.readouterr().out)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "c.txt").write_text(TEXT.replace("sat", "stood"))
+    start = torch.load(tmp_path / "tiny.pt", map_location="cpu", weights_only=True)["model"]
+    out = tmp_path / "tuned.pt"
+    argv = ["pretrain", "text", "--corpus", str(other), "--minutes", "0.02", "--save", str(out),
+            "--size", "small", "--context", "32", "--batch", "4", "--report-every", "1",
+            "--threads", "1", "--json", "--init", str(tmp_path / "tiny.pt")]
+    assert main(argv) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert [f["file"] for f in record["corpus"]["files"]] == ["c.txt"]
+    made_from = record["initialised_from"]
+    assert made_from["file"] == "tiny.pt" and len(made_from["sha256"]) == 64
+    assert made_from["record"]["steps"] == first["steps"]  # the earlier run, kept in the model
+    tuned = torch.load(out, map_location="cpu", weights_only=True)["model"]
+    assert any(not torch.equal(tuned[k], start[k]) for k in start)  # it trained from there
+    # A checkpoint of another shape, or --init with --resume, is one sentence.
+    argv[argv.index("32")] = "64"
+    assert main(argv[:-1] + [str(tmp_path / "tiny.pt")] + ["--force"]) == 1
+    assert "has context 32, not 64" in capsys.readouterr().err
+    assert main(argv + ["--resume"]) == 2
+    assert "give one of them" in capsys.readouterr().err

@@ -9,11 +9,14 @@ from lmviz.core.files import check_output
 from lmviz.core.learning.config import PretrainConfig
 from rich.progress import TextColumn
 
+from ..errors import UsageError
 from ..jobs.pretraining import PretrainDone, PretrainJob, PretrainProgress
 from .output import progress_bar, stdout_console
 
 
 def run(name: str, args) -> int:
+    if args.resume and args.init:
+        raise UsageError("--init starts a new run and --resume continues one: give one of them")
     if not args.resume:
         check_output(args.save, args.force)
         check_output(f"{args.save}.resume", args.force)
@@ -23,7 +26,7 @@ def run(name: str, args) -> int:
                                  ("device", args.device), ("seed", args.seed)) if v is not None}
     config = replace(config, **changes)
     job = PretrainJob(config, args.corpus, args.minutes, args.save, resume=args.resume,
-                      report_every=args.report_every)
+                      report_every=args.report_every, init=args.init)
     done: list[dict] = []
     with progress_bar("pretraining", TextColumn("{task.completed:.1f}/{task.total:.0f} min"),
                       TextColumn("{task.fields[bpb]}"), transient=args.json) as bar:

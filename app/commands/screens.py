@@ -1,7 +1,9 @@
-"""`lmviz [TEXT]` and `lmviz train`: the full-screen app, only ever on a terminal."""
+"""`lmviz [TEXT]`, `lmviz train` and `lmviz tour`: the full-screen app, only ever on a terminal
+(or in a browser, through `lmviz serve`)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 
@@ -13,6 +15,8 @@ from ..jobs.settings import ExplorerRequest, task_of
 
 def require_terminal(what: str) -> None:
     """The app draws on stdout: without a terminal it would wait forever for keys nobody types."""
+    if "web_driver" in os.environ.get("TEXTUAL_DRIVER", ""):
+        return  # textual-serve runs us over pipes and draws in a browser (`lmviz serve`)
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         raise UsageError(f"{what} is a full-screen terminal app and this is not a terminal; "
                          "for a headless report use `lmviz encode TEXT --json`")
@@ -24,6 +28,13 @@ def run(name: str, args) -> int:
     if name == "train":
         require_terminal("lmviz train")
         app = LmvizApp(screen="train", digits=args.digits)
+    elif name == "tour":
+        if args.export:
+            from .tour_export import export_tour
+
+            return export_tour(args.export, args.force)
+        require_terminal("lmviz tour")
+        app = LmvizApp(screen="tour", tour_step=args.step - 1)
     else:
         task_name = args.task or ("text" if args.text and not looks_like_addition(args.text)
                                   else "addition")

@@ -29,10 +29,13 @@ class PretrainDone:
 
 class PretrainJob:
     def __init__(self, config: PretrainConfig, corpus: str, minutes: float, save: str,
-                 resume: bool = False, report_every: float = 30.0) -> None:
+                 resume: bool = False, report_every: float = 30.0,
+                 init: str | None = None) -> None:
         self.trainer = Pretrainer(config, load_corpus(corpus), minutes)
         if resume:
             self.trainer.resume(save)
+        elif init is not None:
+            self.trainer.init_from(init)
         self.save = save
         self.report_every = report_every
         self.device_name = (torch.cuda.get_device_name(0) if config.device == "cuda"

@@ -33,6 +33,8 @@ class ExplorerRequest:
     model: bytes | None = None  # a checkpoint in memory (the train screen's current model)
     model_name: str = ""  # what the header calls that model
     task_spec: dict | None = None  # the task of that model or checkpoint (wins over task/digits)
+    kind: str | None = None  # pretrained, untrained or online (None: the task's default)
+    then: str = ""  # once the first sequence is coded: "bob" (Bob's view) or "finish" (all sent)
 
 
 def task_of(request: ExplorerRequest) -> Task:
@@ -54,6 +56,18 @@ def default_kind(request: ExplorerRequest) -> str:
         return "pretrained"
     return "pretrained" if shipped_for(task_of(request).spec()) else "untrained"
 
+
+ENGLISH_EXAMPLE = "The quick brown fox jumps over the lazy dog, and then it takes a long nap."
+
+# Where each tour step's "try it" key opens the explorer (app/tour.py names them).
+TRY_IT = {
+    "untrained": ExplorerRequest(text=ARTICLE_EXAMPLE, kind="untrained"),
+    "pretrained": ExplorerRequest(text=ARTICLE_EXAMPLE),
+    "bob": ExplorerRequest(text=ARTICLE_EXAMPLE, then="bob"),
+    "finish": ExplorerRequest(text=ARTICLE_EXAMPLE, then="finish"),
+    "binary": ExplorerRequest(task="binary"),
+    "english": ExplorerRequest(text=ENGLISH_EXAMPLE, task="text"),
+}
 
 TRAIN_SIZES = ("tiny", "small", "medium")
 

@@ -70,6 +70,7 @@ class ExplorerScreen(Screen):
         self._strip_cache: tuple = (None, ([], [], None))  # (records, (texts, bits, groups))
         self._drawn_token_state: tuple | None = None  # (records, pos) the lower panels show
         self._reject_note = ""
+        self.then = request.then  # run once the first sequence is coded (a tour's "try it")
 
     @property
     def steps(self) -> tuple:
@@ -187,6 +188,11 @@ class ExplorerScreen(Screen):
                         "space: next token · b: one bisection step · ?: help")
         self.refresh_view()
         self._show_info()
+        then, self.then = self.then, ""  # the state a tour step asked for, once
+        if then == "finish":
+            self.action_finish()
+        elif then == "bob":
+            self.action_bob()
 
     def _show_decoded(self) -> None:
         if self.view == "bob":
@@ -262,40 +268,12 @@ class ExplorerScreen(Screen):
         return self.seq_task.symbols
 
     def _loss_view(self) -> LossView:
-        steps = self.steps
-        n = len(steps)
-        sent = min(self.pos, n)
-        last = steps[sent - 1] if sent else None
-        tot = last.totals if last else None
-        final = len(self.bits) if sent >= n else None
-        online = None
-        if self.info and self.info.kind == "online" and self.online_totals:
-            online = sum(self.online_totals) / len(self.online_totals)
-        return LossView(
-            labels=tuple(s.text for s in steps),
-            aleatoric=tuple(s.aleatoric_bits for s in steps),
-            epistemic=tuple(s.epistemic_bits for s in steps),
-            bits=tuple(s.bits for s in steps),
-            sent=sent,
-            floor_total=steps[-1].totals.floor_bits,
-            ideal=tot.ideal_bits if tot else 0.0,
-            bisection=tot.bisection_bits if tot else 0,
-            header=tot.header_bits if tot else 0,
-            stream=tot.stream_bits if tot else 0,
-            stream_final=final,
-            raw=tot.raw_bits if tot else 0,
-            stream_low=(last.stream.low_after / 2**32) if last else 0.0,
-            stream_high=((last.stream.high_after + 1) / 2**32) if last else 1.0,
-            stream_last_bits="".join(map(str, last.stream.bits)) if last else "",
-            pending=last.stream.pending if last else 0,
-            config_bits=steps[-1].totals.config_bits,
-            weights_bits=self.info.weights_bits if self.info else None,
-            run_length=tot.run_length_bits if tot else None,
-            raw_per_token=self.seq_task.raw_bits,
-            classical_bits=self.coded.classical_bits if self.coded else None,
-            online_bits_per_sequence=online,
-            online_sequences=len(self.online_totals),
-        )
+        online = ()
+        if self.info and self.info.kind == "online":
+            online = tuple(self.online_totals)
+        return LossView.of(self.steps, self.pos, len(self.bits), self.seq_task.raw_bits,
+                           self.info.weights_bits if self.info else None,
+                           self.coded.classical_bits if self.coded else None, online)
 
     def _show_info(self) -> None:
         i = self.info
@@ -462,6 +440,8 @@ class ExplorerScreen(Screen):
     def key_escape(self) -> None:
         if self.has_class("editing"):
             self._close_editor()
+        elif len(self.app.screen_stack) > 2:  # opened from another screen (the tour's "try it")
+            self.app.pop_screen()
 
     def _close_editor(self) -> None:
         self.remove_class("editing")

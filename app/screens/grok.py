@@ -61,9 +61,10 @@ class GrokScreen(LiveChartScreen):
     }
     """
 
-    def __init__(self, config: GrokConfig = DEFAULT_GROK, **kwargs) -> None:
+    def __init__(self, config: GrokConfig = DEFAULT_GROK, replay: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.config = config
+        self.replay_at_start = replay  # open replaying the recorded run (the tour's "try it")
         self.records: list = []
         self.mode = "idle"  # idle, training, paused, replay
         self.replay: list = []
@@ -89,6 +90,8 @@ class GrokScreen(LiveChartScreen):
         self.app.sub_title = "grokking: a/b mod 97"
         self.set_status("s: train live · l: replay the recorded canonical run · w f d e: settings")
         self.redraw()
+        if self.replay_at_start:
+            self.action_load()
 
     # -- live training --------------------------------------------------------------------------
     def handle_record(self, event) -> None:

@@ -60,9 +60,10 @@ class TrainScreen(LiveChartScreen):
     }
     """
 
-    def __init__(self, digits: int = 4, autostart: bool = True, **kwargs) -> None:
+    def __init__(self, digits: int = 4, autostart: bool = True, compare: bool = False,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
-        self.settings = TrainSettings(digits=digits)
+        self.settings = TrainSettings(digits=digits, compare=compare)
         self.autostart = autostart  # False: wait for records (tests feed fixed ones)
         self.speed = len(SPEEDS) - 1
         self.reset_state()

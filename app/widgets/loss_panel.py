@@ -38,6 +38,43 @@ class LossView:
     raw_per_token: int = 8  # a token sent as it is: a byte (a bit for m = 2)
     classical_bits: dict | None = None  # gzip / xz of the same bytes (text, no oracle)
 
+    @classmethod
+    def of(cls, steps, sent: int, final_bits: int | None, raw_per_token: int,
+           weights_bits: int | None = None, classical_bits: dict | None = None,
+           online_totals: tuple[float, ...] = ()) -> LossView:
+        """The view of a coded sequence's TokenStep records after ``sent`` tokens;
+        ``final_bits``: the streaming coder's whole output, once every token is sent."""
+        n = len(steps)
+        sent = min(sent, n)
+        last = steps[sent - 1] if sent else None
+        tot = last.totals if last else None
+        return cls(
+            labels=tuple(s.text for s in steps),
+            aleatoric=tuple(s.aleatoric_bits for s in steps),
+            epistemic=tuple(s.epistemic_bits for s in steps),
+            bits=tuple(s.bits for s in steps),
+            sent=sent,
+            floor_total=steps[-1].totals.floor_bits,
+            ideal=tot.ideal_bits if tot else 0.0,
+            bisection=tot.bisection_bits if tot else 0,
+            header=tot.header_bits if tot else 0,
+            stream=tot.stream_bits if tot else 0,
+            stream_final=final_bits if sent >= n else None,
+            raw=tot.raw_bits if tot else 0,
+            stream_low=(last.stream.low_after / 2**32) if last else 0.0,
+            stream_high=((last.stream.high_after + 1) / 2**32) if last else 1.0,
+            stream_last_bits="".join(map(str, last.stream.bits)) if last else "",
+            pending=last.stream.pending if last else 0,
+            config_bits=steps[-1].totals.config_bits,
+            weights_bits=weights_bits,
+            run_length=tot.run_length_bits if tot else None,
+            raw_per_token=raw_per_token,
+            classical_bits=classical_bits,
+            online_bits_per_sequence=(sum(online_totals) / len(online_totals)
+                                      if online_totals else None),
+            online_sequences=len(online_totals),
+        )
+
 
 class LossPanel(Panel):
     """Left: per-token cost as bars, aleatoric and epistemic stacked. Right: totals."""

@@ -8,12 +8,15 @@ never trained on; its bits per byte are the figure a checkpoint records.
 The checkpoint is an ordinary learner checkpoint (config, weights, loadable with
 ``weights_only=True``) plus a ``pretraining`` JSON record: the corpus (files, bytes, sha256), the
 settings and the measured figures. Resuming reads the optimiser state from ``PATH.resume``.
+Starting from another checkpoint's weights (`init_from`, on another corpus) records that
+checkpoint's own record, so the chain of runs that made a model stays in the model.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import math
 import time
@@ -115,6 +118,7 @@ class Pretrainer:
         self.bytes_seen = 0
         self.seconds = 0.0  # training time, summed over resumed runs
         self.history: list[dict] = []
+        self.initialised_from: dict | None = None  # the checkpoint whose weights we started from
 
     @property
     def parameters(self) -> int:
@@ -189,7 +193,31 @@ class Pretrainer:
             "held_out_bits_per_byte": self.history[-1]["held_out_bpb"] if self.history else None,
             "history": self.history[-200:],
             "torch": torch.__version__,
+            "initialised_from": self.initialised_from,
         }
+
+    def init_from(self, path) -> None:
+        """Start from a pretrained checkpoint's weights (same size and context), with a fresh
+        optimiser: continued pretraining on this corpus, its time counted anew."""
+        try:
+            data = Path(path).read_bytes()
+            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+            record = json.loads(state["pretraining"])
+        except FileNotFoundError:
+            raise PretrainError(f"{path}: no such checkpoint to start from") from None
+        except Exception as exc:
+            raise PretrainError(f"{path} is not a pretrained checkpoint ({type(exc).__name__})"
+                                ) from None
+        settings = record.get("settings", {})
+        for key in ("size", "context"):
+            if settings.get(key) != getattr(self.config, key):
+                raise PretrainError(f"{path} has {key} {settings.get(key)!r}, not "
+                                    f"{getattr(self.config, key)!r}")
+        self.learner.model.load_state_dict(state["model"])
+        self.model = self.learner.model.to(self.device)
+        prior = {k: v for k, v in record.items() if k != "history"}
+        self.initialised_from = {"file": Path(path).name,
+                                 "sha256": hashlib.sha256(data).hexdigest(), "record": prior}
 
     def save(self, path, device_name: str) -> None:
         """The checkpoint (CPU weights, loadable weights_only) and PATH.resume (optimiser)."""
@@ -231,6 +259,7 @@ class Pretrainer:
         self.seconds = float(extra["seconds"])
         self.rng.bit_generator.state = json.loads(extra["rng"])
         self.history = json.loads(extra["history"])
+        self.initialised_from = record.get("initialised_from")
 
 
 def run_pretraining(trainer: Pretrainer, report: Callable[[dict], None],

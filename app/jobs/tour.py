@@ -1,0 +1,244 @@
+"""The tour's engine: what each step of `lmviz tour` shows, computed by the real coders and models.
+
+Every record here comes from the real thing: the article's interval is the real quantizer and
+bisection coder on the article's distribution, the averages are real encodes by the explorer's
+job (the shipped model, or an untrained one), the binary step codes a sequence with the source's
+own law through all the coders. Nothing is a picture. The explorer jobs are made by a factory
+the screen passes in, so tests give fixed ones (no torch, no live model output).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from lmviz.core.coding import Cdf, Decoder, Encoder, bisect_decode, bisect_encode, quantize_probs
+from lmviz.core.coding.bisection import BisectionTrace
+from lmviz.core.learning.ledger import Ledger
+from lmviz.core.tasks import BinaryTask
+
+from .events import CodedSequence, DecodedSequence, ModelInfo
+from .settings import ARTICLE_EXAMPLE, ENGLISH_EXAMPLE, ExplorerRequest
+
+# The article's example distribution: the real token (index 4) owns [0.6, 0.8) of [0, 1).
+ARTICLE_PROBS = (0.15, 0.15, 0.15, 0.15, 0.2, 0.2)
+ARTICLE_TOKEN = 4
+COST_PROBABILITIES = (0.9, 0.5, 0.25, 0.2, 0.1, 0.01, 0.001)  # step 3's table
+AVERAGE_OVER = 20  # sums per average in steps 5 and 7 (the same sums for every model)
+
+
+@dataclass(frozen=True)
+class ArticleInterval:
+    """Step 2: the article's distribution, Alice's bisection and what Bob reads back."""
+
+    freqs: np.ndarray  # quantized frequencies of the six tokens
+    symbols: tuple[str, ...]
+    token: int
+    trace: BisectionTrace  # Alice's halvings
+    bob_point: float  # the middle of the final dyadic interval: where Bob looks
+    bob_token: int  # the token that owns bob_point
+
+
+@dataclass(frozen=True)
+class CodeLengthRow:
+    label: str
+    bits: float
+    note: str = ""
+    of_raw: bool = True  # show its share of raw (not for a cost paid once, like code f)
+
+
+@dataclass(frozen=True)
+class CodeLengths:
+    """A small table of code lengths for the same data, with raw as the yardstick."""
+
+    caption: str
+    rows: tuple[CodeLengthRow, ...]
+    raw_bits: float  # what sending every token as it is costs
+
+
+@dataclass(frozen=True)
+class StepRecords:
+    """What one step shows: a coded sequence, Bob's decoding, tables, the article interval."""
+
+    coded: CodedSequence | None = None
+    decoded: DecodedSequence | None = None
+    tables: tuple[CodeLengths, ...] = ()
+    interval: ArticleInterval | None = None
+    task: object = None  # the Task of `coded` (labels, glyphs, raw bits per token)
+
+
+def article_interval() -> ArticleInterval:
+    """The article's example through the real quantizer, bisection coder and decoder."""
+    freqs = quantize_probs(np.array(ARTICLE_PROBS))
+    trace = bisect_encode(freqs, ARTICLE_TOKEN)
+    lo, hi = trace.final_interval()
+    replay = bisect_decode(freqs, iter(trace.bits))  # Bob: the bits alone
+    return ArticleInterval(freqs, tuple(str(i) for i in range(len(freqs))), ARTICLE_TOKEN, trace,
+                           (lo + hi) / 2 / trace.scale, replay.symbol)
+
+
+def cost_table() -> CodeLengths:
+    """Step 3: one token at each probability, coded by the real bisection coder."""
+    rows = []
+    for p in COST_PROBABILITIES:
+        # The token (index 0) has probability p; the rest share 1 - p.
+        freqs = quantize_probs(np.array([p, 1 - p]))
+        trace = bisect_encode(freqs, 0)
+        rows.append(CodeLengthRow(f"p = {p:g}", len(trace.bits),
+                                  f"-log2 p = {-math.log2(p):5.2f} · bound ⌈-log2 p⌉+1 = "
+                                  f"{math.ceil(-math.log2(p)) + 1}"))
+    return CodeLengths("one token of probability p, coded by bisection", tuple(rows), 8.0)
+
+
+def code_with_distributions(task, sequence: np.ndarray, probs: np.ndarray, total_bits: int = 16,
+                            config_bits: int = 0):
+    """Code one sequence with given next-token distributions (probs[t] for token t): the same
+    records as EncodeSession, with no model (the source's own law, or a test's fixed one)."""
+    ledger = Ledger(task, total_bits, config_bits)
+    positions = task.coded_positions(sequence)
+    freqs = quantize_probs(probs[positions], total_bits)
+    enc = Encoder()
+    steps = []
+    for j, t in enumerate(positions):
+        cdf = Cdf.of(freqs[j])
+        s = int(sequence[t])
+        step = enc.encode(cdf, s)
+        steps.append(ledger.record(0, sequence, t, probs[t], freqs[j], cdf, s, step,
+                                   len(enc.out) + enc.pending))
+    return steps, enc.finish()
+
+
+def binary_records(seed: int = 4, sequences: int = AVERAGE_OVER) -> StepRecords:
+    """Step 8: bits from the order-2 Markov source, coded with the source's own law (the best
+    model there is) by bisection, the run-length code and the streaming coder; checked by
+    decoding the stream."""
+    task = BinaryTask()
+    rng = np.random.default_rng(seed)
+    rows = task.sample_batch(rng, sequences)
+    totals = {"bisection": 0, "runs": 0, "stream": 0, "entropy": 0.0, "raw": 0}
+    first = None
+    for row in rows:
+        probs = np.zeros((task.block_size, task.vocab_size))
+        for t in task.coded_positions(row):
+            probs[t] = task.true_distribution(row[:t])
+        steps, bits = code_with_distributions(task, row, probs)
+        dec = Decoder(list(bits))
+        if [dec.decode(Cdf.of(s.freqs))[0] for s in steps] != [s.symbol for s in steps]:
+            raise AssertionError("the binary stream did not decode to its bits")
+        last = steps[-1].totals
+        totals["bisection"] += last.bisection_bits
+        totals["stream"] += len(bits)
+        totals["raw"] += last.raw_bits
+        totals["entropy"] += sum(a or 0.0 for a in (s.aleatoric_bits for s in steps))
+        totals["runs"] += last.run_length_bits
+        if first is None:
+            info = ModelInfo("source law", "the source's own P(1 | two bits before)", 0, "-", 0)
+            first = CodedSequence(tuple(steps), tuple(bits), task.decode_tokens(row),
+                                  tuple(int(t) for t in row[: task.first_predicted]), info, None)
+    n = len(rows)
+    table = CodeLengths(
+        f"{n} sequences of {task.length} bits, the source's law as the model", (
+            CodeLengthRow("raw, 1 bit a bit", totals["raw"]),
+            CodeLengthRow("bisection per token", totals["bisection"], "never below 1 bit a token"),
+            CodeLengthRow("runs of argmax hits", totals["runs"], "the article's run lengths"),
+            CodeLengthRow("streaming coder", totals["stream"], "-log2 p, carried across tokens"),
+            CodeLengthRow("entropy of the source", totals["entropy"], "what the best code pays on average"),
+        ), totals["raw"])
+    return StepRecords(coded=first, tables=(table,), task=task)
+
+
+class TourJob:
+    """Computes each step's records. ``make_explorer(request)`` gives an ExplorerJob (or a test's
+    fixed stand-in); explorer jobs are made on first use and kept (loading a model costs time)."""
+
+    def __init__(self, make_explorer: Callable[[ExplorerRequest], object] | None = None) -> None:
+        self.make_explorer = make_explorer or _real_explorer
+        self.explorers: dict[str, object] = {}
+
+    def explorer(self, task: str):
+        if task not in self.explorers:
+            self.explorers[task] = self.make_explorer(ExplorerRequest(task=task))
+        return self.explorers[task]
+
+    def records(self, key: str, cancelled: Callable[[], bool] = lambda: False) -> StepRecords:
+        if key == "interval":
+            return StepRecords(interval=article_interval())
+        if key == "costs":
+            return StepRecords(tables=(cost_table(),))
+        if key == "binary":
+            return binary_records()
+        if key == "english":
+            job = self.explorer("text")
+            return StepRecords(coded=job.encode(ENGLISH_EXAMPLE, "pretrained", cancelled),
+                               task=job.task)
+        job = self.explorer("addition")
+        if key == "raw":
+            coded = job.encode(ARTICLE_EXAMPLE, "untrained", cancelled)
+            return StepRecords(coded=coded, tables=(_raw_table(coded),), task=job.task)
+        if key == "decode":
+            coded = job.encode(ARTICLE_EXAMPLE, "pretrained", cancelled)
+            return StepRecords(coded=coded, decoded=job.decode(coded, cancelled), task=job.task)
+        if key in ("addition", "streaming"):
+            coded = job.encode(ARTICLE_EXAMPLE, "pretrained", cancelled)
+            return StepRecords(coded=coded, tables=(_averages(job, key, cancelled),),
+                               task=job.task)
+        raise KeyError(key)
+
+
+def _raw_table(coded: CodedSequence) -> CodeLengths:
+    last = coded.steps[-1].totals
+    n = len(coded.steps)
+    return CodeLengths(f"the article's sum, {n} tokens after the given 's'", (
+        CodeLengthRow("raw, 8 bits a token", last.raw_bits, "Bob reads 8 bits, looks up a byte"),
+        CodeLengthRow("+ code f, once", last.config_bits,
+                      "the program Bob runs, paid once however long the message", of_raw=False),
+        CodeLengthRow("untrained model, streamed", len(coded.bits),
+                      f"log2 {coded.steps[0].freqs.size} a token: it knows only the symbols"),
+    ), last.raw_bits)
+
+
+def _averages(job, key: str, cancelled) -> CodeLengths:
+    """Steps 5 and 7: the same random sums through the untrained and the shipped model."""
+    task = job.task
+    rng = np.random.default_rng(7)
+    texts = [task.decode_tokens(task.sample(rng)) for _ in range(AVERAGE_OVER)]
+    sums = {"untrained": 0.0, "pretrained": 0.0, "floor": 0.0, "raw": 0.0, "bisection": 0.0,
+            "header": 0.0, "stream": 0.0}
+    for kind in ("untrained", "pretrained") if key == "addition" else ("pretrained",):
+        for text in texts:
+            coded = job.encode(text, kind, cancelled)
+            if coded is None:
+                raise InterruptedError
+            last = coded.steps[-1].totals
+            sums[kind] += last.ideal_bits
+            if kind == "pretrained":
+                sums["floor"] += last.floor_bits or 0.0
+                sums["raw"] += last.raw_bits
+                sums["bisection"] += last.bisection_bits
+                sums["header"] += last.header_bits
+                sums["stream"] += len(coded.bits)
+    n = len(texts)
+    each = {k: v / n for k, v in sums.items()}
+    caption = f"bits per sum, averaged over the same {n} random sums"
+    if key == "addition":
+        return CodeLengths(caption, (
+            CodeLengthRow("untrained model", each["untrained"], "knows the 14 symbols, no more"),
+            CodeLengthRow("shipped trained model", each["pretrained"], "has learned to add"),
+            CodeLengthRow("floor (aleatoric)", each["floor"], "16 random digits × log2 10"),
+        ), each["raw"])
+    return CodeLengths(caption, (
+        CodeLengthRow("raw, 8 bits a token", each["raw"]),
+        CodeLengthRow("bisection per token", each["bisection"], "≥ 1 bit a token"),
+        CodeLengthRow("shortest codes + lengths", each["header"], "the notebook's per-token code"),
+        CodeLengthRow("streaming coder", each["stream"], "≈ Σ -log2 p + 2"),
+        CodeLengthRow("Σ -log2 p (the loss)", each["pretrained"]),
+    ), each["raw"])
+
+
+def _real_explorer(request: ExplorerRequest):
+    """The real explorer job (imports torch: only ever called in a worker)."""
+    from .explorer import ExplorerJob
+
+    return ExplorerJob(request)

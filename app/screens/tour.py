@@ -1,0 +1,432 @@
+"""The guided tour: the article's argument step by step, each claim beside the live view that
+proves it (`lmviz tour`, or T from any screen)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from lmviz.core.grokking.records import crossings, load_run
+from rich.markup import escape
+from textual import work
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from ..errors import user_message
+from ..jobs.base import JobControl
+from ..jobs.events import Failed, GrokBatch, TrainBatch
+from ..jobs.settings import TrainSettings
+from ..messages import JobEvent
+from ..tour import STEPS, TourStep
+from ..widgets.bisection_panel import BisectionPanel
+from ..widgets.code_length_table import CodeLengthTable
+from ..widgets.interval_bar import IntervalBar
+from ..widgets.loss_panel import LossPanel, LossView
+from ..widgets.sequence_strip import SequenceStrip
+
+REDRAW_INTERVAL = 1 / 8  # live charts: at most 8 frames a second
+REPLAY_STEPS_PER_FRAME = 64  # the grokking replay: about 3 s for the recorded run
+LIVE_VIEWS = {"training": TrainSettings(digits=4),
+              "compare": TrainSettings(digits=4, compare=True)}
+
+
+def training_job(settings: TrainSettings):
+    """Made in the worker thread: this is where torch is imported."""
+
+    def make(control: JobControl):
+        from ..jobs.training import TrainingJob
+
+        return TrainingJob(settings, control=control)
+
+    return make
+
+
+class TourScreen(Screen):
+    """Step k of N: a paragraph on the left, a live view on the right, enter to try it."""
+
+    BINDINGS = [
+        Binding("right,n", "next", "Next", key_display="→/n"),
+        Binding("left,p", "previous", "Back", key_display="←/p"),
+        Binding("enter", "try_it", "Try it"),
+        Binding("b", "bisect", "Bisect step", show=False),
+        Binding("backspace", "bisect_reset", "Bisect from the start", show=False),
+        Binding("escape,q", "leave", "Leave the tour", key_display="esc/q"),
+    ]
+
+    DEFAULT_CSS = """
+    TourScreen #tour-head {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+        text-style: bold;
+    }
+    TourScreen #tour-text {
+        width: 46;
+        padding: 1 2;
+        border-right: vkey $primary-darken-2;
+    }
+    TourScreen #tour-stage {
+        width: 1fr;
+    }
+    TourScreen #tour-stage PlotextPlot {
+        height: 1fr;
+    }
+    TourScreen .tour-line {
+        height: auto;
+        padding: 0 1;
+    }
+    TourScreen #tour-stage LossPanel {
+        height: 13;
+    }
+    TourScreen #tour-stage SequenceStrip {
+        height: 8;  /* two or three lines of tokens, each with its costs beneath */
+    }
+    """
+
+    def __init__(self, step: int = 0, make_tour_job=None, make_live_job=None,
+                 first: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.index = max(0, min(step, len(STEPS) - 1))
+        self.make_tour_job = make_tour_job  # None: the real TourJob, made in a worker
+        self.make_live_job = make_live_job or training_job  # tests give fixed records
+        self.first = first  # the app's first screen: leaving the tour quits
+        self.job = None
+        self.generation = 0
+        self.records = None  # StepRecords of the step on show
+        self.live: list = [{"x": [], "loss": [], "cum": []}, {"x": [], "loss": [], "cum": []}]
+        self.last_live: list = [None, None]
+        self.grok: list = []
+        self.grok_source: list = []
+        self.timer = None
+        self.dirty = False
+        self.bisect_shown = 0
+        self.away = False  # a "try it" screen is on top
+
+    @property
+    def step(self) -> TourStep:
+        return STEPS[self.index]
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose(self):
+        yield Header()
+        yield Static("", id="tour-head")
+        with Horizontal(id="tour-body"):
+            yield Static("", id="tour-text")
+            yield Vertical(id="tour-stage")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.sub_title = "a guided tour: training a model is compressing its data"
+        self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
+        self.show_step()
+
+    # -- steps ----------------------------------------------------------------------------------
+    def show_step(self) -> None:
+        """Leave whatever the last step ran, lay out this one's view and start its engine."""
+        self._stop()
+        self.generation += 1
+        self.records = None
+        self.bisect_shown = 0
+        st = self.step
+        self.query_one("#tour-head", Static).update(
+            f"Step {self.index + 1} of {len(STEPS)} · {escape(st.title)}")
+        self.query_one("#tour-text", Static).update(
+            f"{st.text}\n\n[b]enter[/]: try it in {escape(st.try_it_label)}\n"
+            f"[dim]→ or n: next · ← or p: back · esc or q: leave[/]")
+        stage = self.query_one("#tour-stage", Vertical)
+        stage.remove_children()
+        stage.mount(*self._view_widgets(st.view))
+        if st.view in LIVE_VIEWS:
+            self.set_status("loading torch and training live…")
+            self._run_live(self.make_live_job(LIVE_VIEWS[st.view]), JobControl(), self.generation)
+        elif st.view == "grokking":
+            self._start_grok_replay()
+        else:
+            self.set_status("computing with the real coder and model…")
+            self._load(st.view, self.generation)
+
+    def _view_widgets(self, view: str) -> list:
+        from textual_plotext import PlotextPlot
+
+        line = lambda name: Static("", id=name, classes="tour-line")  # noqa: E731
+        if view == "raw":
+            return [SequenceStrip(), CodeLengthTable(), LossPanel()]
+        if view == "interval":
+            return [IntervalBar(), BisectionPanel(), line("tour-bob")]
+        if view == "costs":
+            return [CodeLengthTable(), line("tour-note")]
+        if view in ("addition", "binary"):
+            return [SequenceStrip(), LossPanel(), CodeLengthTable()]
+        if view == "english":
+            return [SequenceStrip(), LossPanel()]
+        if view == "decode":
+            return [line("tour-bits"), SequenceStrip(), line("tour-bob")]
+        if view == "streaming":
+            return [CodeLengthTable(), LossPanel()]
+        if view in LIVE_VIEWS:
+            return [line("tour-identity"), PlotextPlot(id="tour-loss"),
+                    PlotextPlot(id="tour-cum")]
+        if view == "grokking":
+            return [PlotextPlot(id="tour-acc"), line("tour-summary")]
+        raise KeyError(view)
+
+    def _stop(self) -> None:
+        self.workers.cancel_group(self, "tour")
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+        self.live = [{"x": [], "loss": [], "cum": []}, {"x": [], "loss": [], "cum": []}]
+        self.last_live = [None, None]
+        self.grok = []
+
+    def _tour_job(self):
+        if self.job is None:
+            if self.make_tour_job is not None:
+                self.job = self.make_tour_job()
+            else:
+                from ..jobs.tour import TourJob
+
+                self.job = TourJob()
+        return self.job
+
+    @work(thread=True, exclusive=True, group="tour", exit_on_error=False)
+    def _load(self, view: str, generation: int) -> None:
+        worker = get_current_worker()
+        try:
+            records = self._tour_job().records(view, lambda: worker.is_cancelled)
+            if not worker.is_cancelled:
+                self.post_message(JobEvent(generation, records))
+        except Exception as exc:  # one sentence on the status line; the tour stays up
+            self.post_message(JobEvent(generation, Failed(_sentence(exc))))
+
+    @work(thread=True, exclusive=True, group="tour", exit_on_error=False)
+    def _run_live(self, make_job, control: JobControl, generation: int) -> None:
+        worker = get_current_worker()
+        try:
+            make_job(control).run(lambda e: self.post_message(JobEvent(generation, e)),
+                                  lambda: worker.is_cancelled)
+        except Exception as exc:
+            self.post_message(JobEvent(generation, Failed(_sentence(exc))))
+
+    def on_job_event(self, msg: JobEvent) -> None:
+        if msg.generation != self.generation:
+            return  # an earlier step's answer
+        event = msg.event
+        if isinstance(event, Failed):
+            self.set_status(f"[b red]{escape(event.text)}[/]")
+        elif isinstance(event, TrainBatch):
+            self._add_live(event)
+        elif isinstance(event, GrokBatch):
+            self.grok.extend(event.records)
+            self.dirty = True
+        elif hasattr(event, "tables"):  # StepRecords
+            self.records = event
+            self.set_status("")
+            self._fill(event)
+
+    # -- drawing --------------------------------------------------------------------------------
+    def _fill(self, rec) -> None:
+        view = self.step.view
+        tables = list(self.query(CodeLengthTable))
+        for table, data in zip(tables, rec.tables):
+            table.show(data)
+        if view == "interval":
+            self._draw_interval()
+            return
+        if view == "costs":
+            self.query_one("#tour-note", Static).update(
+                "[dim]bits: the real bisection code of one token (see step 2); the bar is its "
+                "share of 8 raw bits. The code is never above the bound.[/]")
+            return
+        coded = rec.coded
+        if coded is not None and self.query(SequenceStrip) and view != "decode":
+            self._draw_sequence(coded.steps, coded, rec.task)
+        if coded is not None and self.query(LossPanel):
+            self.query_one(LossPanel).show(LossView.of(
+                coded.steps, len(coded.steps), len(coded.bits), rec.task.raw_bits,
+                coded.model.weights_bits, coded.classical_bits))
+        if view == "decode" and rec.decoded is not None:
+            self._draw_decode(coded, rec.decoded, rec.task)
+
+    def _draw_sequence(self, steps, coded, task) -> None:
+        strip = self.query_one(SequenceStrip)
+        groups = task.display_groups([s.symbol for s in steps])
+        given = "".join(task.symbols[t] for t in coded.given)
+        strip.show(given, [s.text for s in steps], [s.bits for s in steps], len(steps), groups)
+        shown = coded.text.replace("\n", "⏎")
+        strip.border_title = escape(shown if len(shown) <= 70 else shown[:69] + "…")
+        strip.border_subtitle = (f"{coded.model.kind} model · {len(coded.bits)} bits streamed · "
+                                 "colour and number: each token's bits")
+
+    def _draw_decode(self, coded, decoded, task) -> None:
+        bits = "".join(map(str, coded.bits))
+        self.query_one("#tour-bits", Static).update(
+            f"[b]Alice's bits[/] ({len(bits)}): [b #ffd75f]{bits}[/]\n"
+            "[dim]This is all Bob receives; with the model he already has, it is enough.[/]")
+        self._draw_sequence(decoded.steps, coded, task)
+        self.query_one(SequenceStrip).border_title = "what Bob read from the bits, token by token"
+        same = decoded.text == coded.text
+        mark = "[b green]✓ the same as Alice's[/]" if same else "[b red]✗ differs from Alice's[/]"
+        self.query_one("#tour-bob", Static).update(
+            f"Bob read [b]{escape(decoded.text)}[/]: {mark}")
+
+    def _draw_interval(self) -> None:
+        a = self.records.interval if self.records else None
+        if a is None:
+            return
+        tr = a.trace
+        shown = self.bisect_shown
+        lo, hi = tr.interval_after(shown)
+        cum = [0]
+        for f in a.freqs.tolist():
+            cum.append(cum[-1] + int(f))
+        self.query_one(IntervalBar).show(cum, list(a.symbols), a.token, tr.scale, (lo, hi), shown,
+                                         (lo + hi) // 2 if shown < len(tr.bits) else None)
+        self.query_one(BisectionPanel).show(tr, shown, "Alice", "token 4 of the article's example")
+        if shown >= len(tr.bits):
+            self.query_one("#tour-bob", Static).update(
+                f"Bob replays [b]{''.join(map(str, tr.bits))}[/] to \\[{lo / tr.scale:g}, "
+                f"{hi / tr.scale:g}), looks at its middle [b]{a.bob_point:g}[/] and reads token "
+                f"[b]{a.bob_token}[/].")
+        else:
+            self.query_one("#tour-bob", Static).update(
+                f"[dim]b: halve once more ({shown} of {len(tr.bits)} halvings shown)[/]")
+
+    def _add_live(self, batch: TrainBatch) -> None:
+        for run, prog in batch.records:
+            c = self.live[run]
+            c["x"].append(prog.sequences)
+            c["loss"].append(float(prog.position_bits.mean()))
+            c["cum"].append(prog.cumulative_bits_per_sequence)
+            self.last_live[run] = prog
+        self.set_status("training live (leave the step to stop it)")
+        self.dirty = True
+
+    def _redraw_if_dirty(self) -> None:
+        if not self.dirty:
+            return
+        self.dirty = False
+        view = self.step.view
+        if view in LIVE_VIEWS:
+            self._draw_live(view)
+        elif view == "grokking":
+            self._draw_grok()
+
+    def _draw_live(self, view: str) -> None:
+        from ..charts import draw_lines
+
+        labels = LIVE_VIEWS[view].labels()
+        last = self.last_live[0]
+        if last is not None and view == "training":
+            self.query_one("#tour-identity", Static).update(
+                f"[b]{last.sequences:,}[/] sums so far · streaming coder: [b]{last.stream_bits:,}[/]"
+                f" bits · area under the loss curve Σ -log2 q: [b]{last.ideal_bits:,.1f}[/] bits · "
+                f"difference [b]{last.stream_bits - last.ideal_bits:.1f}[/] bits")
+        elif last is not None:  # compare: each model's whole message so far, code f included
+            parts = [f"{labels[i]}: [b]{p.ideal_bits + p.config_bits:,.0f}[/] bits "
+                     f"(code f {p.config_bits:,})"
+                     for i, p in enumerate(self.last_live) if p is not None]
+            self.query_one("#tour-identity", Static).update(
+                f"after [b]{last.sequences:,}[/] sums, each whole message: " + " · ".join(parts))
+        runs = [(labels[i], self.live[i]) for i in range(len(labels))]
+        draw_lines(self.query_one("#tour-loss"), "loss: bits per token vs sums seen",
+                   [(name, c["x"], c["loss"]) for name, c in runs])
+        draw_lines(self.query_one("#tour-cum"), "whole message so far: bits per sum",
+                   [(name, c["x"], c["cum"]) for name, c in runs])
+
+    def _start_grok_replay(self) -> None:
+        try:
+            _config, records, _command = load_run(resources.files("lmviz.assets") / "grok_p97.json")
+        except (OSError, ValueError, KeyError) as exc:
+            self.set_status(f"[b red]cannot load the recorded run: {escape(str(exc))}[/]")
+            return
+        self.grok_source = records
+        self.set_status(f"replaying the recorded run: {len(records):,} steps")
+        self.timer = self.set_interval(1 / 30, self._grok_tick)
+
+    def _grok_tick(self) -> None:
+        n = len(self.grok)
+        if n >= len(self.grok_source):
+            if self.timer is not None:
+                self.timer.stop()
+                self.timer = None
+            self.set_status("replay finished (enter: the grok screen, where l replays it again)")
+            return
+        self.grok.extend(self.grok_source[n : n + REPLAY_STEPS_PER_FRAME])
+        self.dirty = True
+
+    def _draw_grok(self) -> None:
+        from ..charts import draw_lines
+
+        recs = self.grok
+        cross = crossings(recs)
+        steps = [r.step for r in recs]
+        marks = tuple((cross[k], c) for k, c in (("train99_step", "cyan"), ("val99_step", "orange"))
+                      if cross[k])
+        draw_lines(self.query_one("#tour-acc"), "accuracy vs step (log): train, then validation",
+                   [("train", steps, [r.train_acc for r in recs]),
+                    ("validation (unseen pairs)", steps, [r.val_acc for r in recs])],
+                   log_x=True, ylim=(0, 1), vlines=marks)
+        lines = []
+        if recs:
+            last = recs[-1]
+            lines.append(f"step [b]{last.step:,}[/] · train {last.train_acc:.0%} · "
+                         f"validation {last.val_acc:.0%}")
+        t, v = cross["train99_step"], cross["val99_step"]
+        if t:
+            lines.append(f"memorised (train ≥ 99%) at step [b]{t:,}[/]"
+                         + (f" · generalised (validation ≥ 99%) at step [b]{v:,}[/], "
+                            f"{v / t:.0f}× later" if v else ""))
+        self.query_one("#tour-summary", Static).update("\n".join(lines))
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # -- actions --------------------------------------------------------------------------------
+    def action_next(self) -> None:
+        if self.index + 1 < len(STEPS):
+            self.index += 1
+            self.show_step()
+
+    def action_previous(self) -> None:
+        if self.index > 0:
+            self.index -= 1
+            self.show_step()
+
+    def action_bisect(self) -> None:
+        if self.step.view == "interval" and self.records is not None:
+            self.bisect_shown = min(self.bisect_shown + 1, len(self.records.interval.trace.bits))
+            self._draw_interval()
+
+    def action_bisect_reset(self) -> None:
+        if self.step.view == "interval" and self.records is not None:
+            self.bisect_shown = 0
+            self._draw_interval()
+
+    def action_try_it(self) -> None:
+        self._stop()
+        self.generation += 1  # whatever was on its way is for a step no longer running
+        self.away = True
+        self.app.try_tour_step(self.step.try_it)
+
+    def on_screen_resume(self) -> None:
+        if self.away:  # back from "try it": the step starts again
+            self.away = False
+            self.show_step()
+
+    def action_leave(self) -> None:
+        self._stop()
+        if self.first:
+            self.app.exit()
+        else:
+            self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self._stop()
+
+
+def _sentence(exc: BaseException) -> str:
+    return user_message(exc) or f"{type(exc).__name__}: {exc}"

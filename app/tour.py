@@ -1,0 +1,110 @@
+"""The tour's script: the article's argument in order, one claim a step.
+
+Each step names the live view that proves it (`view`, drawn by screens/tour.py from records of
+jobs/tour.py) and where its "try it" key leads (`try_it`: a full screen in the state the step
+describes). Plain data: no Textual, no torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TourStep:
+    title: str
+    text: str  # two to four sentences (Textual markup: a literal "[" is written "\\[")
+    view: str  # which live view: raw, interval, costs, training, addition, decode, streaming,
+    #            binary, grokking, compare, english (screens/tour.py draws each)
+    try_it: str  # what enter opens: explorer:<state>, train, train-compare, grok-replay
+    try_it_label: str  # what the footer line says it opens
+
+
+STEPS: tuple[TourStep, ...] = (
+    TourStep(
+        "Sending a token raw costs 8 bits",
+        "Alice must send Bob the sum on the right. With no model she sends every token as a "
+        "byte: [b]8 bits[/], likely or not. Bob needs only the rule \"read 8 bits, look up the "
+        "byte\": a tiny [b]code f[/], counted once. Everything after this is about paying less "
+        "than 8 bits a token with a model that both of them run; an untrained one that only "
+        "knows the 14 symbols already pays log2 14 = 3.8.",
+        "raw", "explorer:untrained", "the explorer with an untrained model"),
+    TourStep(
+        "A distribution splits [0, 1) into intervals",
+        "The model gives every possible next token a probability; laid end to end they split "
+        "\\[0, 1), one interval per token. Here the real token, [b]4[/], owns \\[0.6, 0.8). Alice "
+        "halves \\[0, 1) until her half lies inside it: 0.5, go [b]right[/] (1); 0.75, go "
+        "[b]left[/] (0); 0.625, go [b]right[/] (1). She sends [b]101[/]; Bob replays the same "
+        "halvings to \\[0.625, 0.75), looks at its middle, [b]0.6875[/], and reads token 4. "
+        "Press [b]b[/] for one halving, [b]backspace[/] to start again.",
+        "interval", "explorer:pretrained", "the explorer on the article's sum (b bisects)"),
+    TourStep(
+        "A token costs about -log2 p bits",
+        "Each halving is one bit and halves the interval, so a token of probability p is "
+        "inside after about [b]-log2 p[/] halvings, and never more than "
+        "[b]⌈-log2 p⌉ + 1[/]. The table codes one token at each p with the real coder: a "
+        "likely token costs one bit, a surprise costs many.",
+        "costs", "explorer:pretrained", "the explorer: each token's code beside -log2 p"),
+    TourStep(
+        "Summed, the bits are the area under the loss curve",
+        "Now both sides train as they go: code a sum with the model, then both train on it. "
+        "Each token's cost is the model's loss on it in bits, so the whole message is the "
+        "[b]area under the training-loss curve[/], plus the code f. The line above the charts "
+        "compares the streaming coder's real output with that area while a model learns "
+        "4-digit addition, live.",
+        "training", "train", "the train screen"),
+    TourStep(
+        "Aleatoric bits stay, epistemic bits go",
+        "In 8-digit addition the 16 operand digits are random: each costs about log2 10 = "
+        "3.32 bits to any model, however clever ([b]aleatoric[/], blue). The answer follows "
+        "from them, so it costs bits only until the model has learned to add "
+        "([b]epistemic[/], orange). The floor is 52.9 bits a sum (no operand starts with 0), "
+        "1.31 nats a token; the article's untrained model pays 106.6, its trained one 52.9. "
+        "The table measures the same models here.",
+        "addition", "explorer:pretrained", "the explorer with the trained 8-digit model"),
+    TourStep(
+        "Bob decodes from the bits alone",
+        "Bob never sees the sum, only the bits and the same model. He splits \\[0, 1) with the "
+        "same distribution, follows Alice's bits, reads the token whose interval they land "
+        "in, and feeds it to his model for the next one. Below: what he read, token by token, "
+        "from the bits alone.",
+        "decode", "explorer:bob", "the explorer in Bob's view"),
+    TourStep(
+        "Per-token codes cap out; the streaming coder does not",
+        "Coding each token by itself costs at least [b]one bit a token[/], even for an answer "
+        "digit the model is sure of, and Bob must also learn where each code ends: the "
+        "reference notebook's naive coder (shortest codes plus their lengths) stalls near "
+        "[b]75% of raw[/], however well the model has learned. The streaming "
+        "(arithmetic) coder carries the interval from token to token and pays Σ -log2 p, "
+        "within 2 bits for the whole message.",
+        "streaming", "explorer:finish", "the explorer with the whole sum sent (its totals)"),
+    TourStep(
+        "Two symbols: bisection cannot compress at all",
+        "With m = 2 a token is one bit raw, and per-token bisection spends at least one bit on "
+        "each: no saving, ever. The article's way out sends the length k of each run of tokens "
+        "that equal the model's best guess, about log2 k bits a run. The streaming coder does "
+        "better still: a bit predicted at 97% costs 0.04 bits. Same bits, every code.",
+        "binary", "explorer:binary", "the explorer on bits (m: the online model)"),
+    TourStep(
+        "Weights are not the data: grokking",
+        "A small transformer learns a/b mod 97 from 40% of the table. It fits the training "
+        "pairs first, while the unseen pairs stay near chance: it has [b]memorised[/]. Only "
+        "later, as weight decay simplifies the weights, does validation reach 100%: it has "
+        "[b]generalised[/] (grokked). The recorded run replays on the right; the line below "
+        "it says how much later.",
+        "grokking", "grok-replay", "the grok screen, replaying the run"),
+    TourStep(
+        "Bigger models draw lower loss curves",
+        "Two sizes learn from the very same stream of sums, live. The larger model's loss "
+        "curve falls faster, so the area under it, its whole message, is smaller, although "
+        "its code f is a little longer. Better learners are better compressors.",
+        "compare", "train-compare", "the train screen comparing two sizes"),
+    TourStep(
+        "A model that has read English makes English cheap",
+        "Pretrained on a few MB of English, a 1.4M-parameter model codes a sentence it has "
+        "never seen at about 2 bits a character; on a text this short gzip and xz need more "
+        "than the 8 raw bits. "
+        "Word beginnings cost bits, word endings are almost free. Bob needs the weights "
+        "once: the totals count them.",
+        "english", "explorer:english", "the explorer on English"),
+)
