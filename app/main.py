@@ -24,7 +24,8 @@ class LmvizApp(App):
 
     def __init__(self, request: ExplorerRequest | None = None, screen: str = "explorer",
                  digits: int = 4, grok: GrokConfig = DEFAULT_GROK, explorer_job=None,
-                 tour_step: int = 0, make_tour_job=None, make_live_job=None) -> None:
+                 tour_step: int = 0, make_tour_job=None, make_live_job=None,
+                 make_explorer_job=None, train_autostart: bool = True) -> None:
         super().__init__()
         self.request = request or ExplorerRequest()
         self.explorer_job = explorer_job  # None: the screen makes the real one in its worker
@@ -32,6 +33,8 @@ class LmvizApp(App):
         # Tests give the tour fixed records (None: the real engine, made in the tour's workers).
         self.make_tour_job = make_tour_job
         self.make_live_job = make_live_job
+        self.make_explorer_job = make_explorer_job  # for "try it" explorers (None: the real job)
+        self.train_autostart = train_autostart
         self.first = screen
         self.train_digits = digits
         self.grok_config = grok
@@ -59,7 +62,8 @@ class LmvizApp(App):
     def action_show_train(self, compare: bool = False) -> None:
         from .screens.train import TrainScreen
 
-        self.push_screen(TrainScreen(digits=self.train_digits, compare=compare))
+        self.push_screen(TrainScreen(digits=self.train_digits, compare=compare,
+                                     autostart=self.train_autostart))
 
     def action_show_grok(self, replay: bool = False) -> None:
         from .screens.grok import GrokScreen
@@ -91,8 +95,9 @@ class LmvizApp(App):
         elif target == "grok-replay":
             self.action_show_grok(replay=True)
         else:
-            self.push_screen(self.make_explorer(TRY_IT[target.removeprefix("explorer:")],
-                                                self.explorer_job))
+            request = TRY_IT[target.removeprefix("explorer:")]
+            job = self.make_explorer_job(request) if self.make_explorer_job else None
+            self.push_screen(self.make_explorer(request, job))
 
     def action_show_help(self) -> None:
         from .screens.help import HelpScreen

@@ -47,6 +47,7 @@ class ExplorerScreen(Screen):
         Binding("t", "app.show_train", "Train"),
         Binding("g", "app.show_grok", "Grok"),
         Binding("q", "app.quit", "Quit"),
+        Binding("escape", "back", "Back / close the editor", show=False),
     ]
 
     def __init__(self, request: ExplorerRequest, initial_text: str | None, kind: str,
@@ -437,10 +438,12 @@ class ExplorerScreen(Screen):
         self._close_editor()
         self.request_sequence(event.value)
 
-    def key_escape(self) -> None:
+    def action_back(self) -> None:
+        """Escape: close the editor; else leave an explorer that another screen opened (the
+        tour's "try it"). A binding, not a key handler: the key must not reach the screen below."""
         if self.has_class("editing"):
             self._close_editor()
-        elif len(self.app.screen_stack) > 2:  # opened from another screen (the tour's "try it")
+        elif len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 
     def _close_editor(self) -> None:

@@ -3,6 +3,7 @@ proves it (`lmviz tour`, or T from any screen)."""
 
 from __future__ import annotations
 
+import time
 from importlib import resources
 
 from lmviz.core.grokking.records import crossings, load_run
@@ -103,6 +104,8 @@ class TourScreen(Screen):
         self.dirty = False
         self.bisect_shown = 0
         self.away = False  # a "try it" screen is on top
+        self.failure: str | None = None  # the step's engine failed (one sentence)
+        self.started = 0.0  # monotonic time the step was shown
 
     @property
     def step(self) -> TourStep:
@@ -118,17 +121,19 @@ class TourScreen(Screen):
         yield Static("", id="status")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.app.sub_title = "a guided tour: training a model is compressing its data"
         self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
-        self.show_step()
+        await self.show_step()
 
     # -- steps ----------------------------------------------------------------------------------
-    def show_step(self) -> None:
+    async def show_step(self) -> None:
         """Leave whatever the last step ran, lay out this one's view and start its engine."""
         self._stop()
         self.generation += 1
         self.records = None
+        self.failure = None
+        self.started = time.monotonic()
         self.bisect_shown = 0
         st = self.step
         self.query_one("#tour-head", Static).update(
@@ -137,8 +142,8 @@ class TourScreen(Screen):
             f"{st.text}\n\n[b]enter[/]: try it in {escape(st.try_it_label)}\n"
             f"[dim]→ or n: next · ← or p: back · esc or q: leave[/]")
         stage = self.query_one("#tour-stage", Vertical)
-        stage.remove_children()
-        stage.mount(*self._view_widgets(st.view))
+        await stage.remove_children()  # gone before the next view's widgets (same ids) arrive
+        await stage.mount(*self._view_widgets(st.view))
         if st.view in LIVE_VIEWS:
             self.set_status("loading torch and training live…")
             self._run_live(self.make_live_job(LIVE_VIEWS[st.view]), JobControl(), self.generation)
@@ -216,6 +221,7 @@ class TourScreen(Screen):
             return  # an earlier step's answer
         event = msg.event
         if isinstance(event, Failed):
+            self.failure = event.text
             self.set_status(f"[b red]{escape(event.text)}[/]")
         elif isinstance(event, TrainBatch):
             self._add_live(event)
@@ -385,16 +391,26 @@ class TourScreen(Screen):
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
 
+    def ready(self, live_seconds: float) -> bool:
+        """Has the step drawn what it shows (for `lmviz tour --export`)? A live step is ready
+        after ``live_seconds`` of training; the grokking replay, once it has finished."""
+        view = self.step.view
+        if view in LIVE_VIEWS:
+            return bool(self.live[0]["x"]) and time.monotonic() - self.started >= live_seconds
+        if view == "grokking":
+            return bool(self.grok) and self.timer is None
+        return self.records is not None
+
     # -- actions --------------------------------------------------------------------------------
-    def action_next(self) -> None:
+    async def action_next(self) -> None:
         if self.index + 1 < len(STEPS):
             self.index += 1
-            self.show_step()
+            await self.show_step()
 
-    def action_previous(self) -> None:
+    async def action_previous(self) -> None:
         if self.index > 0:
             self.index -= 1
-            self.show_step()
+            await self.show_step()
 
     def action_bisect(self) -> None:
         if self.step.view == "interval" and self.records is not None:
@@ -412,10 +428,10 @@ class TourScreen(Screen):
         self.away = True
         self.app.try_tour_step(self.step.try_it)
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:
         if self.away:  # back from "try it": the step starts again
             self.away = False
-            self.show_step()
+            await self.show_step()
 
     def action_leave(self) -> None:
         self._stop()
