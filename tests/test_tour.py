@@ -221,3 +221,16 @@ async def test_any_screen_saves_as_svg_from_the_command_palette(tmp_path, monkey
     text = svg.read_text()
     assert text.startswith("<svg") and "Step&#160;3&#160;of&#160;11" in text
     assert np.isfinite(len(text))
+
+
+def test_the_tour_command_refuses_in_one_sentence(tmp_path, capsys):
+    from lmviz.app.cli import main
+
+    assert main(["tour", "--step", "12"]) == 2
+    assert "a step from 1 to 11" in capsys.readouterr().err
+    assert main(["tour"]) == 2  # pytest's stdout is not a terminal
+    assert "not a terminal" in capsys.readouterr().err
+    (tmp_path / "f").write_text("x")
+    assert main(["tour", "--export", str(tmp_path / "f")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("lmviz: ") and "not a directory" in err and err.count("\n") == 1
