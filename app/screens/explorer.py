@@ -185,8 +185,9 @@ class ExplorerScreen(Screen):
         if coded.model.kind == "online":
             self.online_totals.append(coded.steps[-1].totals.ideal_bits)
         shown = self.text if len(self.text) <= 40 else self.text[:39] + "…"
+        back = " · esc: back" if len(self.app.screen_stack) > 2 else ""
         self.set_status(f"Alice coded {escape(repr(shown))} in {len(self.bits)} bits. "
-                        "space: next token · b: one bisection step · ?: help")
+                        f"space: next token · b: one bisection step · ?: help{back}")
         self.refresh_view()
         self._show_info()
         then, self.then = self.then, ""  # the state a tour step asked for, once
@@ -198,7 +199,8 @@ class ExplorerScreen(Screen):
     def _show_decoded(self) -> None:
         if self.view == "bob":
             self.pos, self.bstep = 0, 0
-            self.set_status(f"Bob's view: decoding {len(self.bits)} bits with the same model.")
+            back = " · esc: back" if len(self.app.screen_stack) > 2 else ""
+            self.set_status(f"Bob's view: decoding {len(self.bits)} bits with the same model.{back}")
             self.refresh_view()
             self._show_info()
 

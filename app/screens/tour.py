@@ -429,6 +429,7 @@ class TourScreen(Screen):
         self.app.try_tour_step(self.step.try_it)
 
     async def on_screen_resume(self) -> None:
+        self.app.sub_title = "a guided tour: training a model is compressing its data"
         if self.away:  # back from "try it": the step starts again
             self.away = False
             await self.show_step()
