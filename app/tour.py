@@ -87,7 +87,7 @@ STEPS: tuple[TourStep, ...] = (
         "binary", "explorer:binary", "the explorer on bits (m: the online model)"),
     TourStep(
         "Weights are not the data: grokking",
-        "A small transformer learns a/b mod 97 from 40% of the table. It fits the training "
+        "A small transformer learns a/b mod 97 from half of the table. It fits the training "
         "pairs first, while the unseen pairs stay near chance: it has [b]memorised[/]. Only "
         "later, as weight decay simplifies the weights, does validation reach 100%: it has "
         "[b]generalised[/] (grokked). The recorded run replays on the right; the line below "

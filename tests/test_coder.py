@@ -226,3 +226,27 @@ def test_stream_length_matches_constriction(vocab):
     enc.encode(symbols, model, (freqs / freqs.sum(axis=1, keepdims=True)).astype(np.float64))
     theirs = enc.num_bits()
     assert abs(ours - theirs) <= 0.001 * theirs + 64
+
+
+def test_a_packed_stream_decodes_in_blocks_as_the_list_does():
+    """A payload of 300,000 bits crosses many blocks of held windows (WINDOW_BLOCK): read packed,
+    as `lmviz decompress` reads a file, it decodes the same symbols as the bit list, and a
+    truncated payload is refused, not looped over."""
+    from lmviz.core.coding.stream import WINDOW_BLOCK
+
+    rng = np.random.default_rng(5)
+    cdf = Cdf.of(quantize_probs(rng.dirichlet(np.ones(256))))
+    symbols = rng.integers(0, 256, 40_000).tolist()
+    bits = stream_encode([cdf] * len(symbols), symbols)
+    assert len(bits) > 5 * WINDOW_BLOCK
+    packed = pack_bits(bits)
+    dec = Decoder(packed=packed, nbits=len(bits))
+    assert [dec.decode_interval(cdf) for _ in symbols] == symbols
+    listed, packed_dec = Decoder(bits), Decoder(packed=packed, nbits=len(bits))
+    for _ in range(100):  # the records the UI draws: the bits each symbol read
+        (s1, step1), (s2, step2) = listed.decode(cdf), packed_dec.decode(cdf)
+        assert (s1, step1.bits) == (s2, step2.bits)
+    short = Decoder(packed=packed[: len(packed) // 2], nbits=len(packed) // 2 * 8)
+    with pytest.raises(CodingError):
+        for _ in symbols:
+            short.decode_interval(cdf)

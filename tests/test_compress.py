@@ -160,7 +160,7 @@ def test_a_flipped_byte_fails_its_checksum_before_decoding_starts(tmp_path, pack
     def no_decoding(*a, **k):
         raise AssertionError("decoding started on a damaged file")
 
-    monkeypatch.setattr(compressing, "decompress_bits", no_decoding)
+    monkeypatch.setattr(compressing, "decompress_packed", no_decoding)
     blob = bytearray(packed)
     hlen = int.from_bytes(blob[5:9], "little")
     if where == "header":
@@ -202,7 +202,7 @@ def test_a_forged_header_with_a_good_crc_is_refused_before_anything_is_allocated
     def no_decoding(*a, **k):
         raise AssertionError("decoding started on a forged header")
 
-    monkeypatch.setattr(compressing, "decompress_bits", no_decoding)
+    monkeypatch.setattr(compressing, "decompress_packed", no_decoding)
     hlen = struct.unpack("<I", packed[5:9])[0]
     header = json.loads(packed[9 : 9 + hlen])
     FORGED[forge](header)

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from lmviz.core.coding import CodingError, pack_bits, unpack_bits
+from lmviz.core.coding import CodingError
 from lmviz.core.compression.compressor import (
     CompressorConfig,
-    compress_bytes,
-    decompress_bits,
+    compress_packed,
+    decompress_packed,
     streams_for,
 )
 from lmviz.core.compression.container import (
@@ -35,9 +35,9 @@ class CompressionResult:
 def compress(data: bytes, size: str = "small", seed: int = 0,
              progress: Progress = lambda done, total: None) -> CompressionResult:
     config = CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)))
-    bits = compress_bytes(data, config, lambda p: progress(p.done, len(data)))
+    payload, nbits = compress_packed(data, config, lambda p: progress(p.done, len(data)))
     out = Container(config.to_json(), torch.__version__, config.threads, len(data),
-                    zlib.crc32(data), len(bits), pack_bits(bits)).to_bytes()
+                    zlib.crc32(data), nbits, payload).to_bytes()
     if len(out) > len(data) + STORED_OVERHEAD:
         out = store(data)  # incompressible (or tiny): never more than 8 bytes over the input
     return CompressionResult(out, len(data))
@@ -60,8 +60,8 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
     if config.threads != c.threads:
         raise ContainerError(f"{name} is inconsistent: its thread count does not match its configuration")
     try:
-        result = decompress_bits(unpack_bits(c.payload, c.payload_bits), c.length, config,
-                                 lambda p: progress(p.done, c.length))
+        result = decompress_packed(c.payload, c.payload_bits, c.length, config,
+                                   lambda p: progress(p.done, c.length))
     except CodingError:
         raise ContainerError(f"{name} is corrupt: its payload does not decode") from None
     if zlib.crc32(result) != c.crc32 or len(result) != c.length:

@@ -143,24 +143,62 @@ class Encoder:
         return self.out
 
 
-class Decoder:
-    """Streaming arithmetic decoder over a sequence of bits (missing bits read as 0)."""
+WINDOW_BLOCK = 1 << 15  # read positions whose 32-bit windows are held at once (bounded memory)
 
-    def __init__(self, bits: Sequence[int]) -> None:
-        self.bits = bits
-        # window[i] is the 32-bit integer made of bits[i : i + 32], zero-padded: the decoder takes
-        # k bits at once from it. Zero padding stands for the bits past the end that a complete
-        # stream never needs; reading past the padding raises CodingError instead of looping.
-        self._window = _windows(bits)
+
+class Decoder:
+    """Streaming arithmetic decoder over a sequence of bits (missing bits read as 0).
+
+    Give it the bits as a sequence, or packed (``packed`` bytes, most significant bit first, and
+    ``nbits``): a file's payload is never expanded to one Python object a bit. The decoder
+    holds the 32-bit windows of `WINDOW_BLOCK` read positions at a time, so its memory is
+    bounded whatever the stream's length."""
+
+    def __init__(self, bits: Sequence[int] | None = None, *, packed: bytes | None = None,
+                 nbits: int | None = None) -> None:
+        if (bits is None) == (packed is None):
+            raise ValueError("give the bits, or packed bytes and nbits")
+        if bits is not None:
+            self.bits: Sequence[int] | None = bits
+            self._packed = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes()
+            self.nbits = len(bits)
+        else:
+            self.bits = None
+            self._packed = bytes(packed)
+            self.nbits = len(self._packed) * 8 if nbits is None else nbits
+            if not 0 <= self.nbits <= len(self._packed) * 8:
+                raise CodingError("the stream is shorter than its stated length")
+        # Read positions run from 0 to nbits + PRECISION: zero padding stands for the bits past
+        # the end that a complete stream never needs; reading past it raises CodingError.
+        self._positions = self.nbits + PRECISION + 1
+        self._base = 0
+        self._window = self._block(0)
         self.pos = PRECISION
         self.low = 0
         self.high = MASK
         self.value = self._window[0]
 
+    def _block(self, base: int) -> list[int]:
+        """window[i] = the 32 bits from position base + i on, for one block of positions."""
+        n = min(WINDOW_BLOCK, self._positions - base)
+        first, last = base // 8, (base + n + PRECISION) // 8 + 1
+        raw = np.frombuffer(self._packed[first:last], dtype=np.uint8)
+        bits = np.zeros((last - first) * 8, dtype=np.uint64)
+        bits[: len(raw) * 8] = np.unpackbits(raw)
+        bits[max(0, self.nbits - first * 8):] = 0  # past the stream: zero padding
+        off = base - first * 8
+        bits = bits[off : off + n + PRECISION]
+        if len(bits) < n + PRECISION:
+            bits = np.concatenate([bits, np.zeros(n + PRECISION - len(bits), dtype=np.uint64)])
+        window = np.zeros(n, dtype=np.uint64)
+        for i in range(PRECISION):
+            window |= bits[i : i + n] << np.uint64(PRECISION - 1 - i)
+        return window.tolist()
+
     def __str__(self) -> str:
         return (
             f"Decoder[low={self.low:#010x} high={self.high:#010x} value={self.value:#010x} "
-            f"read={self.pos}/{len(self.bits)}]"
+            f"read={self.pos}/{self.nbits}]"
         )
 
     def decode_interval(self, cdf: Cdf, _bisect=bisect.bisect_right, _P=PRECISION, _M=MASK,
@@ -179,19 +217,27 @@ class Decoder:
         high = low + span * cum[s + 1] // total - 1
         low += span * cum[s] // total
         pos = self.pos
+        window = self._window
+        base = self._base
         try:
             k = _P - (low ^ high).bit_length()
             if k:
                 low = (low << k) & _M
                 high = ((high << k) & _M) | ((1 << k) - 1)
-                value = ((value << k) & _M) | (self._window[pos] >> (_P - k))
+                value = ((value << k) & _M) | (window[pos - base] >> (_P - k))
                 pos += k
             while low >= _Q and high < _Q3:
                 low = (low - _Q) << 1
                 high = ((high - _Q) << 1) | 1
-                value = ((value - _Q) << 1) | (self._window[pos] >> (_P - 1))
+                value = ((value - _Q) << 1) | (window[pos - base] >> (_P - 1))
                 pos += 1
         except IndexError:
+            # Past the block of windows held: move the block to this symbol's first read (no
+            # state has changed yet) and decode it again; past the stream's end: corrupt.
+            if base != self.pos and base + len(window) < self._positions:
+                self._base = self.pos
+                self._window = self._block(self.pos)
+                return self.decode_interval(cdf)
             raise CodingError("the bit stream is too short for the symbols asked of it") from None
         if not low <= value <= high:
             raise CodingError("corrupt stream: the decoder's value left its interval")
@@ -202,29 +248,25 @@ class Decoder:
         self.pos = pos
         return s
 
+    def read_bits(self, start: int, end: int) -> tuple[int, ...]:
+        """Stream bits [start, end) (for the records the UI draws)."""
+        if self.bits is not None:
+            return tuple(self.bits[start:end])
+        raw = np.unpackbits(np.frombuffer(self._packed, dtype=np.uint8)[start // 8 : end // 8 + 1])
+        return tuple(int(b) for b in raw[start % 8 : start % 8 + end - start])
+
     def decode(self, freqs: Cdf | Sequence[int] | np.ndarray) -> tuple[int, CoderStep]:
         cdf = _as_cdf(freqs)
         low0, high0, pos0 = self.low, self.high, self.pos
         s = self.decode_interval(cdf)
         cum_lo, cum_hi = cdf.interval(s)
         nlo, nhi = _narrow(low0, high0, cum_lo, cum_hi, cdf.total)
-        read = tuple(self.bits[pos0 - PRECISION : self.pos - PRECISION])
+        read = self.read_bits(pos0 - PRECISION, min(self.pos - PRECISION, self.nbits))
         step = CoderStep(
             s, cum_lo, cum_hi, cdf.total, low0, high0, nlo, nhi, self.low, self.high,
             read, 0, max(0, self.pos - PRECISION),
         )
         return s, step
-
-
-def _windows(bits: Sequence[int]) -> list[int]:
-    """window[i] = int(bits[i : i + 32]) for every read position of a complete stream, plus one."""
-    n = len(bits) + PRECISION + 1
-    padded = np.zeros(n + PRECISION, dtype=np.uint64)
-    padded[: len(bits)] = np.asarray(bits, dtype=np.uint64)
-    window = np.zeros(n, dtype=np.uint64)
-    for i in range(PRECISION):
-        window |= padded[i : i + n] << np.uint64(PRECISION - 1 - i)
-    return window.tolist()
 
 
 def stream_encode(cdfs: Sequence[Cdf], symbols: Sequence[int]) -> list[int]:

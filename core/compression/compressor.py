@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..coding import Cdf, Decoder, Encoder
+from ..coding import Cdf, Decoder, Encoder, pack_bits, unpack_bits
 from ..coding.quantize import quantize_probs
 from ..learning.optim import fused
 from ..tasks.base import shorten
@@ -238,7 +238,7 @@ class _Engine:
         """One update on the segment just coded: targets (S, T); mask marks real bytes."""
         logits, self.kept = torch.stack(self.kept, 1), []
         if mask.any():
-            y = torch.as_tensor(np.where(mask, targets, -1), dtype=torch.long)
+            y = torch.as_tensor(np.where(mask, targets.astype(np.int64), -1), dtype=torch.long)
             loss = F.cross_entropy(logits.reshape(-1, 256), y.reshape(-1), ignore_index=-1)
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -266,7 +266,7 @@ def _run(config: CompressorConfig, length: int, code_step: Callable[[int, np.nda
     S = config.streams
     steps, lens = _layout(length, S)
     eng = _Engine(config, steps)
-    data = np.zeros((S, steps), dtype=np.int64)
+    data = np.zeros((S, steps), dtype=np.uint8)  # a byte each: memory is the file's size
     prev = np.full(S, START, dtype=np.int64)
     seg_start = 0
     t0 = time.perf_counter()
@@ -290,31 +290,73 @@ def _run(config: CompressorConfig, length: int, code_step: Callable[[int, np.nda
     return data
 
 
-def compress_bytes(data: bytes, config: CompressorConfig,
-                   progress: Callable[[CompressProgress], None] | None = None) -> list[int]:
-    """The arithmetic-coded bits of ``data`` under ``config`` (whose streams must fit)."""
+class PackedBits:
+    """The encoder's output packed as it is made, 8 bits a byte: a Python list of bits costs 8
+    bytes a bit, which for a large file was most of the compressor's memory."""
+
+    DRAIN = 1 << 16  # bits moved from the encoder's list into bytes at a time
+
+    def __init__(self, enc: Encoder) -> None:
+        self.enc = enc
+        self.parts: list[bytes] = []
+        self.packed_bits = 0
+
+    def drain(self, final: bool = False) -> None:
+        out = self.enc.out
+        n = len(out) if final else len(out) // 8 * 8
+        if n and (final or n >= self.DRAIN):
+            self.parts.append(np.packbits(np.array(out[:n], dtype=np.uint8)).tobytes())
+            self.packed_bits += n
+            del out[:n]
+
+    @property
+    def bits_so_far(self) -> int:
+        return self.packed_bits + len(self.enc.out) + self.enc.pending
+
+    def finish(self) -> tuple[bytes, int]:
+        self.enc.finish()
+        self.drain(final=True)
+        return b"".join(self.parts), self.packed_bits
+
+
+def compress_packed(data: bytes, config: CompressorConfig,
+                    progress: Callable[[CompressProgress], None] | None = None
+                    ) -> tuple[bytes, int]:
+    """The arithmetic-coded bits of ``data`` under ``config`` (whose streams must fit), packed
+    8 to a byte (most significant first), and how many bits there are."""
     steps, _ = _layout(len(data), config.streams)
     # Stream i is bytes [i * steps, (i + 1) * steps): the input, zero-padded, as rows.
-    arr = np.zeros(config.streams * steps, dtype=np.int64)
+    arr = np.zeros(config.streams * steps, dtype=np.uint8)
     arr[: len(data)] = np.frombuffer(data, dtype=np.uint8)
     arr = arr.reshape(config.streams, steps)
     enc = Encoder()
+    sink = PackedBits(enc)
     total = 1 << config.total_bits
 
     def code_step(t, cum, live):
         rows = np.flatnonzero(live)
-        sym = arr[rows, t]
+        sym = arr[rows, t].astype(np.int64)
         for lo, hi in zip(cum[rows, sym].tolist(), cum[rows, sym + 1].tolist()):
             enc.encode_interval(lo, hi, total)
+        sink.drain()
         return arr[:, t]
 
-    _run(config, len(data), code_step, progress, lambda: len(enc.out) + enc.pending)
-    return enc.finish()
+    _run(config, len(data), code_step, progress, lambda: sink.bits_so_far)
+    return sink.finish()
 
 
-def decompress_bits(bits: list[int], length: int, config: CompressorConfig,
-                    progress: Callable[[CompressProgress], None] | None = None) -> bytes:
-    dec = Decoder(bits)
+def compress_bytes(data: bytes, config: CompressorConfig,
+                   progress: Callable[[CompressProgress], None] | None = None) -> list[int]:
+    """The same bits as a list (tests and small inputs)."""
+    packed, nbits = compress_packed(data, config, progress)
+    return unpack_bits(packed, nbits)
+
+
+def decompress_packed(payload: bytes, nbits: int, length: int, config: CompressorConfig,
+                      progress: Callable[[CompressProgress], None] | None = None) -> bytes:
+    """``length`` bytes back from a packed payload of ``nbits`` bits: the decoder reads the
+    payload in blocks, never as one Python object a bit."""
+    dec = Decoder(packed=payload, nbits=nbits)
     total = 1 << config.total_bits
     S = config.streams
 
@@ -326,5 +368,9 @@ def decompress_bits(bits: list[int], length: int, config: CompressorConfig,
         return row
 
     data = _run(config, length, code_step, progress, lambda: dec.pos)
-    return data.reshape(-1)[:length].astype(np.uint8).tobytes()
+    return data.reshape(-1)[:length].tobytes()
 
+
+def decompress_bits(bits: list[int], length: int, config: CompressorConfig,
+                    progress: Callable[[CompressProgress], None] | None = None) -> bytes:
+    return decompress_packed(pack_bits(bits), len(bits), length, config, progress)

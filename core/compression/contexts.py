@@ -114,7 +114,7 @@ class MatchModel:
     def predict(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Predicted byte per stream (-1: none) and its length bucket; flat is history.ravel()."""
         has = self.ptr >= 0
-        byte = np.where(has, flat[np.maximum(self.ptr, 0)], -1)
+        byte = np.where(has, flat[np.maximum(self.ptr, 0)].astype(np.int64), -1)
         bucket = np.where(has, _bucket(self.length + 1, MATCH_BUCKETS), 0)
         return byte, bucket
 
