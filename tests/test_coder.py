@@ -250,3 +250,41 @@ def test_a_packed_stream_decodes_in_blocks_as_the_list_does():
     with pytest.raises(CodingError):
         for _ in symbols:
             short.decode_interval(cdf)
+
+
+def test_the_decoder_holds_a_block_of_windows_not_the_whole_stream():
+    """Decoding a 2 MB payload allocates a few MB, not the 40 bytes a bit (640 MB) that one
+    window per bit cost before: what bounds `lmviz decompress`'s memory."""
+    import tracemalloc
+
+    payload = np.random.default_rng(1).integers(0, 256, 2 << 20, dtype=np.uint8).tobytes()
+    cdf = Cdf.of(quantize_probs(np.full(256, 1 / 256)))
+    tracemalloc.start()
+    try:
+        dec = Decoder(packed=payload, nbits=len(payload) * 8)
+        for _ in range(20_000):  # 160,000 bits: several blocks
+            dec.decode_interval(cdf)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8_000_000, peak
+
+
+def test_the_compressors_bits_are_packed_as_they_are_made():
+    """The encoder's list of bits is drained into bytes as it grows (PackedBits), so a large
+    file's payload costs a bit per bit, not a Python list entry per bit."""
+    from lmviz.core.compression.compressor import PackedBits
+
+    rng = np.random.default_rng(2)
+    enc = Encoder()
+    sink = PackedBits(enc)
+    symbols = rng.integers(0, 256, 60_000).tolist()
+    longest = 0
+    for s in symbols:
+        enc.encode_interval(s, s + 1, 256)
+        sink.drain()
+        longest = max(longest, len(enc.out))
+    packed, nbits = sink.finish()
+    assert longest < PackedBits.DRAIN + 64 and nbits >= 8 * len(symbols)
+    assert unpack_bits(packed, nbits) == stream_encode([Cdf.of(np.ones(256, int))] * len(symbols),
+                                                       symbols)

@@ -179,6 +179,7 @@ FORGED = {
     "zero-streams": lambda h: h["config"].update(streams=0),
     "negative-streams": lambda h: h["config"].update(streams=-1),
     "terabyte-length": lambda h: h.update(length=10**12),
+    "over-the-input-limit": lambda h: h.update(length=(256 << 20) + 1),
     "negative-length": lambda h: h.update(length=-5),
     "total-bits-30": lambda h: h["config"].update(total_bits=30),
     "size-huge": lambda h: h["config"].update(size="huge"),
@@ -228,3 +229,17 @@ def test_incompressible_input_is_stored_at_most_8_bytes_over_and_checked(tmp_pat
     assert code == 1 and "checksum" in err and not res.exists()
     code, err, res = _decompress_bytes(tmp_path, bytes(blob[:5]), capsys)
     assert code == 1 and "truncated" in err and not res.exists()
+
+
+def test_an_input_over_the_limit_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    """Memory grows with the input (about 7 bytes a byte): past MAX_INPUT_BYTES, one sentence."""
+    import lmviz.app.commands.compress as command
+    from lmviz.app.cli import main
+
+    monkeypatch.setattr(command, "MAX_INPUT_BYTES", 1000)
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * 1001)
+    assert main(["compress", str(big), str(tmp_path / "big.lmvz")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lmviz: ") and "at most" in err and err.count("\n") == 1
+    assert not (tmp_path / "big.lmvz").exists()

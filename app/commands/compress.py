@@ -7,25 +7,38 @@ import sys
 import time
 
 from lmviz.core.baselines import classical_bytes
+from lmviz.core.compression.container import MAX_LENGTH
 from lmviz.core.files import check_output, write_output
 from rich.progress import DownloadColumn, TransferSpeedColumn
 
+from ..errors import UsageError
 from ..jobs.compressing import compress, decompress
 from .output import progress_bar
 
+# The most `lmviz compress` takes: memory is about 430 MB plus 7 bytes per input byte (the input,
+# its streams, the payload; measured in the README), so at most about 2.3 GB; at 25 KB/s this
+# much already takes three hours.
+MAX_INPUT_BYTES = MAX_LENGTH  # a header that says more is refused before decoding
 
-def _read_input(path: str) -> bytes:
+
+def _read_input(path: str, what: str) -> bytes:
+    limit = MAX_INPUT_BYTES + (MAX_INPUT_BYTES // 128 if what == "decompress" else 0)
     if path == "-":
-        return sys.stdin.buffer.read()
-    with open(path, "rb") as f:  # FileNotFoundError / IsADirectoryError become one sentence
-        return f.read()
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        with open(path, "rb") as f:  # FileNotFoundError / IsADirectoryError: one sentence
+            data = f.read(limit + 1)
+    if len(data) > limit:
+        raise UsageError(f"{'stdin' if path == '-' else path} is over {limit >> 20} MB: lmviz "
+                         f"{what} takes at most that (memory and hours grow with the size)")
+    return data
 
 
 def run(name: str, args) -> int:
     unpacking = name == "decompress"
     if args.output != "-":
         check_output(args.output, args.force)  # before the work; again at the rename
-    data = _read_input(args.input)
+    data = _read_input(args.input, name)
     label = "stdin" if args.input == "-" else args.input
     t0 = time.perf_counter()
     with progress_bar("decompressing" if unpacking else "compressing", DownloadColumn(),

@@ -35,6 +35,7 @@ STORED_OVERHEAD = 8
 
 
 MAX_BYTES_PER_BIT = 180  # the most bytes one payload bit can stand for (see from_bytes)
+MAX_LENGTH = 256 << 20  # the largest input `lmviz compress` takes (app/commands/compress.py)
 HEADER_FIELDS = {"config": dict, "torch": str, "threads": int, "length": int, "crc32": int,
                  "payload_bits": int, "payload_crc32": int}
 
@@ -66,7 +67,7 @@ def _check_header(h, name: str) -> None:
         if type(h[key]) is not kind:
             what = {dict: "a set of settings", str: "a string", int: "a whole number"}[kind]
             raise ContainerError(f"{name} is corrupt: its header's {key} is not {what}")
-    for key, top in (("length", 2**48), ("crc32", 2**32), ("payload_crc32", 2**32),
+    for key, top in (("length", MAX_LENGTH + 1), ("crc32", 2**32), ("payload_crc32", 2**32),
                      ("payload_bits", 2**51), ("threads", 257)):
         if not 0 <= h[key] < top:
             raise ContainerError(f"{name} is corrupt: its header's {key} is out of range")
