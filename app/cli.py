@@ -73,7 +73,7 @@ tour_step = _number(int, 1, 11, what="a step from 1 to 11")
 def _epilog() -> str:
     lines = ["subcommands (lmviz SUBCOMMAND --help for each):"]
     lines += [f"  {name:<11} {text}" for name, text in SUBCOMMANDS.items()]
-    lines += ["", "keys in the explorer: space next token, b bisection step, ? help, q quit"]
+    lines += ["", "keys in the explorer: space next token, b bisection step, ? help, T the tour, q quit"]
     return "\n".join(lines)
 
 

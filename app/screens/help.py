@@ -40,8 +40,9 @@ any other byte; a character of several UTF-8 bytes is drawn once, with their cos
 generator is known for text, so the totals set gzip and xz of the same bytes beside the model.
 
 **Keys**: space next token · b one bisection step · enter finish · backspace back · r play ·
-+/- speed · n new sequence · e edit · m switch model · d Bob's view · t train · g grok · q quit.
-Every action is also in the command palette (ctrl+p).
++/- speed · n new sequence · e edit · m switch model · d Bob's view · t train · g grok ·
+T the guided tour (`lmviz tour`) · q quit. Every action is also in the command palette (ctrl+p),
+with Save SVG: this screen as a picture in the current directory.
 """
 
 
