@@ -26,6 +26,7 @@ PACKAGES = {  # package -> licence, as its debian/copyright says
     "dict-jargon": "public domain (the Jargon File 4.4.7)",
     "dict-devil": "public domain (Ambrose Bierce, The Devil's Dictionary, 1911)",
     "gnu-standards": "GFDL-1.3+ (GNU Coding Standards, Information for Maintainers)",
+    "dict-wn": "WordNet 3.0 licence (Princeton; permissive, BSD-like)",
 }
 SKIP_FORTUNES = {"ascii-art", "art", "translate-me"}  # pictures and foreign-language text
 
@@ -66,6 +67,22 @@ def gnu_standards(root: Path) -> str:
     return "\n\n".join(parts)
 
 
+def wordnet_examples(root: Path) -> str:
+    """WordNet's example phrases and sentences ("he enjoyed selling but he hated the travel"):
+    everyday modern English, one document each, as written; quoted runs that are not examples
+    (synonym lists caught between two glosses' quotes) are left out."""
+    raw = gzip.decompress((root / "usr/share/dictd/wn.dict.dz").read_bytes())
+    flat = re.sub(r"\s*\n\s*", " ", raw.decode("utf-8", errors="replace"))
+    seen, out = set(), []
+    for ex in re.findall(r'"([^"]{15,300})"', flat):
+        ex = ex.strip()
+        if ex in seen or re.search(r"[\[\]{}]|\d+:", ex) or not ex[:1].isalpha():
+            continue
+        seen.add(ex)
+        out.append(ex)
+    return "\n\n".join(out)
+
+
 def version_of(deb: Path) -> str:
     return subprocess.run(["dpkg-deb", "-f", str(deb), "Version"], capture_output=True, text=True,
                           check=True).stdout.strip()
@@ -90,6 +107,7 @@ def main() -> None:
             "jargon.txt": ("dict-jargon", dictionary(root, "jargon")),
             "devil.txt": ("dict-devil", dictionary(root, "devil")),
             "gnu-standards.txt": ("gnu-standards", gnu_standards(root)),
+            "wordnet-examples.txt": ("dict-wn", wordnet_examples(root)),
         }
     sources = []
     for name, (package, text) in texts.items():
