@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 from lmviz.core.coding import CodingError
 from lmviz.core.compression.compressor import (
+    MAX_RECORD,
     CompressorConfig,
     compress_packed,
     decompress_packed,
@@ -22,6 +23,7 @@ from lmviz.core.compression.container import (
     store,
     unstore,
 )
+from lmviz.core.compression.contexts import record_length
 
 Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
 
@@ -34,7 +36,8 @@ class CompressionResult:
 
 def compress(data: bytes, size: str = "small", seed: int = 0,
              progress: Progress = lambda done, total: None) -> CompressionResult:
-    config = CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)))
+    config = CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)),
+                              record=record_length(data, MAX_RECORD))
     payload, nbits = compress_packed(data, config, lambda p: progress(p.done, len(data)))
     out = Container(config.to_json(), torch.__version__, config.threads, len(data),
                     zlib.crc32(data), nbits, payload).to_bytes()

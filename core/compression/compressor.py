@@ -41,6 +41,7 @@ class ContextInputs:
 # on 1 MB of English (64 streams) width 128 gave 1.790 bits per byte at 15.6 KB/s, width 96
 # 1.800 at 19.5 KB/s.
 COMPRESSOR_SIZES = {"small": 96, "medium": 192}
+MAX_RECORD = 512  # the longest record row contexts.record_length looks for
 
 
 class ByteLSTM(torch.nn.Module):
@@ -115,6 +116,16 @@ class CompressorConfig:
     orders: tuple[int, ...] = (1, 2, 3, 4)  # context lengths of the count models mixed in
     count_rows_log2: int = 16  # table rows of each hashed count model (orders above 2)
     match_min: int = 6  # context bytes the match model looks up (0: no match model)
+    record: int = 0  # row length of a fixed-record table (contexts.record_length; 0: none)
+
+    @property
+    def sparse(self) -> tuple[tuple[int, ...], ...]:
+        """Record contexts: the byte one row above, and it with the byte just before."""
+        return ((self.record,), (self.record, 1)) if self.record else ()
+
+    @property
+    def count_contexts(self) -> int:
+        return len(self.orders) + len(self.sparse)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
@@ -149,10 +160,13 @@ class CompressorConfig:
                              f"{', '.join(COMPRESSOR_SIZES)}")
         if not 0 <= d["seed"] < 2**63:
             raise ValueError(f"its setting seed={d['seed']} is out of range")
+        if d["record"] != 0 and not 2 <= d["record"] <= MAX_RECORD:
+            raise ValueError(f"its setting record={d['record']} is out of range")
         config = cls(**d)
-        if config != dataclasses.replace(default, size=config.size, seed=config.seed):
+        chosen = ("size", "seed", "record")  # what this version sets per file
+        if config != dataclasses.replace(default, **{n: getattr(config, n) for n in chosen}):
             bad = next(n for n in names if getattr(config, n) != getattr(default, n)
-                       and n not in ("size", "seed"))
+                       and n not in chosen)
             raise ValueError(f"its setting {bad}={shorten(repr(getattr(config, bad)))} is not what "
                              f"this version uses ({getattr(default, bad)!r})")
         return config
@@ -187,15 +201,16 @@ class _Engine:
         self.config = config
         gen = torch.Generator().manual_seed(config.seed)
         # 257 inputs: 256 bytes and a start symbol; 256 outputs.
-        self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, len(config.orders))
+        self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, config.count_contexts)
         self.model.train()  # every step records its graph for the segment's update
         self.opt = fused(torch.optim.Adam, self.model.parameters(), lr=config.lr, betas=config.betas)
         self.state = self.model.zero_state(config.streams)
-        self.counts = CountModel(config.orders, config.count_rows_log2) if config.orders else None
+        self.counts = (CountModel(config.orders, config.count_rows_log2, config.sparse)
+                       if config.orders else None)
         self.match = MatchModel(config.streams, steps, config.match_min) if config.match_min else None
         self.kept: list[torch.Tensor] = []  # this segment's logits, graph attached
-        self._order_offsets = np.arange(len(config.orders)) * COUNT_BUCKETS
-        self._match_offset = len(config.orders) * COUNT_BUCKETS
+        self._order_offsets = np.arange(config.count_contexts) * COUNT_BUCKETS
+        self._match_offset = config.count_contexts * COUNT_BUCKETS
 
     def _context(self, history: np.ndarray, t: int) -> ContextInputs | None:
         rows, index = [], []
