@@ -102,7 +102,7 @@ STEPS: tuple[TourStep, ...] = (
     TourStep(
         "A model that has read English makes English cheap",
         "Pretrained on a few MB of English, a 1.4M-parameter model codes a sentence it has "
-        "never seen at about 2 bits a character; on a text this short gzip and xz need more "
+        "never seen at under 2 bits a character; on a text this short gzip and xz need more "
         "than the 8 raw bits. "
         "Word beginnings cost bits, word endings are almost free. Bob needs the weights "
         "once: the totals count them.",

@@ -92,10 +92,23 @@ def main() -> None:
 
     record = json.loads(torch.load(state_path, map_location="cpu", weights_only=True)
                         .get("pretraining", "{}") or "{}")
-    pre = {k: record.get(k) for k in ("device", "minutes", "steps", "bytes_seen", "parameters",
-                                      "held_out_bits_per_byte")}
-    emit("the pretraining run recorded in the checkpoint", [pre], None)
-    out["pretraining"] = pre
+    runs = []  # the run that made it, then the ones it started from (--init), oldest first
+    while record:
+        runs.insert(0, {"run": len(runs), "device": record.get("device"),
+                        "minutes": record.get("minutes"), "steps": record.get("steps"),
+                        "bytes_seen": record.get("bytes_seen"),
+                        "corpus_files": len(record.get("corpus", {}).get("files", [])),
+                        "held_out_bits_per_byte": record.get("held_out_bits_per_byte")})
+        record = (record.get("initialised_from") or {}).get("record") or {}
+    for i, r in enumerate(runs, start=1):
+        r["run"] = i
+    total = {"run": "all", "device": ", ".join(sorted({r["device"] for r in runs})),
+             "minutes": sum(r["minutes"] or 0 for r in runs),
+             "steps": sum(r["steps"] or 0 for r in runs),
+             "bytes_seen": sum(r["bytes_seen"] or 0 for r in runs)}
+    emit("the pretraining runs recorded in the checkpoint (each started from the one before)",
+         runs + [total], None)
+    out["pretraining"] = {"runs": runs, "total": total}
     if not args.no_tui:
         from tui import first_frame, step_times
 
