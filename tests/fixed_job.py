@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 from lmviz.app.jobs.events import CodedSequence, DecodedSequence, ModelInfo
 from lmviz.app.jobs.settings import ExplorerRequest, task_of
+from lmviz.app.jobs.tour import code_with_distributions
 from lmviz.core.baselines import classical_bits
-from lmviz.core.coding import Cdf, Decoder, Encoder
+from lmviz.core.coding import Cdf, Decoder
 from lmviz.core.coding.quantize import quantize_probs
 from lmviz.core.learning.ledger import Ledger
 
@@ -27,24 +28,6 @@ def _bigram(prev: int) -> np.ndarray:
         if a == prev or prev == 256:
             counts[b] += 1.0
     return counts / counts.sum()
-
-
-def code_with_distributions(task, sequence: np.ndarray, probs: np.ndarray, total_bits: int = 16,
-                            config_bits: int = 0):
-    """Code one sequence with given next-token distributions (probs[t] for token t): the same
-    records as EncodeSession, with no model."""
-    ledger = Ledger(task, total_bits, config_bits)
-    positions = task.coded_positions(sequence)
-    freqs = quantize_probs(probs[positions], total_bits)
-    enc = Encoder()
-    steps = []
-    for j, t in enumerate(positions):
-        cdf = Cdf.of(freqs[j])
-        s = int(sequence[t])
-        step = enc.encode(cdf, s)
-        steps.append(ledger.record(0, sequence, t, probs[t], freqs[j], cdf, s, step,
-                                   len(enc.out) + enc.pending))
-    return steps, enc.finish()
 
 
 class FixedJob:
