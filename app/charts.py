@@ -1,4 +1,5 @@
-"""Line charts on a PlotextPlot, shared by the train and grok screens."""
+"""Line charts on a PlotextPlot and the records behind them, shared by the train, grok and tour
+screens."""
 
 from __future__ import annotations
 
@@ -49,3 +50,43 @@ def draw_lines(plot: PlotextPlot, title: str, series, *, log_x: bool = False,
             if not log_x or x > 0:
                 plt.vline(math.log10(x) if log_x else x, colour)
     plot.refresh()
+
+
+class ProgressCurves:
+    """Per run (0, or 1 for the compared model): sequences seen, recent loss in bits per token and
+    cumulative bits per sequence, from TrainBatch records, and the last record of each run."""
+
+    def __init__(self, runs: int = 2) -> None:
+        self.curves: list[dict] = [{"x": [], "loss": [], "cum": []} for _ in range(runs)]
+        self.last: list = [None] * runs
+
+    def add(self, records) -> None:
+        for run, prog in records:
+            c = self.curves[run]
+            c["x"].append(prog.sequences)
+            c["loss"].append(float(prog.position_bits.mean()))
+            c["cum"].append(prog.cumulative_bits_per_sequence)
+            self.last[run] = prog
+
+
+def identity_text(prog) -> str:
+    """The article's identity, from the last training record: what the streaming coder produced
+    against the area under the loss curve."""
+    return (f"identity: streaming coder produced [b]{prog.stream_bits:,}[/] bits · area under the "
+            f"loss curve Σ -log2 q = [b]{prog.ideal_bits:,.1f}[/] bits · they differ by "
+            f"[b]{prog.stream_bits - prog.ideal_bits:.1f}[/] bits")
+
+
+def draw_grok_accuracy(plot: PlotextPlot, title: str, records, val_label: str = "validation"):
+    """Train and validation accuracy on a log step axis, the 99% crossings marked; returns
+    `crossings(records)`."""
+    from lmviz.core.grokking.records import crossings
+
+    cross = crossings(records)
+    steps = [r.step for r in records]
+    marks = tuple((cross[k], colour) for k, colour in (("train99_step", "cyan"),
+                                                       ("val99_step", "orange")) if cross[k])
+    draw_lines(plot, title, [("train", steps, [r.train_acc for r in records]),
+                             (val_label, steps, [r.val_acc for r in records])],
+               log_x=True, ylim=(0, 1), vlines=marks)
+    return cross, marks

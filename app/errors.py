@@ -39,3 +39,8 @@ def user_message(exc: BaseException) -> str | None:
     if isinstance(exc, OSError):
         return f"{exc.filename or 'file'}: {exc.strerror or exc}"
     return None
+
+
+def failure_sentence(exc: BaseException) -> str:
+    """What a screen's status line says when its job fails: the user's sentence, or the bug's."""
+    return user_message(exc) or f"{type(exc).__name__}: {exc}"

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from .jobs.events import Status
+from .errors import failure_sentence
+from .jobs.events import Failed, Status
 
 
 @dataclass
@@ -25,3 +26,13 @@ class JobEvent(Message):
     def can_replace(self, message: Message) -> bool:
         return (isinstance(self.event, Status) and isinstance(message, JobEvent)
                 and isinstance(message.event, Status))
+
+
+def run_job_posting(node, run, generation: int, cancelled) -> None:
+    """Call ``run(emit, cancelled)`` (a job's run, or a function that makes the job first) in the
+    calling worker thread, posting every event to ``node`` as a JobEvent; a failure, the job's
+    making included, is one sentence on the screen's status line (the screen stays up)."""
+    try:
+        run(lambda event: node.post_message(JobEvent(generation, event)), cancelled)
+    except Exception as exc:
+        node.post_message(JobEvent(generation, Failed(failure_sentence(exc))))

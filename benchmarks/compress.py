@@ -64,9 +64,13 @@ def run_tool(name: str, src: Path, work: Path) -> dict:
         return [{"IN": src.name, "OUT": str(out), "DIR": str(back)}.get(a, a) for a in template]
 
     t0 = time.perf_counter()
-    to_stdout = "OUT" not in comp
-    with open(out, "wb") if to_stdout else open(work / "log", "wb") as f:
-        subprocess.run(argv(comp), cwd=src.parent, stdout=f, stderr=subprocess.DEVNULL, check=True)
+    if "OUT" in comp:  # the tool writes the archive itself
+        subprocess.run(argv(comp), cwd=src.parent, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=True)
+    else:
+        with open(out, "wb") as f:
+            subprocess.run(argv(comp), cwd=src.parent, stdout=f, stderr=subprocess.DEVNULL,
+                           check=True)
     t1 = time.perf_counter()
     if "DIR" in decomp:
         subprocess.run(argv(decomp), cwd=src.parent, stdout=subprocess.DEVNULL,

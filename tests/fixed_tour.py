@@ -51,7 +51,7 @@ async def wait_ready(pilot, timeout: float = 20.0):
         screen = pilot.app.screen
         view = screen.step.view
         if view in ("training", "compare"):
-            done = len(screen.live[0]["x"]) == 30 and not screen.dirty
+            done = len(screen.live.curves[0]["x"]) == 30 and not screen.dirty
         elif view == "grokking":
             done = bool(screen.grok) and screen.timer is None and not screen.dirty
         else:

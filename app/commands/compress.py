@@ -7,7 +7,7 @@ import sys
 import time
 
 from lmviz.core.baselines import classical_bytes
-from lmviz.core.compression.container import MAX_LENGTH
+from lmviz.core.compression.container import MAX_LENGTH, STORED_OVERHEAD
 from lmviz.core.files import check_output, write_output
 from rich.progress import DownloadColumn, TransferSpeedColumn
 
@@ -22,7 +22,8 @@ MAX_INPUT_BYTES = MAX_LENGTH  # a header that says more is refused before decodi
 
 
 def _read_input(path: str, what: str) -> bytes:
-    limit = MAX_INPUT_BYTES + (MAX_INPUT_BYTES // 128 if what == "decompress" else 0)
+    # A file this version made is never longer than its input plus the stored form's few bytes.
+    limit = MAX_INPUT_BYTES + (STORED_OVERHEAD if what == "decompress" else 0)
     if path == "-":
         data = sys.stdin.buffer.read(limit + 1)
     else:

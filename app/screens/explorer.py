@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 from textual.worker import get_current_worker
 
-from ..errors import user_message
+from ..errors import failure_sentence
 from ..jobs.events import CodedSequence, DecodedSequence, Failed, ModelInfo, Status
 from ..jobs.settings import MODEL_KINDS, ExplorerRequest, task_of
 from ..messages import JobEvent
@@ -149,7 +149,7 @@ class ExplorerScreen(Screen):
             if coded is not None and not worker.is_cancelled:
                 self.post_message(JobEvent(generation, coded))
         except Exception as exc:  # reported in one sentence; the UI stays up
-            self.post_message(JobEvent(generation, Failed(_sentence(exc))))
+            self.post_message(JobEvent(generation, Failed(failure_sentence(exc))))
 
     @work(thread=True, exclusive=True, group="job", exit_on_error=False)
     def run_decode(self, coded: CodedSequence, generation: int) -> None:
@@ -160,7 +160,7 @@ class ExplorerScreen(Screen):
             if decoded is not None and not worker.is_cancelled:
                 self.post_message(JobEvent(generation, decoded))
         except Exception as exc:
-            self.post_message(JobEvent(generation, Failed(_sentence(exc))))
+            self.post_message(JobEvent(generation, Failed(failure_sentence(exc))))
 
     def on_job_event(self, msg: JobEvent) -> None:
         if msg.generation != self.generation:
@@ -453,6 +453,3 @@ class ExplorerScreen(Screen):
         self.query_one("#edit-input", Input).disabled = True
         self.set_focus(None)
 
-
-def _sentence(exc: BaseException) -> str:
-    return user_message(exc) or f"{type(exc).__name__}: {exc}"

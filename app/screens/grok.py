@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from importlib import resources
 
-from lmviz.core.grokking.records import GrokConfig, crossings, load_run
+from lmviz.core.grokking.records import GrokConfig, load_recorded_run
 from textual.binding import Binding
 from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
-from ..charts import draw_lines
+from ..charts import draw_grok_accuracy, draw_lines
 from ..jobs.base import JobControl, Pause, Resume
 from ..jobs.events import GrokBatch
 from ..jobs.settings import DEFAULT_GROK
@@ -159,9 +158,8 @@ class GrokScreen(LiveChartScreen):
     # -- replay -------------------------------------------------------------------------------
     def action_load(self) -> None:
         self._stop_everything()
-        path = resources.files("lmviz.assets") / "grok_p97.json"
         try:
-            config, records, command = load_run(path)
+            config, records, command = load_recorded_run()
         except (OSError, ValueError, KeyError) as exc:
             self.set_status(f"[b red]cannot load the recorded run: {exc}[/]")
             return
@@ -212,14 +210,9 @@ class GrokScreen(LiveChartScreen):
             f"lr {c.lr} · seed [b]{c.seed}[/] (e) · {self.mode}"
         )
         recs = self.records
-        cross = crossings(recs)
         steps = [r.step for r in recs]
-        marks = tuple((cross[k], colour) for k, colour in (("train99_step", "cyan"), ("val99_step", "orange"))
-                      if cross[k])
-        draw_lines(self.query_one("#acc", PlotextPlot), "accuracy (log step)",
-                   [("train", steps, [r.train_acc for r in recs]),
-                    ("validation", steps, [r.val_acc for r in recs])],
-                   log_x=True, ylim=(0, 1), vlines=marks)
+        cross, marks = draw_grok_accuracy(self.query_one("#acc", PlotextPlot), "accuracy (log step)",
+                                          recs)
         draw_lines(self.query_one("#loss", PlotextPlot), "loss (nats, log step)",
                    [("train", steps, [r.train_loss for r in recs]),
                     ("validation", steps, [r.val_loss for r in recs])], log_x=True, vlines=marks)

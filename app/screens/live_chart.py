@@ -11,10 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from ..errors import user_message
 from ..jobs.base import Command, JobControl
 from ..jobs.events import Failed, Status
-from ..messages import JobEvent
+from ..messages import JobEvent, run_job_posting
 
 REDRAW_INTERVAL = 1 / 8  # charts are costly to draw: at most 8 frames a second, keys first
 
@@ -59,14 +58,8 @@ class LiveChartScreen(Screen):
     @work(thread=True, exclusive=True, group="job", exit_on_error=False)
     def _run_job(self, make_job, control: JobControl, generation: int) -> None:
         worker = get_current_worker()
-
-        def emit(event) -> None:
-            self.post_message(JobEvent(generation, event))
-
-        try:
-            make_job(control).run(emit, lambda: worker.is_cancelled)
-        except Exception as exc:  # one sentence on the status line; the screen stays up
-            emit(Failed(user_message(exc) or f"{type(exc).__name__}: {exc}"))
+        run_job_posting(self, lambda emit, cancelled: make_job(control).run(emit, cancelled),
+                        generation, lambda: worker.is_cancelled)
 
     def on_job_event(self, msg: JobEvent) -> None:
         if msg.generation != self.generation:
@@ -101,3 +94,4 @@ class LiveChartScreen(Screen):
 
     def on_unmount(self) -> None:
         self.stop_job()
+

@@ -4,9 +4,9 @@ proves it (`lmviz tour`, or T from any screen)."""
 from __future__ import annotations
 
 import time
-from importlib import resources
 
-from lmviz.core.grokking.records import crossings, load_run
+import numpy as np
+from lmviz.core.grokking.records import load_recorded_run
 from rich.markup import escape
 from textual import work
 from textual.binding import Binding
@@ -15,11 +15,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
-from ..errors import user_message
+from ..charts import ProgressCurves, identity_text
+from ..errors import failure_sentence
 from ..jobs.base import JobControl
-from ..jobs.events import Failed, GrokBatch, TrainBatch
+from ..jobs.events import Failed, TrainBatch
 from ..jobs.settings import TrainSettings
-from ..messages import JobEvent
+from ..jobs.tour import StepRecords
+from ..messages import JobEvent, run_job_posting
 from ..tour import STEPS, TourStep
 from ..widgets.bisection_panel import BisectionPanel
 from ..widgets.code_length_table import CodeLengthTable
@@ -96,9 +98,8 @@ class TourScreen(Screen):
         self.job = None
         self.generation = 0
         self.records = None  # StepRecords of the step on show
-        self.live: list = [{"x": [], "loss": [], "cum": []}, {"x": [], "loss": [], "cum": []}]
-        self.last_live: list = [None, None]
-        self.grok: list = []
+        self.live = ProgressCurves()  # a live step's training records
+        self.grok: list = []  # the recorded grokking run, replayed so far
         self.grok_source: list = []
         self.timer = None
         self.dirty = False
@@ -183,8 +184,7 @@ class TourScreen(Screen):
         if self.timer is not None:
             self.timer.stop()
             self.timer = None
-        self.live = [{"x": [], "loss": [], "cum": []}, {"x": [], "loss": [], "cum": []}]
-        self.last_live = [None, None]
+        self.live = ProgressCurves()
         self.grok = []
 
     def _tour_job(self):
@@ -205,16 +205,13 @@ class TourScreen(Screen):
             if not worker.is_cancelled:
                 self.post_message(JobEvent(generation, records))
         except Exception as exc:  # one sentence on the status line; the tour stays up
-            self.post_message(JobEvent(generation, Failed(_sentence(exc))))
+            self.post_message(JobEvent(generation, Failed(failure_sentence(exc))))
 
     @work(thread=True, exclusive=True, group="tour", exit_on_error=False)
     def _run_live(self, make_job, control: JobControl, generation: int) -> None:
         worker = get_current_worker()
-        try:
-            make_job(control).run(lambda e: self.post_message(JobEvent(generation, e)),
-                                  lambda: worker.is_cancelled)
-        except Exception as exc:
-            self.post_message(JobEvent(generation, Failed(_sentence(exc))))
+        run_job_posting(self, lambda emit, cancelled: make_job(control).run(emit, cancelled),
+                        generation, lambda: worker.is_cancelled)
 
     def on_job_event(self, msg: JobEvent) -> None:
         if msg.generation != self.generation:
@@ -224,11 +221,10 @@ class TourScreen(Screen):
             self.failure = event.text
             self.set_status(f"[b red]{escape(event.text)}[/]")
         elif isinstance(event, TrainBatch):
-            self._add_live(event)
-        elif isinstance(event, GrokBatch):
-            self.grok.extend(event.records)
+            self.live.add(event.records)
+            self.set_status("training live (leave the step to stop it)")
             self.dirty = True
-        elif hasattr(event, "tables"):  # StepRecords
+        elif isinstance(event, StepRecords):
             self.records = event
             self.set_status("")
             self._fill(event)
@@ -286,10 +282,7 @@ class TourScreen(Screen):
         tr = a.trace
         shown = self.bisect_shown
         lo, hi = tr.interval_after(shown)
-        cum = [0]
-        for f in a.freqs.tolist():
-            cum.append(cum[-1] + int(f))
-        self.query_one(IntervalBar).show(cum, list(a.symbols), a.token, tr.scale, (lo, hi), shown,
+        self.query_one(IntervalBar).show([0, *np.cumsum(a.freqs).tolist()], list(a.symbols), a.token, tr.scale, (lo, hi), shown,
                                          (lo + hi) // 2 if shown < len(tr.bits) else None)
         self.query_one(BisectionPanel).show(tr, shown, "Alice", "token 4 of the article's example")
         if shown >= len(tr.bits):
@@ -300,16 +293,6 @@ class TourScreen(Screen):
         else:
             self.query_one("#tour-bob", Static).update(
                 f"[dim]b: halve once more ({shown} of {len(tr.bits)} halvings shown)[/]")
-
-    def _add_live(self, batch: TrainBatch) -> None:
-        for run, prog in batch.records:
-            c = self.live[run]
-            c["x"].append(prog.sequences)
-            c["loss"].append(float(prog.position_bits.mean()))
-            c["cum"].append(prog.cumulative_bits_per_sequence)
-            self.last_live[run] = prog
-        self.set_status("training live (leave the step to stop it)")
-        self.dirty = True
 
     def _redraw_if_dirty(self) -> None:
         if not self.dirty:
@@ -325,19 +308,17 @@ class TourScreen(Screen):
         from ..charts import draw_lines
 
         labels = LIVE_VIEWS[view].labels()
-        last = self.last_live[0]
+        last = self.live.last[0]
         if last is not None and view == "training":
             self.query_one("#tour-identity", Static).update(
-                f"[b]{last.sequences:,}[/] sums so far · streaming coder: [b]{last.stream_bits:,}[/]"
-                f" bits · area under the loss curve Σ -log2 q: [b]{last.ideal_bits:,.1f}[/] bits · "
-                f"difference [b]{last.stream_bits - last.ideal_bits:.1f}[/] bits")
+                f"[b]{last.sequences:,}[/] sums so far · {identity_text(last)}")
         elif last is not None:  # compare: each model's whole message so far, code f included
             parts = [f"{labels[i]}: [b]{p.ideal_bits + p.config_bits:,.0f}[/] bits "
                      f"(code f {p.config_bits:,})"
-                     for i, p in enumerate(self.last_live) if p is not None]
+                     for i, p in enumerate(self.live.last) if p is not None]
             self.query_one("#tour-identity", Static).update(
                 f"after [b]{last.sequences:,}[/] sums, each whole message: " + " · ".join(parts))
-        runs = [(labels[i], self.live[i]) for i in range(len(labels))]
+        runs = [(labels[i], self.live.curves[i]) for i in range(len(labels))]
         draw_lines(self.query_one("#tour-loss"), "loss: bits per token vs sums seen",
                    [(name, c["x"], c["loss"]) for name, c in runs])
         draw_lines(self.query_one("#tour-cum"), "whole message so far: bits per sum",
@@ -345,7 +326,7 @@ class TourScreen(Screen):
 
     def _start_grok_replay(self) -> None:
         try:
-            _config, records, _command = load_run(resources.files("lmviz.assets") / "grok_p97.json")
+            _config, records, _command = load_recorded_run()
         except (OSError, ValueError, KeyError) as exc:
             self.set_status(f"[b red]cannot load the recorded run: {escape(str(exc))}[/]")
             return
@@ -365,17 +346,12 @@ class TourScreen(Screen):
         self.dirty = True
 
     def _draw_grok(self) -> None:
-        from ..charts import draw_lines
+        from ..charts import draw_grok_accuracy
 
         recs = self.grok
-        cross = crossings(recs)
-        steps = [r.step for r in recs]
-        marks = tuple((cross[k], c) for k, c in (("train99_step", "cyan"), ("val99_step", "orange"))
-                      if cross[k])
-        draw_lines(self.query_one("#tour-acc"), "accuracy vs step (log): train, then validation",
-                   [("train", steps, [r.train_acc for r in recs]),
-                    ("validation (unseen pairs)", steps, [r.val_acc for r in recs])],
-                   log_x=True, ylim=(0, 1), vlines=marks)
+        cross, _marks = draw_grok_accuracy(self.query_one("#tour-acc"),
+                                           "accuracy vs step (log): train, then validation", recs,
+                                           "validation (unseen pairs)")
         lines = []
         if recs:
             last = recs[-1]
@@ -396,7 +372,8 @@ class TourScreen(Screen):
         after ``live_seconds`` of training; the grokking replay, once it has finished."""
         view = self.step.view
         if view in LIVE_VIEWS:
-            return bool(self.live[0]["x"]) and time.monotonic() - self.started >= live_seconds
+            return (bool(self.live.curves[0]["x"])
+                    and time.monotonic() - self.started >= live_seconds)
         if view == "grokking":
             return bool(self.grok) and self.timer is None
         return self.records is not None
@@ -444,6 +421,3 @@ class TourScreen(Screen):
     def on_unmount(self) -> None:
         self._stop()
 
-
-def _sentence(exc: BaseException) -> str:
-    return user_message(exc) or f"{type(exc).__name__}: {exc}"

@@ -10,7 +10,7 @@ from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
-from ..charts import draw_lines
+from ..charts import ProgressCurves, draw_lines, identity_text
 from ..jobs.base import ExportModel, JobControl, Pause, Resume, SaveCheckpoint, SetSpeed
 from ..jobs.events import Exported, Saved, TrainBatch
 from ..jobs.settings import TRAIN_SIZES, ExplorerRequest, TrainSettings
@@ -69,11 +69,10 @@ class TrainScreen(LiveChartScreen):
         self.reset_state()
 
     def reset_state(self) -> None:
-        self.curves: list[dict] = [{"x": [], "loss": [], "cum": []} for _ in range(2)]
+        self.progress = ProgressCurves()
         self.heat: list[list[float]] = []
         self.labels: tuple[str, ...] = ()
         self.baselines: dict[str, list] = {"x": [], "gzip": [], "bzip2": [], "xz": []}
-        self.last = [None, None]
         self.paused = False
 
     def compose(self):
@@ -116,13 +115,17 @@ class TrainScreen(LiveChartScreen):
                 model=event.checkpoint, model_name=event.name,
                 task_spec=self.settings.task().spec()))
 
+    @property
+    def curves(self) -> list[dict]:
+        return self.progress.curves
+
+    @property
+    def last(self) -> list:
+        return self.progress.last
+
     def _add_records(self, msg: TrainBatch) -> None:
+        self.progress.add(msg.records)
         for run, prog in msg.records:
-            c = self.curves[run]
-            c["x"].append(prog.sequences)
-            c["loss"].append(float(prog.position_bits.mean()))
-            c["cum"].append(prog.cumulative_bits_per_sequence)
-            self.last[run] = prog
             if run == 0:
                 self.heat.append(prog.position_bits.tolist())
                 self.labels = prog.position_labels
@@ -194,11 +197,7 @@ class TrainScreen(LiveChartScreen):
         )
         last = self.last[0]
         if last is not None:
-            self.query_one("#identity", Static).update(
-                f"identity: streaming coder produced [b]{last.stream_bits:,}[/] bits · area under the "
-                f"loss curve Σ -log2 q = [b]{last.ideal_bits:,.1f}[/] bits · they differ by "
-                f"[b]{last.stream_bits - last.ideal_bits:.1f}[/] bits"
-            )
+            self.query_one("#identity", Static).update(identity_text(last))
         labels = self.settings.labels()
         runs = [(labels[i], self.curves[i]) for i in range(len(labels))]
         floor = last.floor_bits_per_sequence if last else None

@@ -44,7 +44,7 @@ class CodeLengthTable(Panel):
             filled = min(self.BAR, round(share * self.BAR))
             bits = f"{row.bits:,.1f}" if isinstance(row.bits, float) else f"{row.bits:,}"
             colour = bits_color(8 * min(share, 1.0))
-            if not getattr(row, "of_raw", True):
+            if not row.of_raw:
                 lines.append(Text.assemble((f"{row.label:<26}", ""), (f"{bits:>10}", "bold"),
                                            " " * (12 + self.BAR), (f" {row.note}", "dim")))
                 continue

@@ -90,3 +90,10 @@ def load_run(path) -> tuple[GrokConfig, list[GrokStep], str]:
     cols = data["columns"]
     records = [GrokStep(**dict(zip(cols, row))) for row in data["rows"]]
     return GrokConfig.from_dict(data["config"]), records, data.get("command", "")
+
+
+def load_recorded_run() -> tuple[GrokConfig, list[GrokStep], str]:
+    """The canonical run shipped in assets/grok_p97.json (replayed by the grok screen and the tour)."""
+    from importlib import resources
+
+    return load_run(resources.files("lmviz.assets") / "grok_p97.json")
