@@ -233,3 +233,19 @@ def test_the_tour_command_refuses_in_one_sentence(tmp_path, capsys):
     assert main(["tour", "--export", str(tmp_path / "f")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("lmviz: ") and "not a directory" in err and err.count("\n") == 1
+
+
+def test_a_steps_records_are_computed_once_and_the_averages_shared():
+    """The tour's models are frozen: going back to a step reuses its records, and steps 5 and 7
+    read one set of averages (40 encodes, not 80)."""
+    from lmviz.app.jobs.tour import AVERAGE_OVER, TourJob
+
+    from .fixed_job import FixedJob
+
+    job = TourJob(make_explorer=FixedJob)
+    first = job.records("addition")
+    assert job.records("addition") is first
+    job.records("streaming")
+    calls = job.explorer("addition").calls
+    assert calls.count("encode:untrained") == AVERAGE_OVER
+    assert calls.count("encode:pretrained") == AVERAGE_OVER + 2  # + the article's sum, twice

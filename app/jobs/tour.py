@@ -151,11 +151,15 @@ def binary_records(seed: int = 4, sequences: int = AVERAGE_OVER) -> StepRecords:
 
 class TourJob:
     """Computes each step's records. ``make_explorer(request)`` gives an ExplorerJob (or a test's
-    fixed stand-in); explorer jobs are made on first use and kept (loading a model costs time)."""
+    fixed stand-in); explorer jobs are made on first use and kept (loading a model costs time).
+    The models the tour uses are frozen, so a step's records are kept too: going back to a step
+    shows it at once."""
 
     def __init__(self, make_explorer: Callable[[ExplorerRequest], object] | None = None) -> None:
         self.make_explorer = make_explorer or _real_explorer
         self.explorers: dict[str, object] = {}
+        self.done: dict[str, StepRecords] = {}
+        self.totals: dict[str, float] | None = None  # steps 5 and 7's averages
 
     def explorer(self, task: str):
         if task not in self.explorers:
@@ -163,6 +167,14 @@ class TourJob:
         return self.explorers[task]
 
     def records(self, key: str, cancelled: Callable[[], bool] = lambda: False) -> StepRecords:
+        if key not in self.done:
+            records = self._compute(key, cancelled)
+            if not cancelled():  # a cancelled step may hold partial records
+                self.done[key] = records
+            return records
+        return self.done[key]
+
+    def _compute(self, key: str, cancelled: Callable[[], bool]) -> StepRecords:
         if key == "interval":
             return StepRecords(interval=article_interval())
         if key == "costs":
@@ -182,8 +194,9 @@ class TourJob:
             return StepRecords(coded=coded, decoded=job.decode(coded, cancelled), task=job.task)
         if key in ("addition", "streaming"):
             coded = job.encode(ARTICLE_EXAMPLE, "pretrained", cancelled)
-            return StepRecords(coded=coded, tables=(_averages(job, key, cancelled),),
-                               task=job.task)
+            if self.totals is None:
+                self.totals = _average_totals(job, cancelled)
+            return StepRecords(coded=coded, tables=(_averages(key, self.totals),), task=job.task)
         raise KeyError(key)
 
 
@@ -199,18 +212,19 @@ def _raw_table(coded: CodedSequence) -> CodeLengths:
     ), last.raw_bits)
 
 
-def _averages(job, key: str, cancelled) -> CodeLengths:
-    """Steps 5 and 7: the same random sums through the untrained and the shipped model."""
+def _average_totals(job, cancelled) -> dict[str, float]:
+    """Steps 5 and 7: the same random sums through the untrained and the shipped model, the
+    totals per sum (made once per TourJob: both steps read them)."""
     task = job.task
     rng = np.random.default_rng(7)
     texts = [task.decode_tokens(task.sample(rng)) for _ in range(AVERAGE_OVER)]
-    sums = {"untrained": 0.0, "pretrained": 0.0, "floor": 0.0, "raw": 0.0, "bisection": 0.0,
-            "header": 0.0, "stream": 0.0}
-    for kind in ("untrained", "pretrained") if key == "addition" else ("pretrained",):
+    sums = dict.fromkeys(("untrained", "pretrained", "floor", "raw", "bisection", "header",
+                          "stream"), 0.0)
+    for kind in ("untrained", "pretrained"):
         for text in texts:
             coded = job.encode(text, kind, cancelled)
             if coded is None:
-                raise InterruptedError
+                raise InterruptedError  # cancelled: the screen drops this step's answer
             last = coded.steps[-1].totals
             sums[kind] += last.ideal_bits
             if kind == "pretrained":
@@ -219,14 +233,16 @@ def _averages(job, key: str, cancelled) -> CodeLengths:
                 sums["bisection"] += last.bisection_bits
                 sums["header"] += last.header_bits
                 sums["stream"] += len(coded.bits)
-    n = len(texts)
-    each = {k: v / n for k, v in sums.items()}
-    caption = f"bits per sum, averaged over the same {n} random sums"
+    return {k: v / len(texts) for k, v in sums.items()}
+
+
+def _averages(key: str, each: dict[str, float]) -> CodeLengths:
+    caption = f"bits per sum, averaged over the same {AVERAGE_OVER} random sums"
     if key == "addition":
         return CodeLengths(caption, (
             CodeLengthRow("untrained model", each["untrained"], "knows the 14 symbols, no more"),
             CodeLengthRow("shipped trained model", each["pretrained"], "has learned to add"),
-            CodeLengthRow("floor (aleatoric)", each["floor"], "16 random digits × log2 10"),
+            CodeLengthRow("floor (aleatoric)", each["floor"], "the 16 random operand digits"),
         ), each["raw"])
     return CodeLengths(caption, (
         CodeLengthRow("raw, 8 bits a token", each["raw"]),
