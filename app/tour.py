@@ -18,6 +18,7 @@ class TourStep:
     #            binary, grokking, compare, english (screens/tour.py draws each)
     try_it: str  # what enter opens: explorer:<state>, train, train-compare, grok-replay
     try_it_label: str  # what the footer line says it opens
+    keys: str = ""  # the step's own keys, shown under the paragraph
 
 
 STEPS: tuple[TourStep, ...] = (
@@ -35,9 +36,9 @@ STEPS: tuple[TourStep, ...] = (
         "\\[0, 1), one interval per token. Here the real token, [b]4[/], owns \\[0.6, 0.8). Alice "
         "halves \\[0, 1) until her half lies inside it: 0.5, go [b]right[/] (1); 0.75, go "
         "[b]left[/] (0); 0.625, go [b]right[/] (1). She sends [b]101[/]; Bob replays the same "
-        "halvings to \\[0.625, 0.75), looks at its middle, [b]0.6875[/], and reads token 4. "
-        "Press [b]b[/] for one halving, [b]backspace[/] to start again.",
-        "interval", "explorer:pretrained", "the explorer on the article's sum (b bisects)"),
+        "halvings to \\[0.625, 0.75), looks at its middle, [b]0.6875[/], and reads token 4.",
+        "interval", "explorer:pretrained", "the explorer on the article's sum (b bisects)",
+        keys="[b]b[/]: one halving · [b]backspace[/]: start again"),
     TourStep(
         "A token costs about -log2 p bits",
         "Each halving is one bit and halves the interval, so a token of probability p is "
@@ -104,8 +105,8 @@ STEPS: tuple[TourStep, ...] = (
         "Pretrained on a few MB of English, a 1.4M-parameter model codes everyday sentences "
         "it has never seen at under 2 bits a character (1.8 on the benchmark's 34). This "
         "pangram is harder: after \"fo\" it expects \"r\", so the \"x\" is a surprise that "
-        "costs many bits. Word beginnings cost bits, word endings are almost free; on a text "
-        "this short gzip and xz need more than the 8 raw bits. Bob needs the weights once: "
+        "costs many bits. Word beginnings cost bits, word endings are almost free, and on a "
+        "text this short gzip and xz need more than the 8 raw bits. Bob needs the weights once: "
         "the totals count them.",
         "english", "explorer:english", "the explorer on English"),
 )

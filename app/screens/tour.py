@@ -139,8 +139,9 @@ class TourScreen(Screen):
         st = self.step
         self.query_one("#tour-head", Static).update(
             f"Step {self.index + 1} of {len(STEPS)} · {escape(st.title)}")
+        keys = f"\n\n{st.keys}" if st.keys else ""
         self.query_one("#tour-text", Static).update(
-            f"{st.text}\n\n[b]enter[/]: try it in {escape(st.try_it_label)}\n"
+            f"{st.text}{keys}\n\n[b]enter[/]: try it in {escape(st.try_it_label)}\n"
             f"[dim]→ or n: next · ← or p: back · esc or q: leave[/]")
         stage = self.query_one("#tour-stage", Vertical)
         await stage.remove_children()  # gone before the next view's widgets (same ids) arrive
