@@ -95,10 +95,13 @@ STEPS: tuple[TourStep, ...] = (
         "it says how much later.",
         "grokking", "grok-replay", "the grok screen, replaying the run"),
     TourStep(
-        "Bigger models draw lower loss curves",
-        "Two sizes learn from the very same stream of sums, live. The larger model's loss "
-        "curve falls faster, so the area under it, its whole message, is smaller, although "
-        "its code f is a little longer. Better learners are better compressors.",
+        "Faster learners draw lower loss curves",
+        "Two model sizes learn from the very same stream of sums, live; the line above the "
+        "charts gives each one's whole message so far, code f included. Whichever learns more "
+        "from each sum draws the lower curve and so sends the shorter message: the better "
+        "learner is the better compressor. In the article the bigger model wins; on this small "
+        "task with these settings the small one usually learns faster, so watch the curves "
+        "rather than the sizes.",
         "compare", "train-compare", "the train screen comparing two sizes"),
     TourStep(
         "A model that has read English makes English cheap",
