@@ -24,12 +24,13 @@ SUBCOMMANDS = {
     "pretrain": "pretrain a byte-level model on a corpus of text (the explorer's English model)",
     "tour": "a guided tour of the article, step by step (--export DIR: every step as an SVG)",
     "serve": "the app in a web browser, through textual-serve on 127.0.0.1",
+    "inspect": "where the bits go: a file coded by lmviz compress's model, byte by byte",
 }
 
 # The module under lmviz.app.commands that runs each subcommand (imported only when it runs).
 RUNNERS = {"encode": "encode", "learn": "learn", "train": "screens", "grok": "grok",
            "compress": "compress", "decompress": "compress", "pretrain": "pretrain",
-           "tour": "screens", "serve": "serve"}
+           "tour": "screens", "serve": "serve", "inspect": "screens"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -176,6 +177,10 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--port", type=port, default=8000, help="port on 127.0.0.1 (default 8000)")
         p.add_argument("--open", choices=["tour", "explorer", "train", "grok"], default="tour",
                        help="what each browser tab starts on (default: the tour)")
+    elif name == "inspect":
+        p.add_argument("file", help="the file to inspect (up to 2 MB)")
+        p.add_argument("--size", choices=["small", "medium"], default="small",
+                       help="the compressor's model size (as lmviz compress --size)")
     elif name in ("compress", "decompress"):
         p.add_argument("input", help="input file, or - for stdin")
         p.add_argument("output", help="output file, or - for stdout")

@@ -25,7 +25,8 @@ class LmvizApp(App):
     def __init__(self, request: ExplorerRequest | None = None, screen: str = "explorer",
                  digits: int = 4, grok: GrokConfig = DEFAULT_GROK, explorer_job=None,
                  tour_step: int = 0, make_tour_job=None, make_live_job=None,
-                 make_explorer_job=None, train_autostart: bool = True) -> None:
+                 make_explorer_job=None, train_autostart: bool = True,
+                 inspect: tuple[str, bytes, str] | None = None, make_inspect_job=None) -> None:
         super().__init__()
         self.request = request or ExplorerRequest()
         self.explorer_job = explorer_job  # None: the screen makes the real one in its worker
@@ -38,6 +39,8 @@ class LmvizApp(App):
         self.first = screen
         self.train_digits = digits
         self.grok_config = grok
+        self.inspect = inspect  # `lmviz inspect`: (file name, its bytes, model size)
+        self.make_inspect_job = make_inspect_job  # tests: fixed records (None: the real job)
 
     def on_mount(self) -> None:
         if self.first == "train":
@@ -46,6 +49,10 @@ class LmvizApp(App):
             self.action_show_grok()
         elif self.first == "tour":
             self.push_screen(self._tour(first=True))
+        elif self.first == "inspect":
+            from .screens.inspect import InspectScreen
+
+            self.push_screen(InspectScreen(*self.inspect, make_job=self.make_inspect_job))
         else:
             self.push_screen(self.make_explorer(self.request, self.explorer_job))
 

@@ -28,6 +28,12 @@ def run(name: str, args) -> int:
     if name == "train":
         require_terminal("lmviz train")
         app = LmvizApp(screen="train", digits=args.digits)
+    elif name == "inspect":
+        from .inspect import read_inspected
+
+        data = read_inspected(args.file)
+        require_terminal("lmviz inspect")
+        app = LmvizApp(screen="inspect", inspect=(args.file, data, args.size))
     elif name == "tour":
         if args.export:
             from .tour_export import export_tour

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 import torch
 from lmviz.core.coding import CodingError
 from lmviz.core.compression.compressor import (
-    MAX_RECORD,
     CompressorConfig,
     compress_packed,
+    config_for,
     decompress_packed,
-    streams_for,
 )
 from lmviz.core.compression.container import (
     STORED_MAGIC,
@@ -23,7 +22,6 @@ from lmviz.core.compression.container import (
     store,
     unstore,
 )
-from lmviz.core.compression.contexts import record_length
 
 Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
 
@@ -36,14 +34,17 @@ class CompressionResult:
 
 def compress(data: bytes, size: str = "small", seed: int = 0,
              progress: Progress = lambda done, total: None) -> CompressionResult:
-    config = CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)),
-                              record=record_length(data, MAX_RECORD))
+    config = config_for(data, size, seed)
     payload, nbits = compress_packed(data, config, lambda p: progress(p.done, len(data)))
+    return CompressionResult(package(data, config, payload, nbits), len(data))
+
+
+def package(data: bytes, config: CompressorConfig, payload: bytes, nbits: int) -> bytes:
+    """What `lmviz compress` writes: the container, or the input stored raw where that is
+    smaller (incompressible or tiny input: never more than 8 bytes over the input)."""
     out = Container(config.to_json(), torch.__version__, config.threads, len(data),
                     zlib.crc32(data), nbits, payload).to_bytes()
-    if len(out) > len(data) + STORED_OVERHEAD:
-        out = store(data)  # incompressible (or tiny): never more than 8 bytes over the input
-    return CompressionResult(out, len(data))
+    return store(data) if len(out) > len(data) + STORED_OVERHEAD else out
 
 
 def decompress(data: bytes, name: str, progress: Progress = lambda done, total: None) -> CompressionResult:

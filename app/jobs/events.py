@@ -85,3 +85,33 @@ class GrokBatch:
 
     records: tuple
     finished: bool = False
+
+
+@dataclass(frozen=True)
+class InspectStarted:
+    """`lmviz inspect` began coding a file (its ExplainChunk records follow)."""
+
+    name: str
+    data: bytes  # the file
+    parts: tuple[str, ...]  # the model's parts (core.compression.inspect.part_names)
+    total_bits: int  # frequencies sum to 2**total_bits
+    model: str  # what the model is, in words
+    streams: int  # pieces of the file coded side by side
+
+
+@dataclass(frozen=True)
+class ClassicalRate:
+    """A classical compressor's whole-file rate on the inspected file."""
+
+    name: str  # e.g. "xz -9e"
+    bits_per_byte: float | None  # None: the tool is not installed
+
+
+@dataclass(frozen=True)
+class InspectFinished:
+    """Every byte is coded: the payload is exactly what `lmviz compress` codes."""
+
+    payload_bits: int
+    output_bytes: int  # what `lmviz compress` writes for this file, header included
+    stored: bool  # compress would store this file raw (it does not compress)
+    seconds: float

@@ -24,7 +24,7 @@ from ..coding import Cdf, Decoder, Encoder, pack_bits, unpack_bits
 from ..coding.quantize import quantize_probs
 from ..learning.optim import fused
 from ..tasks.base import shorten
-from .contexts import COUNT_BUCKETS, MATCH_BUCKETS, CountModel, MatchModel
+from .contexts import COUNT_BUCKETS, MATCH_BUCKETS, CountModel, MatchModel, record_length
 
 # log(count + 1/4) for every uint8 count: the count models' feature, looked up, not computed.
 _LOG_COUNT = np.log(np.arange(256, dtype=np.float32) + 0.25)
@@ -89,12 +89,17 @@ class ByteLSTM(torch.nn.Module):
         h = o * torch.tanh(c)
         return h, (h, c)
 
-    def logits(self, h: torch.Tensor, ctx: ContextInputs | None = None) -> torch.Tensor:
+    def logits_and_head(self, h: torch.Tensor, ctx: ContextInputs | None = None
+                        ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The mixed logits, and the LSTM's own (head(h), before the context models join)."""
         out = torch.addmm(self.head_bias, h, self.head.t())
         if ctx is None:
-            return out
+            return out, out
         w = self.mix_w[ctx.index]  # (B, F): each feature row's weight
-        return torch.baddbmm(out.unsqueeze(1), w.unsqueeze(1), ctx.features).squeeze(1)
+        return torch.baddbmm(out.unsqueeze(1), w.unsqueeze(1), ctx.features).squeeze(1), out
+
+    def logits(self, h: torch.Tensor, ctx: ContextInputs | None = None) -> torch.Tensor:
+        return self.logits_and_head(h, ctx)[0]
 
     def step(self, x: torch.Tensor, state, ctx: ContextInputs | None = None):
         h, state = self.cell(x, state)
@@ -181,6 +186,12 @@ def streams_for(length: int, wanted: int = 128) -> int:
     return max(1, min(wanted, length // 2048))
 
 
+def config_for(data: bytes, size: str = "small", seed: int = 0) -> CompressorConfig:
+    """What `lmviz compress` uses for this input (and `lmviz inspect`, to find the same bits)."""
+    return CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)),
+                            record=record_length(data, MAX_RECORD))
+
+
 @dataclass(frozen=True)
 class CompressProgress:
     done: int  # bytes coded so far
@@ -209,6 +220,9 @@ class _Engine:
                        if config.orders else None)
         self.match = MatchModel(config.streams, steps, config.match_min) if config.match_min else None
         self.kept: list[torch.Tensor] = []  # this segment's logits, graph attached
+        # Set by `lmviz inspect` (inspect.py): keep each step's parts for it to read.
+        self.explaining = False
+        self.last_parts: tuple[ContextInputs | None, torch.Tensor] | None = None
         self._order_offsets = np.arange(config.count_contexts) * COUNT_BUCKETS
         self._match_offset = config.count_contexts * COUNT_BUCKETS
 
@@ -234,7 +248,10 @@ class _Engine:
     def cdfs(self, prev: np.ndarray, history: np.ndarray, t: int) -> np.ndarray:
         """Cumulative frequencies (S, 257) of every stream's next byte at step t."""
         ctx = self._context(history, t)
-        logits, self.state = self.model.step(torch.as_tensor(prev, dtype=torch.long), self.state, ctx)
+        h, self.state = self.model.cell(torch.as_tensor(prev, dtype=torch.long), self.state)
+        logits, head = self.model.logits_and_head(h, ctx)  # the same floats as model.step
+        if self.explaining:
+            self.last_parts = (ctx, head.detach())
         self.kept.append(logits)
         probs = F.softmax(logits.detach().float(), dim=-1).double().numpy()
         freqs = quantize_probs(probs, self.config.total_bits)
@@ -274,13 +291,21 @@ def _layout(length: int, streams: int) -> tuple[int, np.ndarray]:
     return steps, lens
 
 
+Explain = Callable[["_Engine", int, np.ndarray, np.ndarray, np.ndarray], None]
+
+
 def _run(config: CompressorConfig, length: int, code_step: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
-         progress: Callable[[CompressProgress], None] | None, bits_so_far: Callable[[], int]) -> np.ndarray:
+         progress: Callable[[CompressProgress], None] | None, bits_so_far: Callable[[], int],
+         explain: Explain | None = None) -> np.ndarray:
     """Drive both sides: for each step get distributions, let `code_step` code (or decode) the
-    byte of every live stream, train every `segment` steps. Returns the (S, steps) byte matrix."""
+    byte of every live stream, train every `segment` steps. Returns the (S, steps) byte matrix.
+
+    ``explain(engine, t, cums, row, live)``, called once a step's bytes are known and before any
+    model has learned from them, is how `lmviz inspect` sees each part's prediction."""
     S = config.streams
     steps, lens = _layout(length, S)
     eng = _Engine(config, steps)
+    eng.explaining = explain is not None
     data = np.zeros((S, steps), dtype=np.uint8)  # a byte each: memory is the file's size
     prev = np.full(S, START, dtype=np.int64)
     seg_start = 0
@@ -291,6 +316,8 @@ def _run(config: CompressorConfig, length: int, code_step: Callable[[int, np.nda
         live = lens > t
         row = np.where(live, code_step(t, cums, live), 0)
         data[:, t] = row
+        if explain is not None:
+            explain(eng, t, cums, row, live)
         eng.observe(data, t, row, live)
         prev = row
         if t + 1 - seg_start == config.segment or t + 1 == steps:
@@ -335,10 +362,11 @@ class PackedBits:
 
 
 def compress_packed(data: bytes, config: CompressorConfig,
-                    progress: Callable[[CompressProgress], None] | None = None
-                    ) -> tuple[bytes, int]:
+                    progress: Callable[[CompressProgress], None] | None = None,
+                    explain: Explain | None = None) -> tuple[bytes, int]:
     """The arithmetic-coded bits of ``data`` under ``config`` (whose streams must fit), packed
-    8 to a byte (most significant first), and how many bits there are."""
+    8 to a byte (most significant first), and how many bits there are. ``explain``: see _run
+    (the bits are the same with it or without)."""
     steps, _ = _layout(len(data), config.streams)
     # Stream i is bytes [i * steps, (i + 1) * steps): the input, zero-padded, as rows.
     arr = np.zeros(config.streams * steps, dtype=np.uint8)
@@ -356,7 +384,7 @@ def compress_packed(data: bytes, config: CompressorConfig,
         sink.drain()
         return arr[:, t]
 
-    _run(config, len(data), code_step, progress, lambda: sink.bits_so_far)
+    _run(config, len(data), code_step, progress, lambda: sink.bits_so_far, explain)
     return sink.finish()
 
 

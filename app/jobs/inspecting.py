@@ -1,0 +1,94 @@
+"""The job behind `lmviz inspect FILE`: code the file with `lmviz compress`'s own model, hand out
+every byte's cost and parts as it goes, and the classical compressors' rates beside it."""
+
+from __future__ import annotations
+
+import gzip
+import lzma
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from lmviz.core.compression.compressor import COMPRESSOR_SIZES, config_for
+from lmviz.core.compression.container import STORED_MAGIC
+from lmviz.core.compression.inspect import Cancelled as Stop
+from lmviz.core.compression.inspect import explained_compress, part_names
+
+from .base import Cancelled, Emit
+from .compressing import package
+from .events import ClassicalRate, InspectFinished, InspectStarted, Status
+
+ZPAQ = "zpaq -m5"
+
+
+def describe(config) -> str:
+    orders = config.orders
+    counts = f"order {orders[0]}-{orders[-1]} counts" if len(orders) > 1 else f"order {orders[0]} counts"
+    extra = f" + record rows of {config.record} bytes" if config.record else ""
+    match = " + a match model" if config.match_min else ""
+    return f"LSTM {COMPRESSOR_SIZES[config.size]} wide + {counts}{extra}{match}, mixed"
+
+
+class ClassicalRates(threading.Thread):
+    """gzip -9, xz -9e and zpaq -method 5 on the file, beside the coding (zpaq is a separate
+    process, killed when the user leaves). Emits a ClassicalRate each as it is known."""
+
+    def __init__(self, data: bytes, emit: Emit, stop: threading.Event) -> None:
+        super().__init__(daemon=True, name="lmviz-classical")
+        self.data, self.emit, self.stop = data, emit, stop
+
+    def run(self) -> None:
+        n = len(self.data)
+        self.emit(ClassicalRate("gzip -9", 8 * len(gzip.compress(self.data, 9, mtime=0)) / n))
+        if self.stop.is_set():
+            return
+        xz = lzma.compress(self.data, preset=9 | lzma.PRESET_EXTREME)
+        self.emit(ClassicalRate("xz -9e", 8 * len(xz) / n))
+        if shutil.which("zpaq") is None:
+            self.emit(ClassicalRate(ZPAQ, None))
+            return
+        with tempfile.TemporaryDirectory(prefix="lmviz-inspect-") as tmp:
+            src = Path(tmp) / "input"
+            src.write_bytes(self.data)
+            proc = subprocess.Popen(["zpaq", "a", "out.zpaq", "input", "-method", "5"], cwd=tmp,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            while proc.poll() is None:
+                if self.stop.wait(0.1):
+                    proc.kill()
+                    proc.wait()
+                    return
+            if proc.returncode == 0:
+                self.emit(ClassicalRate(ZPAQ, 8 * (Path(tmp) / "out.zpaq").stat().st_size / n))
+
+
+class InspectJob:
+    """Made in the worker thread (it imports torch)."""
+
+    def __init__(self, name: str, data: bytes, size: str = "small") -> None:
+        self.name, self.data = name, data
+        self.config = config_for(data, size)
+
+    def run(self, emit: Emit, cancelled: Cancelled) -> None:
+        c = self.config
+        emit(InspectStarted(self.name, self.data, part_names(c), c.total_bits, describe(c),
+                            c.streams))
+        emit(Status(f"coding {len(self.data):,} bytes in {c.streams} streams side by side…"))
+        stop = threading.Event()
+        classical = ClassicalRates(self.data, emit, stop)
+        classical.start()
+        t0 = time.perf_counter()
+        try:
+            payload, nbits = explained_compress(self.data, c, emit, cancelled)
+        except Stop:
+            stop.set()  # the user left: zpaq goes too
+            return
+        out = package(self.data, c, payload, nbits)
+        emit(InspectFinished(nbits, len(out), out[:4] == STORED_MAGIC, time.perf_counter() - t0))
+        # zpaq may still be at work: this worker stays until it is done, or the user leaves.
+        while classical.is_alive():
+            if cancelled():
+                stop.set()
+            classical.join(0.1)

@@ -1,0 +1,254 @@
+"""`lmviz inspect FILE`: where the bits go. The file is coded with `lmviz compress`'s own model in
+a worker; bytes take their colour as they are coded, the chart follows the cost along the file,
+and the byte under the cursor shows its interval, its bisection and what each part predicted."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from lmviz.core.coding.bisection import bisect_encode
+from lmviz.core.compression.inspect import CostMap
+from rich.markup import escape
+from textual import work
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+from textual_plotext import PlotextPlot
+
+from ..charts import draw_lines
+from ..jobs.events import ClassicalRate, Failed, InspectFinished, InspectStarted, Status
+from ..messages import JobEvent, run_job_posting
+from ..widgets.bisection_panel import BisectionPanel
+from ..widgets.byte_map import ByteMap, legend
+from ..widgets.byte_parts import ByteParts, byte_label
+from ..widgets.interval_bar import IntervalBar
+
+# While coding, the colours catch up 4 times a second and the chart twice: the UI shares the
+# interpreter with the coder, and at 8 frames a second a 300 KB file took twice as long.
+REDRAW_INTERVAL = 1 / 4
+CHART_INTERVAL = 1 / 2
+CHART_BINS = 240  # pieces of the file in the windowed curve
+SURPRISE_BITS = 6.0  # `n` jumps to the next byte that cost at least this much
+
+
+def inspect_job(name: str, data: bytes, size: str):
+    """Made in the worker thread: this is where torch is imported."""
+
+    def make():
+        from ..jobs.inspecting import InspectJob
+
+        return InspectJob(name, data, size)
+
+    return make
+
+
+class InspectScreen(Screen):
+    """The file coloured by cost (left), the cursor's byte explained (right), the cost along the
+    file against gzip, xz and zpaq (below)."""
+
+    BINDINGS = [
+        Binding("left", "move(-1)", "Byte ←", show=False),
+        Binding("right", "move(1)", "Byte →", show=False),
+        Binding("up", "rows(-1)", "Line ↑", show=False),
+        Binding("down", "rows(1)", "Line ↓", show=False),
+        Binding("w,ctrl+right", "word(1)", "Next word", key_display="w"),
+        Binding("b,ctrl+left", "word(0)", "Previous word", key_display="b"),
+        Binding("pagedown,space", "page(1)", "Page ↓", key_display="PgDn"),
+        Binding("pageup", "page(-1)", "Page ↑", key_display="PgUp"),
+        Binding("home", "jump(0)", "File start", show=False),
+        Binding("end", "jump(-1)", "File end", show=False),
+        Binding("n", "surprise", "Next surprise"),
+        Binding("escape", "back", "Back"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, name: str, data: bytes, size: str = "small", make_job=None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.file_name, self.data, self.size_preset = name, data, size
+        self.make_job = make_job or inspect_job(name, data, size)
+        self.costs: CostMap | None = None
+        self.started: InspectStarted | None = None
+        self.finished: InspectFinished | None = None
+        self.rates: dict[str, float | None] = {}
+        self.status_text = ""
+        self.dirty = False
+        self.chart_drawn = 0.0  # time.monotonic() of the last chart
+
+    def compose(self):
+        yield Header()
+        yield Static("", id="model-info")
+        with Horizontal(id="inspect-main"):
+            with Vertical(id="inspect-left"):
+                yield ByteMap(id="bytes")
+                yield PlotextPlot(id="inspect-chart")
+            with Vertical(id="inspect-side"):
+                yield ByteParts(id="parts")
+                yield IntervalBar(id="interval")
+                yield BisectionPanel(id="bisection")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.sub_title = f"where the bits go: {self.file_name}"
+        m = self.query_one(ByteMap)
+        m.border_title = f"{escape(self.file_name)}: {len(self.data):,} bytes, each coloured by its cost"
+        m.border_subtitle = legend()
+        m.focus()
+        self.set_status("loading the model…")
+        self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
+        self._run_job(self.make_job)
+
+    # -- the job ------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
+    def _run_job(self, make_job) -> None:
+        worker = get_current_worker()
+        run_job_posting(self, lambda emit, cancelled: make_job().run(emit, cancelled), 0,
+                        lambda: worker.is_cancelled)
+
+    def on_job_event(self, msg: JobEvent) -> None:
+        event = msg.event
+        if isinstance(event, InspectStarted):
+            self.started = event
+            self.costs = CostMap(event.data, event.parts, event.total_bits)
+            self.query_one(ByteMap).show(self.costs.data, self.costs.cost, self.costs.coded)
+            self.query_one("#model-info", Static).update(
+                f"[b]{event.model}[/] · the file is cut into [b]{event.streams}[/] pieces coded "
+                "side by side, so colour appears in that many places at once")
+        elif isinstance(event, ClassicalRate):
+            self.rates[event.name] = event.bits_per_byte
+            self.dirty = True
+        elif isinstance(event, InspectFinished):
+            self.finished = event
+            self.dirty = True
+        elif isinstance(event, Status):
+            self.set_status(event.text)
+        elif isinstance(event, Failed):
+            self.set_status(f"[b red]{escape(event.text)}[/]")
+        elif self.costs is not None:  # an ExplainChunk
+            self.costs.add(event)
+            self.dirty = True
+
+    def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "inspect")
+
+    # -- drawing ------------------------------------------------------------------------------
+    def _redraw_if_dirty(self) -> None:
+        if self.dirty:
+            self.dirty = False
+            self.redraw()
+
+    def redraw(self) -> None:
+        c = self.costs
+        if c is None:
+            return
+        self.query_one(ByteMap).refresh_costs()
+        now = time.monotonic()
+        if self.finished is not None or now - self.chart_drawn >= CHART_INTERVAL:
+            self.chart_drawn = now
+            self._draw_chart()
+        self._show_cursor(self.query_one(ByteMap).cursor)
+        self.set_status(self._summary())
+
+    def _summary(self) -> str:
+        c = self.costs
+        n = len(c)
+        if self.finished is None:
+            speed = c.done / c.seconds / 1000 if c.seconds else 0
+            return (f"coding: {c.done:,} of {n:,} bytes ({100 * c.done / n:.0f}%), "
+                    f"{c.ideal_bits / max(c.done, 1):.3f} bits a byte so far, {speed:.1f} KB/s "
+                    "(n: the next costly byte, w/b: words, arrows: bytes and lines)")
+        f = self.finished
+        if f.stored:
+            written = f"lmviz compress stores it raw ({f.output_bytes:,} bytes): it does not compress"
+        else:
+            written = (f"lmviz compress writes {f.output_bytes:,} bytes "
+                       f"({8 * f.output_bytes / n:.3f} bits a byte with its header)")
+        return (f"done in {f.seconds:.1f} s: [b]{f.payload_bits:,}[/] bits of payload "
+                f"(Σ -log2 q = {c.ideal_bits:,.1f}); {written}")
+
+    def _draw_chart(self) -> None:
+        c = self.costs
+        xs, window, cumulative = c.along(CHART_BINS)
+        kb = (xs / 1000).tolist()
+        keep = ~np.isnan(window)
+        series = [("bits a byte (windowed)", [x for x, k in zip(kb, keep) if k], window[keep].tolist())]
+        keep = ~np.isnan(cumulative)
+        series.append(("cumulative", [x for x, k in zip(kb, keep) if k], cumulative[keep].tolist()))
+        end = len(c) / 1000
+        for name, rate in self.rates.items():
+            if rate is not None:
+                series.append((f"{name} {rate:.2f}", [0.0, end], [rate, rate]))
+        missing = [name for name, rate in self.rates.items() if rate is None]
+        title = "bits per byte along the file (KB)" + "".join(f" · {m}: not installed"
+                                                              for m in missing)
+        cursor = self.query_one(ByteMap).cursor / 1000
+        draw_lines(self.query_one(PlotextPlot), title, series, vlines=((cursor, "white"),))
+
+    def _show_cursor(self, pos: int) -> None:
+        c = self.costs
+        if c is None:
+            return
+        detail = c.detail(pos)
+        self.query_one(ByteParts).show(detail, len(c))
+        if detail is None:  # not coded yet: no interval, no bisection
+            self.query_one(IntervalBar).show([], [], -1, 1, (0, 1), 0, None)
+            self.query_one(BisectionPanel).show(None, 0)
+            return
+        cum, owners = detail.segments()
+        token = owners.index(detail.byte)
+        labels = ["" if b < 0 else byte_label(b).strip("'") for b in owners]
+        trace = bisect_encode(np.diff(cum), token)
+        shown = len(trace.bits)
+        zoom = trace.interval_after(shown)
+        self.query_one(IntervalBar).show(cum, labels, token, trace.scale, zoom, shown, None)
+        self.query_one(BisectionPanel).show(trace, shown, "Alice",
+                                            f"byte {pos:,} ({byte_label(detail.byte)})")
+
+    def on_byte_map_cursor_moved(self, msg: ByteMap.CursorMoved) -> None:
+        self._show_cursor(msg.position)
+        if self.costs is not None:
+            self._draw_chart()
+
+    def set_status(self, text: str) -> None:
+        self.status_text = text
+        self.query_one("#status", Static).update(text)
+
+    # -- keys ---------------------------------------------------------------------------------
+    def action_move(self, delta: int) -> None:
+        m = self.query_one(ByteMap)
+        m.move_to(m.cursor + delta)
+
+    def action_rows(self, delta: int) -> None:
+        self.query_one(ByteMap).move_rows(delta)
+
+    def action_word(self, forward: int) -> None:
+        self.query_one(ByteMap).move_word(bool(forward))
+
+    def action_page(self, direction: int) -> None:
+        self.query_one(ByteMap).page(direction)
+
+    def action_jump(self, where: int) -> None:
+        self.query_one(ByteMap).move_to(where if where >= 0 else len(self.data) - 1)
+
+    def action_surprise(self) -> None:
+        """The next coded byte (after the cursor, wrapping) that cost at least SURPRISE_BITS."""
+        c = self.costs
+        if c is None:
+            return
+        m = self.query_one(ByteMap)
+        hot = np.flatnonzero(c.coded & (c.cost >= SURPRISE_BITS))
+        if not hot.size:
+            self.notify(f"no byte has cost {SURPRISE_BITS:g} bits or more (yet)")
+            return
+        after = hot[hot > m.cursor]
+        m.move_to(int(after[0] if after.size else hot[0]))
+
+    def action_back(self) -> None:
+        self.workers.cancel_group(self, "inspect")
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()

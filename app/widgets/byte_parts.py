@@ -1,0 +1,96 @@
+"""ByteParts: for the byte under the cursor, what the mix coded it with and what each part of the
+compressor's model predicted for it (a core.compression.inspect.ByteDetail)."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+
+from ..palette import TOKEN, bits_color
+from .panel import Panel
+
+ESCAPES = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r", 0x00: "\\0"}
+
+
+def byte_label(b: int) -> str:
+    """'e', ' ', '\\n' or 0xe9: short and unambiguous."""
+    if b in ESCAPES:
+        return f"'{ESCAPES[b]}'"
+    if 0x20 <= b < 0x7F:
+        return f"'{chr(b)}'"
+    return f"0x{b:02x}"
+
+
+def _bits(p: float) -> str:
+    return f"{-math.log2(p):.2f}" if p > 0 else "∞"
+
+
+class ByteParts(Panel):
+    """The mix's likeliest bytes, then every part: its guess, its probability of the real byte,
+    the mixer's weight on it and how sure its context was."""
+
+    DEFAULT_CSS = """
+    ByteParts {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.detail = None  # a ByteDetail
+        self.length = 0
+        self.border_title = "why this byte cost what it did"
+
+    def show(self, detail, length: int) -> None:
+        self.detail, self.length = detail, length
+        self.redraw()
+
+    def render(self) -> Text:
+        d = self.detail
+        if d is None:
+            return Text("not coded yet: the cursor's byte is shown once the coder reaches it",
+                        style="dim italic")
+        real = byte_label(d.byte)
+        p_mix = d.freq / d.total
+        lines = [
+            Text.assemble(("byte ", "dim"), (f"{d.position:,}", "bold"), (f" of {self.length:,} · ", "dim"),
+                          (real, f"bold {TOKEN}"), (" · ", "dim"),
+                          (f"{d.bits:.2f} bits", f"bold {bits_color(d.bits)}")),
+            Text(""),
+            Text(f"{'the mix (what was coded)':<26}{'p':>8}{'bits':>7}", style="bold"),
+        ]
+        shown = [b for b, _, _ in d.top]
+        for b, _, f in d.top:
+            p = f / d.total
+            row = f"  {byte_label(b):<24}{p:>8.4f}{_bits(p):>7}"
+            lines.append(Text(row, style=f"bold black on {TOKEN}" if b == d.byte else ""))
+        if d.byte not in shown:
+            lines.append(Text(f"  {real:<24}{p_mix:>8.4f}{_bits(p_mix):>7}",
+                              style=f"bold black on {TOKEN}"))
+        lines += [Text(""), Text(f"{'each part alone':<22}{'guess':<8}{'p(' + real + ')':>10}{'bits':>7}"
+                                 f"{'weight':>10}  context", style="bold")]
+        best = 0.0
+        for part in d.parts:
+            guess = "–" if part.top < 0 else byte_label(part.top)
+            if math.isnan(part.p):
+                p_text, bits = "–", ""
+            elif part.name == "match model":  # one byte, no distribution: right or wrong
+                p_text, bits = ("✓ right" if part.p > 0 else "✗ wrong"), ""
+            else:
+                best = max(best, part.p)
+                p_text, bits = f"{part.p:.4f}", _bits(part.p)
+            weight = "1 (base)" if math.isnan(part.weight) else f"{part.weight:.2f}"
+            lines.append(Text(f"  {part.name:<20}{guess:<8}{p_text:>10}{bits:>7}{weight:>10}  "
+                              f"{part.confidence}"))
+        lines.append(Text.assemble((f"  {'the mix':<20}{real:<8}{p_mix:>10.4f}{_bits(p_mix):>7}", "bold")))
+        lines.append(Text(""))
+        verdict = ("beats every part alone" if p_mix > best else
+                   "does worse than its best part here (it pays for the bytes where that part is wrong)")
+        lines.append(Text(
+            f"The mix {verdict}. It multiplies the LSTM's odds by each part's (count + 1/4) to "
+            "the power of its weight, learned as the file is coded: the LSTM learns what the "
+            "counts miss, so alone it can be poor.", style="dim"))
+        return Text("\n").join(lines)
+
+    WRAP = True

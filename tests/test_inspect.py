@@ -1,0 +1,281 @@
+"""`lmviz inspect`: the per-byte view codes exactly what `lmviz compress` codes, and the screen
+(fed fixed records) draws it and moves through it."""
+
+import math
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from lmviz.app.cli import main
+from lmviz.app.jobs.compressing import compress
+from lmviz.app.jobs.events import ClassicalRate, InspectFinished, InspectStarted
+from lmviz.app.main import LmvizApp
+from lmviz.app.screens.inspect import InspectScreen
+from lmviz.app.widgets.bisection_panel import BisectionPanel
+from lmviz.app.widgets.byte_map import ByteMap, next_word, row_starts
+from lmviz.app.widgets.byte_parts import ByteParts
+from lmviz.core.compression.compressor import compress_packed, config_for
+from lmviz.core.compression.container import Container
+from lmviz.core.compression.inspect import (
+    MAX_INSPECT,
+    Cancelled,
+    CostMap,
+    ExplainChunk,
+    explained_compress,
+    part_names,
+)
+
+from .fixed_inspect import PARTS, TEXT, FixedInspectJob, fixed_chunk, fixed_cost
+from .test_compress import english
+
+SIZE = (160, 48)
+
+
+# -- core: the same bits as lmviz compress ----------------------------------------------------
+@pytest.fixture(scope="module")
+def coded():
+    """12 KB of English (6 streams) through explained_compress, every chunk kept."""
+    data = english(12_000)
+    config = config_for(data)
+    chunks: list[ExplainChunk] = []
+    payload, nbits = explained_compress(data, config, chunks.append)
+    return data, config, chunks, payload, nbits
+
+
+def test_explained_compress_writes_exactly_what_compress_writes(coded):
+    data, config, chunks, payload, nbits = coded
+    assert (payload, nbits) == compress_packed(data, config)
+    # ... and what `lmviz compress` puts in its container: the screen's total is the payload.
+    container = Container.from_bytes(compress(data).data, "x")
+    assert container.payload_bits == nbits and container.payload == payload
+
+
+def test_every_byte_is_explained_once_and_costs_add_up_to_the_payload(coded):
+    data, config, chunks, payload, nbits = coded
+    costs = CostMap(data, part_names(config), config.total_bits)
+    for chunk in chunks:
+        costs.add(chunk)  # asserts no byte comes twice
+    assert costs.finished and costs.done == len(data)
+    assert chunks[-1].payload_bits == nbits
+    # Arithmetic coding spends the ideal code length plus at most a couple of bits.
+    assert 0 <= nbits - costs.ideal_bits <= 3
+    # Each byte's recorded interval is the quantized mix's: its top-1 has the largest share, and
+    # the real byte's own probability is among or below the top ones.
+    assert np.all(costs.top_freq[:, 0] >= costs.top_freq[:, 1])
+    assert np.all(costs.freq <= costs.top_freq[:, 0])
+
+
+def test_parts_are_distributions_and_the_mix_beats_each_part_over_the_file(coded):
+    data, config, chunks, payload, nbits = coded
+    costs = CostMap(data, part_names(config), config.total_bits)
+    for chunk in chunks:
+        costs.add(chunk)
+    names = list(costs.parts)
+    assert names[:4] == ["order-1 counts", "order-2 counts", "order-3 counts", "order-4 counts"]
+    assert names[-2:] == ["match model", "LSTM alone"]
+    mix_bits = costs.ideal_bits
+    for i, name in enumerate(names):
+        if name == "match model":
+            p = costs.part_p[:, i].astype(np.float64)
+            assert set(np.unique(p[~np.isnan(p)])) <= {0.0, 1.0}  # right or wrong, or none
+            continue
+        p = costs.part_p[:, i].astype(np.float64)
+        assert np.all((p > 0) & (p <= 1))
+        part_bits = float(-np.log2(p).sum())
+        assert part_bits > mix_bits, f"{name} alone ({part_bits:.0f} bits) beat the mix"
+    w = costs.part_w[:, :-1].astype(np.float64)
+    assert np.isfinite(w).all() and np.isnan(costs.part_w[:, -1].astype(np.float64)).all()
+
+
+def test_cancelling_stops_at_the_next_step():
+    data = english(40_000)
+    calls = []
+
+    def cancelled():
+        calls.append(1)
+        return len(calls) > 5
+
+    t0 = time.perf_counter()
+    with pytest.raises(Cancelled):
+        explained_compress(data, config_for(data), lambda c: None, cancelled)
+    assert len(calls) == 6 and time.perf_counter() - t0 < 10
+
+
+# -- core: what the screen reads ----------------------------------------------------------------
+def test_cost_map_along_the_file_windowed_and_cumulative():
+    data = TEXT
+    costs = CostMap(data, PARTS, 16)
+    first = np.arange(0, 100)
+    costs.add(fixed_chunk(data, first))
+    xs, window, cumulative = costs.along(len(data))  # a bin per byte
+    bits = -np.log2(fixed_cost(np.frombuffer(data, np.uint8)) / 65536)
+    assert np.allclose(window[:100], bits[:100]) and np.isnan(window[100:]).all()
+    assert np.allclose(cumulative[:100], np.cumsum(bits[:100]) / np.arange(1, 101))
+    assert np.allclose(cumulative[100:], bits[:100].mean())  # nothing more coded: flat
+    xs, window, _ = costs.along(2)
+    assert xs.tolist() == [0, len(data) // 2] and window[0] == pytest.approx(bits[:100].mean())
+
+
+def test_byte_detail_segments_tile_the_unit_interval():
+    costs = CostMap(TEXT, PARTS, 16)
+    costs.add(fixed_chunk(TEXT, np.arange(len(TEXT))))
+    assert costs.detail(0).bits == pytest.approx(10.0)
+    for pos in (0, 5, 60, len(TEXT) - 1):
+        d = costs.detail(pos)
+        cum, owners = d.segments()
+        assert cum[0] == 0 and cum[-1] == d.total and np.all(np.diff(cum) > 0)
+        k = owners.index(d.byte)
+        assert (cum[k], cum[k + 1]) == (d.lo, d.lo + d.freq)
+        assert [p.name for p in d.parts] == list(PARTS)
+        assert d.parts[2].confidence == "held 7-14 bytes" and d.parts[0].confidence == "seen 64+ times"
+
+
+def test_rows_wrap_at_newlines_and_width_and_words_are_found():
+    data = np.frombuffer(b"ab\ncdefgh\n\nxyz", dtype=np.uint8)
+    starts = row_starts(data, 4)
+    assert starts.tolist() == [0, 3, 7, 10, 11, 14]  # "ab⏎" "cdef" "gh⏎" "⏎" "xyz"
+    words = np.frombuffer(b"one, two  three", dtype=np.uint8)
+    assert next_word(words, 0) == 5 and next_word(words, 5) == 10
+    assert next_word(words, 10, forward=False) == 5 and next_word(words, 3, forward=False) == 0
+    assert next_word(words, 12) == len(words) - 1  # no further word: the last byte
+
+
+# -- the command line -------------------------------------------------------------------------
+@pytest.mark.parametrize("case", ["missing", "empty", "directory", "too-big"])
+def test_bad_files_are_one_sentence(tmp_path, capsys, case):
+    path = tmp_path / "f"
+    if case == "empty":
+        path.write_bytes(b"")
+    elif case == "directory":
+        path.mkdir()
+    elif case == "too-big":
+        with open(path, "wb") as f:
+            f.truncate(MAX_INSPECT + 1)
+    code = main(["inspect", str(path)])
+    err = capsys.readouterr().err.strip()
+    assert code in (1, 2) and "Traceback" not in err and len(err.splitlines()) == 1
+    assert {"missing": "no such file", "empty": "empty", "directory": "directory",
+            "too-big": "over 2 mb"}[case] in err.lower()
+
+
+def test_inspect_without_a_terminal_says_so(tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"hello")
+    r = subprocess.run([sys.executable, "-m", "lmviz.app.cli", "inspect", str(path)],
+                       capture_output=True, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and b"not a terminal" in r.stderr
+
+
+# -- the screen, fed fixed records ------------------------------------------------------------
+def inspect_app(job=None) -> LmvizApp:
+    return LmvizApp(screen="inspect", inspect=("fixed.txt", TEXT, "small"),
+                    make_inspect_job=lambda: job or FixedInspectJob())
+
+
+async def wait_done(pilot, screen_type=InspectScreen):
+    for _ in range(100):
+        await pilot.pause(0.05)
+        s = pilot.app.screen
+        if isinstance(s, screen_type) and s.finished is not None:
+            await pilot.pause(0.2)  # one redraw tick
+            return s
+    raise AssertionError("the inspect screen never finished")
+
+
+async def test_screen_shows_the_total_and_moves_by_byte_word_line_and_page():
+    app = inspect_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_done(pilot)
+        status = screen.status_text
+        bits = int(np.ceil(-np.log2(fixed_cost(np.frombuffer(TEXT, np.uint8)) / 65536).sum()))
+        assert f"{bits:,}" in status and "payload" in status
+        assert screen.rates == {"gzip -9": 3.25, "xz -9e": 3.5, "zpaq -m5": None}
+        m = screen.query_one(ByteMap)
+        assert m.cursor == 0
+        await pilot.press("right", "right")
+        assert m.cursor == 2
+        await pilot.press("w")
+        assert m.cursor == 4  # "quick"
+        await pilot.press("b")
+        assert m.cursor == 0
+        await pilot.press("down")
+        assert m.cursor == 45  # the second line, same column (a pangram and its newline: 45)
+        await pilot.press("end")
+        assert m.cursor == len(TEXT) - 1
+        await pilot.press("home", "n")
+        # The first byte costs 10 bits; `n` goes to the next byte of 6 bits or more: the next
+        # new letter is 'h' at 1.
+        assert m.cursor == 1
+        await pilot.press("pagedown")
+        assert m.cursor > 45
+        await pilot.pause(0.1)
+        parts = screen.query_one(ByteParts)
+        assert parts.detail is not None and parts.detail.position == m.cursor
+        text = parts.render().plain
+        assert "order-1 counts" in text and "LSTM alone" in text and "the mix" in text
+        bis = screen.query_one(BisectionPanel)
+        assert bis.trace is not None
+        assert abs(bis.trace.ideal_bits - parts.detail.bits) < 1e-9
+
+
+async def test_screen_before_the_coder_reaches_a_byte():
+    app = inspect_app(FixedInspectJob(stop_after_first=True))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(60):
+            await pilot.pause(0.05)
+            s = pilot.app.screen
+            if isinstance(s, InspectScreen) and s.costs is not None and s.costs.done:
+                break
+        await pilot.pause(0.2)
+        await pilot.press("end")
+        await pilot.pause(0.1)
+        assert "not coded yet" in s.query_one(ByteParts).render().plain
+        assert "coding:" in s.status_text and f"of {len(TEXT):,} bytes" in s.status_text
+
+
+def test_inspect_screen_snapshot(snap_compare):
+    """The fixed file (six pangrams, a zebra line): new letters in red, repeats plain; the right
+    side on byte 0 ('T', 10 bits): the mix's top bytes, the parts table (order-1, order-2, match
+    ✓ right, LSTM alone, the mix), the interval bar and the bisection's 11 bits; the chart with
+    the windowed and cumulative lines and gzip 3.25 and xz 3.5; the status line "done" with the
+    payload bits."""
+
+    async def run_before(pilot):
+        await wait_done(pilot)
+
+    assert snap_compare(inspect_app(), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_quitting_mid_file_is_immediate(tmp_path):
+    """The real job on 300 KB: q a second in, and the app is gone at once (the coder asks every
+    step whether to stop)."""
+    data = english(300_000)
+    app = LmvizApp(screen="inspect", inspect=("english.txt", data, "small"))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.1)
+            s = pilot.app.screen
+            if isinstance(s, InspectScreen) and s.costs is not None and s.costs.done:
+                break
+        assert 0 < s.costs.done < len(data)
+        t0 = time.perf_counter()
+        await pilot.press("q")
+    assert time.perf_counter() - t0 < 3
+
+
+def test_memory_per_byte_is_bounded():
+    """What the screen keeps is fixed by the file's size when it opens: about 60 bytes a byte."""
+    costs = CostMap(bytes(10_000), PARTS, 16)
+    kept = sum(v.nbytes for v in vars(costs).values() if isinstance(v, np.ndarray))
+    assert kept / 10_000 < 70
+    assert math.isclose(MAX_INSPECT, 2 << 20)
+
+
+def test_classical_rate_events_are_plain_records():
+    # Crossing from the job to the UI: numbers and strings only.
+    for event in (ClassicalRate("xz -9e", 2.5), InspectFinished(10, 3, False, 1.0),
+                  InspectStarted("f", b"x", PARTS, 16, "m", 1)):
+        assert all(isinstance(v, (str, bytes, int, float, bool, tuple, type(None)))
+                   for v in vars(event).values())
