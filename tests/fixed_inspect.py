@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from lmviz.app.jobs.events import ClassicalRate, InspectFinished, InspectStarted
-from lmviz.core.compression.inspect import TOP_K, ExplainChunk
+from lmviz.core.compression.costs import TOP_K, ExplainChunk
 
 PARTS = ("order-1 counts", "order-2 counts", "match model", "LSTM alone")
 TOTAL_BITS = 16

@@ -60,7 +60,7 @@ def test_app_modules_import_without_torch():
           if m.startswith(("lmviz.app.screens", "lmviz.app.widgets"))
           or m in ("lmviz.app.main", "lmviz.app.cli", "lmviz.app.messages",
                    "lmviz.app.jobs.settings", "lmviz.app.jobs.events", "lmviz.app.jobs.base",
-                   "lmviz.app.commands.screens")]
+                   "lmviz.app.commands.screens", "lmviz.app.commands.inspect")]
     mods = _modules_after("import " + ", ".join(sorted(ui)))
     assert "torch" not in mods
 
@@ -72,7 +72,8 @@ def test_only_the_job_layer_drives_the_engine():
     torch_side = {"lmviz.core.learning.online", "lmviz.core.learning.session",
                   "lmviz.core.learning.stream", "lmviz.core.learning.pretrain",
                   "lmviz.core.learning.windows", "lmviz.core.grokking.trainer",
-                  "lmviz.core.compression.compressor", "lmviz.core.models"}
+                  "lmviz.core.compression.compressor", "lmviz.core.compression.inspect",
+                  "lmviz.core.models"}
     files = _module_files()
     for name, path in files.items():
         if not name.startswith(("lmviz.app.screens", "lmviz.app.widgets", "lmviz.app.main",

@@ -18,14 +18,8 @@ from lmviz.app.widgets.byte_map import ByteMap, next_word, row_starts
 from lmviz.app.widgets.byte_parts import ByteParts
 from lmviz.core.compression.compressor import compress_packed, config_for
 from lmviz.core.compression.container import Container
-from lmviz.core.compression.inspect import (
-    MAX_INSPECT,
-    Cancelled,
-    CostMap,
-    ExplainChunk,
-    explained_compress,
-    part_names,
-)
+from lmviz.core.compression.costs import MAX_INSPECT, CostMap, ExplainChunk
+from lmviz.core.compression.inspect import Cancelled, explained_compress, part_names
 
 from .fixed_inspect import PARTS, TEXT, FixedInspectJob, fixed_chunk, fixed_cost
 from .test_compress import english

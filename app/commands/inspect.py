@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from lmviz.core.compression.inspect import MAX_INSPECT
+from lmviz.core.compression.costs import MAX_INSPECT
 
 from ..errors import UsageError
 

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 from lmviz.core.coding.bisection import bisect_encode
-from lmviz.core.compression.inspect import CostMap
+from lmviz.core.compression.costs import CostMap
 from rich.markup import escape
 from textual import work
 from textual.binding import Binding

@@ -3,30 +3,25 @@ each part of that model predicted for it (`lmviz inspect`).
 
 `explained_compress` is `compress_packed` with an eye on every step: it returns the very bits
 `lmviz compress` writes (so the total a user sees is the payload, not an estimate) and hands
-out, in chunks, per byte: its interval under the quantized mix, the mix's most likely bytes,
-and each part's view (each count context, the match model, the LSTM alone, with the weight the
-mixer gave it). `CostMap` collects the chunks into compact arrays (about 60 bytes a byte, so a
-file of MAX_INSPECT bytes needs about 130 MB besides the compressor's own) and answers what the
-screen draws: costs along the file, windowed and cumulative, and one byte's `ByteDetail`.
+out, in chunks (costs.ExplainChunk), per byte: its interval under the quantized mix, the mix's
+most likely bytes, and each part's view (each count context, the match model, the LSTM alone,
+with the weight the mixer gave it). costs.CostMap collects them for the screen.
 
 Numbers only: no torch tensor leaves this module (the explain hook reads them in the worker).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from .compressor import CompressorConfig, _layout, compress_packed
-from .contexts import COUNT_BUCKETS, MATCH_BUCKETS
+from .contexts import COUNT_BUCKETS
+from .costs import TOP_K, ExplainChunk
 
-TOP_K = 4  # the mix's most likely bytes kept per byte
-MAX_INSPECT = 2 << 20  # the largest file `lmviz inspect` takes (the issue asks for 1 MB)
 CHUNK_SECONDS = 0.1  # how often chunks are handed out while coding
 
 
@@ -43,25 +38,6 @@ def part_names(config: CompressorConfig) -> tuple[str, ...]:
     if config.match_min:
         names.append("match model")
     return (*names, "LSTM alone")
-
-
-@dataclass(frozen=True)
-class ExplainChunk:
-    """Bytes coded since the last chunk, in coding order (a step codes one byte of every stream,
-    so they lie all over the file). n bytes, P parts (part_names), K = TOP_K."""
-
-    positions: np.ndarray  # (n,) int64: offsets in the file
-    lo: np.ndarray  # (n,) uint16: start of the byte's interval, out of 2**total_bits
-    freq: np.ndarray  # (n,) uint16: its width (the mix's quantized frequency)
-    top: np.ndarray  # (n, K) uint8: the mix's most likely bytes, most likely first
-    top_lo: np.ndarray  # (n, K) uint16
-    top_freq: np.ndarray  # (n, K) uint16
-    part_p: np.ndarray  # (n, P) float16: each part's probability of the real byte (NaN: none)
-    part_top: np.ndarray  # (n, P) uint8: each part's most likely byte
-    part_w: np.ndarray  # (n, P) float16: the mixer's weight on the part (NaN for the LSTM)
-    part_bucket: np.ndarray  # (n, P) uint8: count confidence / match length bucket
-    payload_bits: int  # the encoder's bits so far
-    seconds: float
 
 
 def explained_compress(data: bytes, config: CompressorConfig,
@@ -139,155 +115,3 @@ def explained_compress(data: bytes, config: CompressorConfig,
     bits[0] = nbits
     flush()
     return payload, nbits
-
-
-# -- what the screen reads -------------------------------------------------------------------
-@dataclass(frozen=True)
-class PartView:
-    """What one part of the model said about one byte."""
-
-    name: str
-    top: int  # its most likely byte (-1: it had no prediction)
-    p: float  # its probability of the real byte (NaN: not a distribution, or none)
-    weight: float  # the mixer's weight on it (NaN: the LSTM, whose logits enter as they are)
-    confidence: str  # e.g. "seen 4-7 times" or "held 3-6 bytes"
-
-
-@dataclass(frozen=True)
-class ByteDetail:
-    """One byte as the coder saw it: its interval under the mix, the mix's favourites, the
-    parts."""
-
-    position: int
-    byte: int
-    lo: int  # the byte's interval [lo, lo + freq) out of total
-    freq: int
-    total: int
-    top: tuple[tuple[int, int, int], ...]  # (byte, lo, freq) of the mix's likeliest, best first
-    parts: tuple[PartView, ...]
-
-    @property
-    def bits(self) -> float:
-        return math.log2(self.total / self.freq)
-
-    def segments(self) -> tuple[list[int], list[int]]:
-        """[0, 1) as the bytes we know the intervals of (the top ones and the real one) and the
-        gaps between them (byte -1): cumulative frequencies and the byte of each segment, for the
-        explorer's IntervalBar."""
-        known = {b: (lo, f) for b, lo, f in self.top}
-        known[self.byte] = (self.lo, self.freq)
-        cum, owners, at = [0], [], 0
-        for b, (lo, f) in sorted(known.items(), key=lambda kv: kv[1][0]):
-            if lo > at:
-                cum.append(lo)
-                owners.append(-1)
-            cum.append(lo + f)
-            owners.append(b)
-            at = lo + f
-        if at < self.total:
-            cum.append(self.total)
-            owners.append(-1)
-        return cum, owners
-
-
-def _count_label(bucket: int) -> str:
-    if bucket == 0:
-        return "unseen context"
-    if bucket == COUNT_BUCKETS - 1:
-        return f"seen {1 << (bucket - 1)}+ times"
-    a, b = 1 << (bucket - 1), (1 << bucket) - 1
-    return f"seen {a} time{'s' if a > 1 else ''}" if a == b else f"seen {a}-{b} times"
-
-
-def _match_label(bucket: int, top_bucket: int) -> str:
-    # MatchModel buckets the verified length plus one: bucket b holds 2**(b-1) - 1 .. 2**b - 2.
-    if bucket == 0:
-        return "no match"
-    a, b = (1 << (bucket - 1)) - 1, (1 << bucket) - 2
-    if bucket == top_bucket:
-        return f"held {a}+ bytes"
-    return f"held {a} bytes" if a == b else f"held {a}-{b} bytes"
-
-
-class CostMap:
-    """Every byte's cost and parts as chunks arrive (preallocated: memory is fixed by the file's
-    size when it is made)."""
-
-    def __init__(self, data: bytes, parts: tuple[str, ...], total_bits: int) -> None:
-        n, P = len(data), len(parts)
-        self.data = np.frombuffer(data, dtype=np.uint8)
-        self.parts = parts
-        self.total = 1 << total_bits
-        self.coded = np.zeros(n, dtype=bool)
-        self.cost = np.zeros(n, dtype=np.float32)  # bits of each coded byte (0 until coded)
-        self.lo = np.zeros(n, dtype=np.uint16)
-        self.freq = np.zeros(n, dtype=np.uint16)
-        self.top = np.zeros((n, TOP_K), dtype=np.uint8)
-        self.top_lo = np.zeros((n, TOP_K), dtype=np.uint16)
-        self.top_freq = np.zeros((n, TOP_K), dtype=np.uint16)
-        self.part_p = np.zeros((n, P), dtype=np.float16)
-        self.part_top = np.zeros((n, P), dtype=np.uint8)
-        self.part_w = np.zeros((n, P), dtype=np.float16)
-        self.part_bucket = np.zeros((n, P), dtype=np.uint8)
-        self.done = 0  # bytes coded
-        self.ideal_bits = 0.0  # sum of -log2 q over coded bytes
-        self.payload_bits = 0  # the encoder's bits so far (at the end: the payload's)
-        self.seconds = 0.0
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def add(self, chunk: ExplainChunk) -> None:
-        at = chunk.positions
-        assert not self.coded[at].any(), "every byte is coded once"
-        self.coded[at] = True
-        bits = np.log2(self.total / chunk.freq.astype(np.float64))
-        self.cost[at] = bits
-        for name in ("lo", "freq", "top", "top_lo", "top_freq", "part_p", "part_top", "part_w",
-                     "part_bucket"):
-            getattr(self, name)[at] = getattr(chunk, name)
-        self.done += len(at)
-        self.ideal_bits += float(bits.sum())
-        self.payload_bits = chunk.payload_bits
-        self.seconds = chunk.seconds
-
-    @property
-    def finished(self) -> bool:
-        return self.done == len(self.data)
-
-    def along(self, bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The file cut into ``bins`` equal pieces: each piece's start (bytes), its mean bits per
-        coded byte (NaN where none is coded yet), and the cumulative mean from the file's start
-        over the coded bytes up to its end."""
-        n = len(self.data)
-        bins = max(1, min(bins, n))
-        edges = np.linspace(0, n, bins + 1).astype(np.int64)
-        cost_sum = np.add.reduceat(self.cost.astype(np.float64), edges[:-1])
-        coded = np.add.reduceat(self.coded.astype(np.int64), edges[:-1])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            window = np.where(coded > 0, cost_sum / coded, np.nan)
-            cumulative = np.where(np.cumsum(coded) > 0, np.cumsum(cost_sum) / np.cumsum(coded),
-                                  np.nan)
-        return edges[:-1], window, cumulative
-
-    def detail(self, pos: int) -> ByteDetail | None:
-        """What the screen shows for the byte at ``pos`` (None until it is coded)."""
-        if not self.coded[pos]:
-            return None
-        parts = []
-        for i, name in enumerate(self.parts):
-            p = float(self.part_p[pos, i])
-            bucket = int(self.part_bucket[pos, i])
-            if name == "match model":
-                has = bucket > 0
-                confidence = _match_label(bucket, MATCH_BUCKETS - 1)
-                top = int(self.part_top[pos, i]) if has else -1
-            elif name == "LSTM alone":
-                confidence, top = "", int(self.part_top[pos, i])
-            else:
-                confidence, top = _count_label(bucket), int(self.part_top[pos, i])
-            parts.append(PartView(name, top, p, float(self.part_w[pos, i]), confidence))
-        top = tuple((int(b), int(lo), int(f)) for b, lo, f in
-                    zip(self.top[pos], self.top_lo[pos], self.top_freq[pos]))
-        return ByteDetail(pos, int(self.data[pos]), int(self.lo[pos]), int(self.freq[pos]),
-                          self.total, top, tuple(parts))
