@@ -39,6 +39,10 @@ with an end-of-text token (∎) so that Bob knows where it stops. ␣ is a space
 any other byte; a character of several UTF-8 bytes is drawn once, with their costs added. No
 generator is known for text, so the totals set gzip and xz of the same bytes beside the model.
 
+**Files**: `lmviz compress` codes any file with a model that learns as it goes, and
+`lmviz inspect FILE` shows where its bits go: every byte coloured by its cost, and what each part
+of the model predicted for the byte under the cursor.
+
 **Keys**: space next token · b one bisection step · enter finish · backspace back · r play ·
 +/- speed · n new sequence · e edit · m switch model · d Bob's view · t train · g grok ·
 T the guided tour (`lmviz tour`) · q quit. Every action is also in the command palette (ctrl+p),
