@@ -39,7 +39,10 @@ class CompressorConfig:
     size: str = "small"  # preset in COMPRESSOR_SIZES
     streams: int = 128  # contiguous pieces coded side by side as one batch
     segment: int = 16  # steps between updates (truncated backpropagation length)
-    lr: float = 1e-2  # Adam learning rate
+    lr: float = 1e-2  # Adam learning rate of the LSTM
+    mix_lr: float = 0.1  # ... of the mixing weights (they must move fast: 198,014 vs 208,904
+    #   bytes on the experiment set at the LSTM's 1e-2)
+    gate_lr: float = 0.03  # ... of the gate that lets the LSTM's state move them
     betas: tuple[float, float] = (0.9, 0.99)  # Adam betas
     grad_clip: float = 1.0  # max gradient norm
     seed: int = 0  # seeds the weights
@@ -139,9 +142,13 @@ class _Engine:
         self.config = config
         gen = torch.Generator().manual_seed(config.seed)
         # 257 inputs: 256 bytes and a start symbol; 256 outputs.
-        self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, config.count_contexts)
-        self.model.train()  # every step records its graph for the segment's update
-        self.opt = fused(torch.optim.Adam, self.model.parameters(), lr=config.lr, betas=config.betas)
+        experts = config.count_contexts + (1 if config.match_min else 0)
+        m = self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, config.count_contexts, experts)
+        m.train()  # every step records its graph for the segment's update
+        lstm = [p for name, p in m.named_parameters() if name not in ("mix_w", "gate")]
+        self.opt = fused(torch.optim.Adam, [{"params": lstm}, {"params": [m.mix_w], "lr": config.mix_lr},
+                                            {"params": [m.gate], "lr": config.gate_lr}],
+                         lr=config.lr, betas=config.betas)
         self.state = self.model.zero_state(config.streams)
         self.counts = (CountModel(config.orders, config.count_rows_log2, config.sparse)
                        if config.orders else None)
@@ -149,7 +156,7 @@ class _Engine:
         self.kept: list[torch.Tensor] = []  # this segment's logits, graph attached
         # Set by `lmviz inspect` (inspect.py): keep each step's parts for it to read.
         self.explaining = False
-        self.last_parts: tuple[ContextInputs | None, torch.Tensor] | None = None
+        self.last_parts: tuple[ContextInputs | None, torch.Tensor, torch.Tensor | None] | None = None
         self._order_offsets = np.arange(config.count_contexts) * COUNT_BUCKETS
         self._match_offset = config.count_contexts * COUNT_BUCKETS
 
@@ -176,9 +183,9 @@ class _Engine:
         """Cumulative frequencies (S, 257) of every stream's next byte at step t."""
         ctx = self._context(history, t)
         h, self.state = self.model.cell(torch.as_tensor(prev, dtype=torch.long), self.state)
-        logits, head = self.model.logits_and_head(h, ctx)  # the same floats as model.step
+        logits, head, weights = self.model.mix(h, ctx)  # the same floats as model.step
         if self.explaining:
-            self.last_parts = (ctx, head.detach())
+            self.last_parts = (ctx, head.detach(), None if weights is None else weights.detach())
         self.kept.append(logits)
         probs = F.softmax(logits.detach().float(), dim=-1).double().numpy()
         freqs = quantize_probs(probs, self.config.total_bits)

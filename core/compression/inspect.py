@@ -79,7 +79,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
         part_top = np.zeros((n, P), dtype=np.uint8)
         part_w = np.full((n, P), np.nan, dtype=np.float32)
         part_bucket = np.zeros((n, P), dtype=np.uint8)
-        ctx, head = eng.last_parts
+        ctx, head, weights = eng.last_parts
         if ctx is not None:
             feats = ctx.features[rows].numpy()  # (n, F, 256)
             index = ctx.index[rows].numpy()  # (n, F)
@@ -89,7 +89,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
             c /= c.sum(axis=2, keepdims=True)
             part_p[:, :counts] = c[at, :, sym]
             part_top[:, :counts] = c.argmax(axis=2)
-            part_w[:, : index.shape[1]] = eng.model.mix_w.detach().numpy()[index]
+            part_w[:, : index.shape[1]] = weights[rows].numpy()  # mix_w's, moved by the gate
             part_bucket[:, :counts] = index[:, :counts] % COUNT_BUCKETS
             if index.shape[1] > counts:  # the match model: a byte (or none) and a length
                 hot = feats[:, counts, :]
