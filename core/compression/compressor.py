@@ -52,6 +52,7 @@ class CompressorConfig:
     count_rows_log2: int = 16  # table rows of each hashed count model (orders above 2)
     match_min: int = 6  # context bytes the match model looks up (0: no match model)
     record: int = 0  # row length of a fixed-record table (contexts.record_length; 0: none)
+    words: bool = True  # word contexts: the word being written, alone and after the last one
 
     @property
     def sparse(self) -> tuple[tuple[int, ...], ...]:
@@ -60,7 +61,8 @@ class CompressorConfig:
 
     @property
     def count_contexts(self) -> int:
-        return len(self.orders) + len(self.sparse)
+        """Rows of counts the mixer sees: orders, record contexts, then the two word contexts."""
+        return len(self.orders) + len(self.sparse) + 2 * self.words
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
@@ -143,15 +145,16 @@ class _Engine:
         gen = torch.Generator().manual_seed(config.seed)
         # 257 inputs: 256 bytes and a start symbol; 256 outputs.
         experts = config.count_contexts + (1 if config.match_min else 0)
-        m = self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, config.count_contexts, experts)
+        m = self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, config.count_contexts, experts,
+                                  quiet=2 * config.words)
         m.train()  # every step records its graph for the segment's update
         lstm = [p for name, p in m.named_parameters() if name not in ("mix_w", "gate")]
         self.opt = fused(torch.optim.Adam, [{"params": lstm}, {"params": [m.mix_w], "lr": config.mix_lr},
                                             {"params": [m.gate], "lr": config.gate_lr}],
                          lr=config.lr, betas=config.betas)
         self.state = self.model.zero_state(config.streams)
-        self.counts = (CountModel(config.orders, config.count_rows_log2, config.sparse)
-                       if config.orders else None)
+        self.counts = (CountModel(config.orders, config.count_rows_log2, config.sparse,
+                                  config.streams, config.words) if config.orders else None)
         self.match = MatchModel(config.streams, steps, config.match_min) if config.match_min else None
         self.kept: list[torch.Tensor] = []  # this segment's logits, graph attached
         # Set by `lmviz inspect` (inspect.py): keep each step's parts for it to read.

@@ -11,6 +11,9 @@ streams, and within a step they are updated in stream order, after every stream'
   order 1 and 2 index their table directly; longer ones are hashed into ``rows`` rows (a
   collision only blurs a prediction, it never breaks decoding). Counts live in uint8 and a row is
   halved when one passes 191, which also makes the model favour recent statistics.
+* Word contexts (in `CountModel`, as two more tables): the letters and digits of the word being
+  written (case folded), alone and with the previous word: what paq's word models see in text,
+  HTML, JSON and source.
 * `MatchModel`: the most recent earlier place whose last ``min_len`` bytes equal the stream's
   (found by hash, then followed byte by byte while it keeps predicting right) and the byte that
   came next there, with how long the match has held. This is what LZ77 and xz live on.
@@ -30,6 +33,12 @@ MATCH_BUCKETS = 8
 HALVE_ABOVE = 191
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
+
+# Word letters: a-z, A-Z (folded to lower case) and digits; any other byte ends a word.
+_WORD = np.zeros(256, dtype=bool)
+_WORD[list(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = True
+_FOLD = np.arange(256, dtype=np.uint64)
+_FOLD[65:91] += np.uint64(32)
 
 
 def _window(history: np.ndarray, t: int, k: int) -> np.ndarray:
@@ -73,15 +82,20 @@ def record_length(data: bytes, longest: int = 512, sample: int = 1 << 16) -> int
 
 class CountModel:
     """Byte counts under each context, shared by all streams: the last k bytes for k in
-    ``orders``, and ``sparse`` contexts given as the distances of the bytes they take (``(16,
-    1)``: the byte one record of 16 above and the byte just before)."""
+    ``orders``, ``sparse`` contexts given as the distances of the bytes they take (``(16,
+    1)``: the byte one record of 16 above and the byte just before), and with ``words`` the
+    word being written, alone and with the word before it (each stream keeps its own)."""
 
     def __init__(self, orders: tuple[int, ...], rows_log2: int,
-                 sparse: tuple[tuple[int, ...], ...] = ()) -> None:
+                 sparse: tuple[tuple[int, ...], ...] = (), streams: int = 1,
+                 words: bool = False) -> None:
         self.orders = orders
         self.sparse = sparse
+        self.words = words
+        self.word = np.zeros(streams, dtype=np.uint64)  # hash of the word so far (0: none)
+        self.prev_word = np.zeros(streams, dtype=np.uint64)  # hash of the last whole word
         self.rows = ([256 ** k if k <= 2 else 1 << rows_log2 for k in orders]
-                     + [1 << rows_log2 for _ in sparse])
+                     + [1 << rows_log2 for _ in sparse] + [1 << rows_log2 for _ in range(2 * words)])
         self.tables = [np.zeros((r, 256), dtype=np.uint8) for r in self.rows]
         self.totals = [np.zeros(r, dtype=np.int64) for r in self.rows]
         self._current: list[np.ndarray] = []
@@ -104,6 +118,12 @@ class CountModel:
             rows = self.rows[len(self.orders) + i]
             idx = _hash(ctx, np.uint64(1000 + i)) >> np.uint64(64 - (rows.bit_length() - 1))
             out.append(idx.astype(np.int64))
+        if self.words:
+            shift = np.uint64(64 - (self.rows[-1].bit_length() - 1))
+            alone = _hash(self.word[:, None], np.uint64(2000))
+            out.append((alone >> shift).astype(np.int64))
+            pair = _hash(np.stack([self.word, self.prev_word], axis=1), np.uint64(2001))
+            out.append((pair >> shift).astype(np.int64))
         return out
 
     def lookup(self, history: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -125,6 +145,13 @@ class CountModel:
                 full = np.unique(full)
                 tab[full] >>= 1
                 tot[full] = tab[full].sum(axis=1, dtype=np.int64)
+        if self.words:
+            letter = _WORD[symbols]
+            with np.errstate(over="ignore"):  # the hash wraps around 2**64 on purpose
+                grown = (self.word + _FOLD[symbols] + np.uint64(1)) * _MULT
+            ended = live & ~letter & (self.word != 0)
+            self.prev_word = np.where(ended, self.word, self.prev_word)
+            self.word = np.where(live, np.where(letter, grown, np.uint64(0)), self.word)
 
 
 class MatchModel:

@@ -35,6 +35,7 @@ def part_names(config: CompressorConfig) -> tuple[str, ...]:
     names = [f"order-{k} counts" for k in config.orders]
     names += ["row above" if d == (config.record,) else "row above + last byte"
               for d in config.sparse]
+    names += ["word so far", "word + last word"] if config.words else []
     if config.match_min:
         names.append("match model")
     return (*names, "LSTM alone")
