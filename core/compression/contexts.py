@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
-# Count confidence buckets by the context's total count n: 0, 1, 2-3, 4-7, ..., >= 64.
-COUNT_BUCKETS = 8
+# Count confidence buckets by the context's total count n: 0, 1, 2-3, 4-7, ..., >= 64; and
+# each again for a deterministic context (one byte only has followed it so far), which deserves
+# more trust at the same n.
+SEEN_BUCKETS = 8
+COUNT_BUCKETS = 2 * SEEN_BUCKETS
 # Match length buckets: 0 = no match, then 1, 2, 3-4, 5-8, 9-16, 17-32, > 32 bytes verified.
 MATCH_BUCKETS = 8
 
@@ -127,11 +130,13 @@ class CountModel:
         return out
 
     def lookup(self, history: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """Counts (S, orders, 256) as uint8 and confidence buckets (S, orders) before step t."""
+        """Counts (S, orders, 256) as uint8 and confidence buckets (S, orders) before step t:
+        by the context's total count, plus SEEN_BUCKETS where only one byte has followed it."""
         self._current = self._rows_of(history, t)
         counts = np.stack([tab[r] for tab, r in zip(self.tables, self._current)], axis=1)
         n = np.stack([tot[r] for tot, r in zip(self.totals, self._current)], axis=1)
-        return counts, _bucket(n, COUNT_BUCKETS)
+        deterministic = (counts > 0).sum(axis=2) == 1
+        return counts, _bucket(n, SEEN_BUCKETS) + SEEN_BUCKETS * deterministic
 
     def update(self, symbols: np.ndarray, live: np.ndarray) -> None:
         """Count step t's bytes (of live streams) under the contexts `lookup` used."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .contexts import COUNT_BUCKETS, MATCH_BUCKETS
+from .contexts import MATCH_BUCKETS, SEEN_BUCKETS
 
 TOP_K = 4  # the mix's most likely bytes kept per byte
 MAX_INSPECT = 2 << 20  # the largest file `lmviz inspect` takes (the issue asks for 1 MB)
@@ -87,12 +87,15 @@ class ByteDetail:
 
 
 def _count_label(bucket: int) -> str:
-    if bucket == 0:
+    seen, one = bucket % SEEN_BUCKETS, bucket >= SEEN_BUCKETS
+    if seen == 0:
         return "unseen context"
-    if bucket == COUNT_BUCKETS - 1:
-        return f"seen {1 << (bucket - 1)}+ times"
-    a, b = 1 << (bucket - 1), (1 << bucket) - 1
-    return f"seen {a} time{'s' if a > 1 else ''}" if a == b else f"seen {a}-{b} times"
+    if seen == SEEN_BUCKETS - 1:
+        text = f"seen {1 << (seen - 1)}+ times"
+    else:
+        a, b = 1 << (seen - 1), (1 << seen) - 1
+        text = f"seen {a} time{'s' if a > 1 else ''}" if a == b else f"seen {a}-{b} times"
+    return text + (", one byte" if one and seen > 1 else "")
 
 
 def _match_label(bucket: int, top_bucket: int) -> str:

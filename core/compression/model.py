@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .contexts import COUNT_BUCKETS, MATCH_BUCKETS
+from .contexts import COUNT_BUCKETS, MATCH_BUCKETS, SEEN_BUCKETS
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class ByteLSTM(torch.nn.Module):
         # ``quiet`` count rows (the word contexts) start at zero and must earn their weight: at
         # the others' trust they cost the record table and the ELF more than they gained
         # (187,385 bytes on the experiment set; from zero 184,063; without them 186,366).
-        trust = torch.linspace(0.2, 1.0, COUNT_BUCKETS).repeat(orders)
+        trust = torch.linspace(0.2, 1.0, SEEN_BUCKETS).repeat(2 * orders)  # deterministic or not
         if quiet:
             trust[(orders - quiet) * COUNT_BUCKETS :] = 0.0
         self.mix_w = torch.nn.Parameter(torch.cat([trust, torch.linspace(0.0, 5.0, MATCH_BUCKETS)]))
