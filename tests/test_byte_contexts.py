@@ -1,7 +1,7 @@
 """The compressor's classical context models: counts and matches from the bytes coded so far."""
 
 import numpy as np
-from lmviz.core.compression.contexts import HALVE_ABOVE, CountModel, MatchModel
+from lmviz.core.compression.contexts import HALVE_ABOVE, SEEN_BUCKETS, CountModel, MatchModel
 
 
 def _history(texts: list[bytes]) -> np.ndarray:
@@ -23,7 +23,23 @@ def test_counts_follow_their_context_in_every_stream():
             # After "abababa" the byte that followed 'a' was always 'b' (3 times), at every order.
             assert counts[0, 0, ord("b")] == 3 and counts[0, 0].sum() == 3
             assert counts[1, 0, ord("d")] == 3  # after 'c' came 'd'
-            assert buckets[0, 0] == 2  # 3 observations: the bucket of 2-3 (0: none, 1: one)
+            # 3 observations: the bucket of 2-3 (0: none, 1: one), deterministic (only 'b'):
+            # SEEN_BUCKETS more.
+            assert buckets[0, 0] == 2 + SEEN_BUCKETS
+        model.update(h[:, t], live)
+
+
+def test_a_context_followed_by_two_bytes_is_not_deterministic():
+    h = _history([b"abacab"])
+    model = CountModel(orders=(1,), rows_log2=8)
+    live = np.ones(1, dtype=bool)
+    for t in range(h.shape[1]):
+        counts, buckets = model.lookup(h, t)
+        if t == 5:  # after 'a' came 'b' then 'c': 2 observations, two bytes
+            assert counts[0, 0].sum() == 2 and buckets[0, 0] == 2
+        if t == 3:  # after 'a' came 'b' once: deterministic, 1 observation
+            assert buckets[0, 0] == 1 + SEEN_BUCKETS
+        model.update(h[:, t], live)
         model.update(h[:, t], live)
 
 
