@@ -40,7 +40,6 @@ def test_a_context_followed_by_two_bytes_is_not_deterministic():
         if t == 3:  # after 'a' came 'b' once: deterministic, 1 observation
             assert buckets[0, 0] == 1 + SEEN_BUCKETS
         model.update(h[:, t], live)
-        model.update(h[:, t], live)
 
 
 def test_a_full_count_halves_its_row_and_never_overflows():
