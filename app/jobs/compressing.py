@@ -15,11 +15,14 @@ from lmviz.core.compression.compressor import (
     decompress_packed,
 )
 from lmviz.core.compression.container import (
+    REPEAT_MAGIC,
     STORED_MAGIC,
     STORED_OVERHEAD,
     Container,
     ContainerError,
+    repeat_form,
     store,
+    unrepeat,
     unstore,
 )
 
@@ -34,6 +37,10 @@ class CompressionResult:
 
 def compress(data: bytes, size: str = "small", seed: int = 0,
              progress: Progress = lambda done, total: None) -> CompressionResult:
+    repeated = repeat_form(data)
+    if repeated is not None:  # one byte, or a few, over and over: no model needed
+        progress(len(data), len(data))
+        return CompressionResult(repeated, len(data))
     config = config_for(data, size, seed)
     payload, nbits = compress_packed(data, config, lambda p: progress(p.done, len(data)))
     return CompressionResult(package(data, config, payload, nbits), len(data))
@@ -41,7 +48,11 @@ def compress(data: bytes, size: str = "small", seed: int = 0,
 
 def package(data: bytes, config: CompressorConfig, payload: bytes, nbits: int) -> bytes:
     """What `lmviz compress` writes: the container, or the input stored raw where that is
-    smaller (incompressible or tiny input: never more than 8 bytes over the input)."""
+    smaller (incompressible or tiny input: never more than 8 bytes over the input), or the
+    repeat form of a periodic input."""
+    repeated = repeat_form(data)
+    if repeated is not None:
+        return repeated
     out = Container(config.to_json(), torch.__version__, config.threads, len(data),
                     zlib.crc32(data), nbits, payload).to_bytes()
     return store(data) if len(out) > len(data) + STORED_OVERHEAD else out
@@ -51,6 +62,9 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
     """Every check that can fail without decoding runs before decoding starts (container.py)."""
     if data[:4] == STORED_MAGIC:
         result = unstore(data, name)
+        return CompressionResult(result, len(result))
+    if data[:4] == REPEAT_MAGIC:
+        result = unrepeat(data, name)
         return CompressionResult(result, len(result))
     c = Container.from_bytes(data, name)
     if c.torch_version != torch.__version__:

@@ -32,6 +32,11 @@ MAGIC = b"LMVZ"
 VERSION = 1
 STORED_MAGIC = b"LMVS"  # the input stored as it is: magic, CRC32 of the data, the data
 STORED_OVERHEAD = 8
+# A periodic input (one byte repeated, "abcabc..."): magic, CRC32 of the data, its length (u64),
+# the period (u16) and the period's bytes. The model would code it too, but at its usual speed:
+# 3 MB of zeros took 153 s.
+REPEAT_MAGIC = b"LMVR"
+MAX_PERIOD = 256
 
 
 MAX_BYTES_PER_BIT = 180  # the most bytes one payload bit can stand for (see from_bytes)
@@ -54,6 +59,31 @@ def unstore(blob: bytes, name: str = "input") -> bytes:
         raise ContainerError(f"{name} is truncated: its header is incomplete")
     (crc,) = struct.unpack("<I", blob[4:8])
     data = blob[8:]
+    if zlib.crc32(data) != crc:
+        raise ContainerError(f"{name} is corrupt: its checksum does not match")
+    return data
+
+
+def repeat_form(data: bytes) -> bytes | None:
+    """The repeat form of ``data`` if it is its first p bytes over and over (p <= MAX_PERIOD)
+    and that is shorter than storing it; else None. Each try is one memory comparison."""
+    for p in range(1, min(MAX_PERIOD, len(data) // 2) + 1):
+        if data[p:] == data[:-p]:
+            out = (REPEAT_MAGIC + struct.pack("<IQH", zlib.crc32(data), len(data), p) + data[:p])
+            return out if len(out) < len(data) + STORED_OVERHEAD else None
+    return None
+
+
+def unrepeat(blob: bytes, name: str = "input") -> bytes:
+    """The input back from its repeat form, every field checked before the output is made."""
+    if len(blob) < 18:
+        raise ContainerError(f"{name} is truncated: its header is incomplete")
+    crc, length, p = struct.unpack("<IQH", blob[4:18])
+    if not 1 <= p <= MAX_PERIOD or len(blob) != 18 + p:
+        raise ContainerError(f"{name} is corrupt: its repeated part does not match its header")
+    if not p <= length <= MAX_LENGTH:
+        raise ContainerError(f"{name} is corrupt: its header's length is out of range")
+    data = (blob[18:] * (length // p + 1))[:length]
     if zlib.crc32(data) != crc:
         raise ContainerError(f"{name} is corrupt: its checksum does not match")
     return data
