@@ -214,14 +214,20 @@ async def test_screen_shows_the_total_and_moves_by_byte_word_line_and_page():
         assert abs(bis.trace.ideal_bits - parts.detail.bits) < 1e-9
 
 
+async def wait_coding(pilot, seconds: float) -> InspectScreen:
+    """The inspect screen once its first bytes are coded."""
+    for _ in range(int(seconds / 0.05)):
+        await pilot.pause(0.05)
+        s = pilot.app.screen
+        if isinstance(s, InspectScreen) and s.costs is not None and s.costs.done:
+            return s
+    raise AssertionError("no byte was coded")
+
+
 async def test_screen_before_the_coder_reaches_a_byte():
     app = inspect_app(FixedInspectJob(stop_after_first=True))
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(60):
-            await pilot.pause(0.05)
-            s = pilot.app.screen
-            if isinstance(s, InspectScreen) and s.costs is not None and s.costs.done:
-                break
+        s = await wait_coding(pilot, 3)
         await pilot.pause(0.2)
         await pilot.press("end")
         await pilot.pause(0.1)
@@ -232,7 +238,7 @@ async def test_screen_before_the_coder_reaches_a_byte():
 def test_inspect_screen_snapshot(snap_compare):
     """The fixed file (six pangrams, a zebra line): new letters in red, repeats plain; the right
     side on byte 0 ('T', 10 bits): the mix's top bytes, the parts table (order-1, order-2, match
-    ✓ right, LSTM alone, the mix), the interval bar and the bisection's 11 bits; the chart with
+    ✓ right, LSTM alone, the mix), the interval bar and the bisection's 10 bits; the chart with
     the windowed and cumulative lines and gzip 3.25 and xz 3.5; the status line "done" with the
     payload bits."""
 
@@ -248,11 +254,7 @@ async def test_quitting_mid_file_is_immediate(tmp_path):
     data = english(300_000)
     app = LmvizApp(screen="inspect", inspect=("english.txt", data, "small"))
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.1)
-            s = pilot.app.screen
-            if isinstance(s, InspectScreen) and s.costs is not None and s.costs.done:
-                break
+        s = await wait_coding(pilot, 20)
         assert 0 < s.costs.done < len(data)
         t0 = time.perf_counter()
         await pilot.press("q")

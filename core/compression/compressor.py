@@ -52,16 +52,19 @@ class CompressorConfig:
     count_rows_log2: int = 16  # table rows of each hashed count model (orders above 2)
     match_min: int = 6  # context bytes the match model looks up (0: no match model)
     record: int = 0  # row length of a fixed-record table (contexts.record_length; 0: none)
+    skips: tuple[tuple[int, ...], ...] = ((2,), (3,), (2, 3))  # sparse contexts: the bytes 2 and
+    #   3 back, alone and together (binary data: instructions, fields); weights start at zero
     words: bool = True  # word contexts: the word being written, alone and after the last one
 
     @property
     def sparse(self) -> tuple[tuple[int, ...], ...]:
-        """Record contexts: the byte one row above, and it with the byte just before."""
-        return ((self.record,), (self.record, 1)) if self.record else ()
+        """Record contexts (the byte one row above, and it with the byte just before), then the
+        skips."""
+        return (((self.record,), (self.record, 1)) if self.record else ()) + self.skips
 
     @property
     def count_contexts(self) -> int:
-        """Rows of counts the mixer sees: orders, record contexts, then the two word contexts."""
+        """Rows of counts the mixer sees: orders, record contexts, skips, the two word contexts."""
         return len(self.orders) + len(self.sparse) + 2 * self.words
 
     def to_json(self) -> str:
@@ -85,12 +88,9 @@ class CompressorConfig:
             # Every setting decides the floats, so a file from another version cannot be decoded.
             raise ValueError("its compressor settings differ from this version's")
         for name in names:
-            want, got = getattr(default, name), d[name]
-            if isinstance(want, tuple):
-                got = tuple(got) if isinstance(got, list) else got
-            if type(got) is not type(want) or (isinstance(want, tuple) and any(
-                    type(a) is not type(b) for a, b in zip(got, want))):
-                raise ValueError(f"its setting {name}={shorten(repr(got))} is not of this version")
+            got = _shaped_like(d[name], getattr(default, name))
+            if got is None:
+                raise ValueError(f"its setting {name}={shorten(repr(d[name]))} is not of this version")
             d[name] = got
         if d["size"] not in COMPRESSOR_SIZES:
             raise ValueError(f"its setting size={shorten(repr(d['size']))} is not one of "
@@ -107,6 +107,18 @@ class CompressorConfig:
             raise ValueError(f"its setting {bad}={shorten(repr(getattr(config, bad)))} is not what "
                              f"this version uses ({getattr(default, bad)!r})")
         return config
+
+
+def _shaped_like(got, want):
+    """A header's value (JSON: lists for tuples) as the type of this version's ``want``, nested
+    tuples included; None where a type differs (2.0 for 2 too: 2.0 == 2 in Python)."""
+    if isinstance(want, tuple):
+        if not isinstance(got, list):
+            return None
+        items = [_shaped_like(g, w) for g, w in zip(got, want)]
+        # Extra items are kept as they are: the comparison with the defaults refuses them.
+        return None if any(i is None for i in items) else tuple(items) + tuple(got[len(want):])
+    return got if type(got) is type(want) else None
 
 
 def streams_for(length: int, wanted: int = 128) -> int:
@@ -146,7 +158,7 @@ class _Engine:
         # 257 inputs: 256 bytes and a start symbol; 256 outputs.
         experts = config.count_contexts + (1 if config.match_min else 0)
         m = self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, config.count_contexts, experts,
-                                  quiet=2 * config.words)
+                                  quiet=len(config.skips) + 2 * config.words)
         m.train()  # every step records its graph for the segment's update
         lstm = [p for name, p in m.named_parameters() if name not in ("mix_w", "gate")]
         self.opt = fused(torch.optim.Adam, [{"params": lstm}, {"params": [m.mix_w], "lr": config.mix_lr},

@@ -33,8 +33,9 @@ def part_names(config: CompressorConfig) -> tuple[str, ...]:
     """The model's parts, in the order of the per-part arrays: the count contexts (as
     ContextInputs rows), the match model, the LSTM alone."""
     names = [f"order-{k} counts" for k in config.orders]
-    names += ["row above" if d == (config.record,) else "row above + last byte"
-              for d in config.sparse]
+    names += ["row above", "row above + last byte"] if config.record else []
+    names += ["byte" + ("s " if len(d) > 1 else " ") + " and ".join(map(str, d)) + " back"
+              for d in config.skips]
     names += ["word so far", "word + last word"] if config.words else []
     if config.match_min:
         names.append("match model")

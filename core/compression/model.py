@@ -59,7 +59,7 @@ class ByteLSTM(torch.nn.Module):
         self.head_bias = torch.nn.Parameter(torch.zeros(256))
         # Mixing weights start where a plain count model would be: trust grows with the count
         # (orders x COUNT_BUCKETS), then the match boosts by length (MATCH_BUCKETS). The last
-        # ``quiet`` count rows (the word contexts) start at zero and must earn their weight: at
+        # ``quiet`` count rows (skips and word contexts) start at zero and must earn their weight: at
         # the others' trust they cost the record table and the ELF more than they gained
         # (187,385 bytes on the experiment set; from zero 184,063; without them 186,366).
         trust = torch.linspace(0.2, 1.0, SEEN_BUCKETS).repeat(2 * orders)  # deterministic or not
