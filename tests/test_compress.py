@@ -275,3 +275,25 @@ def test_a_forged_repeat_form_is_one_sentence(tmp_path, capsys):
     ]:
         code, err, res = _decompress_bytes(tmp_path, blob, capsys)
         assert code == 1 and words in err and err.count("\n") == 1 and not res.exists(), err
+
+
+def test_stream_adam_is_torch_adam():
+    """The compressor's own Adam (no torch.optim: its first use imports torch._dynamo, 1.3 s)
+    makes the same updates as torch.optim.Adam with the same groups."""
+    import torch
+    from lmviz.core.learning.optim import StreamAdam
+
+    gen = torch.Generator().manual_seed(0)
+    ours = [torch.randn(5, 3, generator=gen).requires_grad_(), torch.randn(4, generator=gen).requires_grad_()]
+    ref = [p.detach().clone().requires_grad_() for p in ours]
+    a = StreamAdam([(ours[:1], 1e-2), (ours[1:], 0.1)], betas=(0.9, 0.99))
+    b = torch.optim.Adam([{"params": ref[:1]}, {"params": ref[1:], "lr": 0.1}], lr=1e-2,
+                         betas=(0.9, 0.99), foreach=False)
+    for _ in range(20):
+        grads = [torch.randn(p.shape, generator=gen) for p in ours]
+        for p, q, g in zip(ours, ref, grads):
+            p.grad, q.grad = g.clone(), g.clone()
+        a.step()
+        b.step()
+    for p, q in zip(ours, ref):
+        assert torch.allclose(p, q, atol=1e-6, rtol=0)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from ..coding import Cdf, Decoder, Encoder, pack_bits, unpack_bits
 from ..coding.quantize import quantize_probs
-from ..learning.optim import fused
+from ..learning.optim import StreamAdam
 from ..tasks.base import shorten
 from .contexts import COUNT_BUCKETS, CountModel, MatchModel, record_length
 from .model import COMPRESSOR_SIZES, ByteLSTM, ContextInputs
@@ -161,9 +161,8 @@ class _Engine:
                                   quiet=len(config.skips) + 2 * config.words)
         m.train()  # every step records its graph for the segment's update
         lstm = [p for name, p in m.named_parameters() if name not in ("mix_w", "gate")]
-        self.opt = fused(torch.optim.Adam, [{"params": lstm}, {"params": [m.mix_w], "lr": config.mix_lr},
-                                            {"params": [m.gate], "lr": config.gate_lr}],
-                         lr=config.lr, betas=config.betas)
+        self.opt = StreamAdam([(lstm, config.lr), ([m.mix_w], config.mix_lr),
+                               ([m.gate], config.gate_lr)], betas=config.betas)
         self.state = self.model.zero_state(config.streams)
         self.counts = (CountModel(config.orders, config.count_rows_log2, config.sparse,
                                   config.streams, config.words) if config.orders else None)
@@ -221,7 +220,7 @@ class _Engine:
         if mask.any():
             y = torch.as_tensor(np.where(mask, targets.astype(np.int64), -1), dtype=torch.long)
             loss = F.cross_entropy(logits.reshape(-1, 256), y.reshape(-1), ignore_index=-1)
-            self.opt.zero_grad(set_to_none=True)
+            self.opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip,
                                            foreach=True)

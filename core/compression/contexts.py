@@ -99,9 +99,14 @@ class CountModel:
         self.prev_word = np.zeros(streams, dtype=np.uint64)  # hash of the last whole word
         self.rows = ([256 ** k if k <= 2 else 1 << rows_log2 for k in orders]
                      + [1 << rows_log2 for _ in sparse] + [1 << rows_log2 for _ in range(2 * words)])
-        self.tables = [np.zeros((r, 256), dtype=np.uint8) for r in self.rows]
-        self.totals = [np.zeros(r, dtype=np.int64) for r in self.rows]
-        self._current: list[np.ndarray] = []
+        # One table for every context, each its own block of rows: a step's lookup is one gather
+        # and its update one scatter (per context, they were most of a step's numpy time).
+        self.offsets = np.concatenate([[0], np.cumsum(self.rows)[:-1]]).astype(np.int64)
+        self.table = np.zeros((sum(self.rows), 256), dtype=np.uint8)
+        self.total = np.zeros(sum(self.rows), dtype=np.int64)
+        self.tables = [self.table[o : o + r] for o, r in zip(self.offsets, self.rows)]  # views
+        self.totals = [self.total[o : o + r] for o, r in zip(self.offsets, self.rows)]
+        self._current = np.zeros((streams, len(self.rows)), dtype=np.int64)
         self._reach = max([*orders, *(d for ctx in sparse for d in ctx)])
 
     def _rows_of(self, history: np.ndarray, t: int) -> list[np.ndarray]:
@@ -132,24 +137,24 @@ class CountModel:
     def lookup(self, history: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Counts (S, orders, 256) as uint8 and confidence buckets (S, orders) before step t:
         by the context's total count, plus SEEN_BUCKETS where only one byte has followed it."""
-        self._current = self._rows_of(history, t)
-        counts = np.stack([tab[r] for tab, r in zip(self.tables, self._current)], axis=1)
-        n = np.stack([tot[r] for tot, r in zip(self.totals, self._current)], axis=1)
-        deterministic = (counts > 0).sum(axis=2) == 1
+        # (S, contexts): each stream's row of each context in the one table
+        self._current = np.stack(self._rows_of(history, t), axis=1) + self.offsets
+        counts = self.table[self._current]
+        n = self.total[self._current]
+        deterministic = np.count_nonzero(counts, axis=2) == 1
         return counts, _bucket(n, SEEN_BUCKETS) + SEEN_BUCKETS * deterministic
 
     def update(self, symbols: np.ndarray, live: np.ndarray) -> None:
         """Count step t's bytes (of live streams) under the contexts `lookup` used."""
-        syms = symbols[live]
-        for tab, tot, rows in zip(self.tables, self.totals, self._current):
-            r = rows[live]
-            np.add.at(tab, (r, syms), 1)  # two streams may share a context in one step
-            np.add.at(tot, r, 1)
-            full = r[tab[r, syms] > HALVE_ABOVE]
-            if full.size:  # keep the row's shape, forget half its history
-                full = np.unique(full)
-                tab[full] >>= 1
-                tot[full] = tab[full].sum(axis=1, dtype=np.int64)
+        r = self._current[live].ravel()
+        syms = np.repeat(symbols[live], len(self.rows))
+        np.add.at(self.table, (r, syms), 1)  # two streams may share a context in one step
+        np.add.at(self.total, r, 1)
+        full = r[self.table[r, syms] > HALVE_ABOVE]
+        if full.size:  # keep the row's shape, forget half its history
+            full = np.unique(full)
+            self.table[full] >>= 1
+            self.total[full] = self.table[full].sum(axis=1, dtype=np.int64)
         if self.words:
             letter = _WORD[symbols]
             with np.errstate(over="ignore"):  # the hash wraps around 2**64 on purpose
