@@ -25,11 +25,19 @@ ZPAQ = "zpaq -m5"
 
 
 def describe(config) -> str:
+    """The model in words, e.g. "LSTM 96 wide + counts (orders 1-4, bytes 2 and 3 back, words)
+    + a match model, mixed"."""
     orders = config.orders
-    counts = f"order {orders[0]}-{orders[-1]} counts" if len(orders) > 1 else f"order {orders[0]} counts"
-    extra = f" + record rows of {config.record} bytes" if config.record else ""
+    counts = [f"orders {orders[0]}-{orders[-1]}" if len(orders) > 1 else f"order {orders[0]}"]
+    if config.record:
+        counts.append(f"rows of {config.record} bytes")
+    if config.skips:
+        counts.append("bytes " + " and ".join(sorted({str(d) for s in config.skips for d in s}))
+                      + " back")
+    if config.words:
+        counts.append("words")
     match = " + a match model" if config.match_min else ""
-    return f"LSTM {COMPRESSOR_SIZES[config.size]} wide + {counts}{extra}{match}, mixed"
+    return f"LSTM {COMPRESSOR_SIZES[config.size]} wide + counts ({', '.join(counts)}){match}, mixed"
 
 
 class ClassicalRates(threading.Thread):

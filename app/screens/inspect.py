@@ -199,7 +199,8 @@ class InspectScreen(Screen):
             return
         cum, owners = detail.segments()
         token = owners.index(detail.byte)
-        labels = ["" if b < 0 else byte_label(b).strip("'") for b in owners]
+        labels = ["" if b < 0 else chr(b) if 0x21 <= b < 0x7F else "␣" if b == 0x20 else f"0x{b:02x}"
+                  for b in owners]
         trace = bisect_encode(np.diff(cum), token)
         shown = len(trace.bits)
         zoom = trace.interval_after(shown)

@@ -57,19 +57,15 @@ class ByteParts(Panel):
             Text.assemble(("byte ", "dim"), (f"{d.position:,}", "bold"), (f" of {self.length:,} · ", "dim"),
                           (real, f"bold {TOKEN}"), (" · ", "dim"),
                           (f"{d.bits:.2f} bits", f"bold {bits_color(d.bits)}")),
-            Text(""),
-            Text(f"{'the mix (what was coded)':<26}{'p':>8}{'bits':>7}", style="bold"),
         ]
-        shown = [b for b, _, _ in d.top]
-        for b, _, f in d.top:
-            p = f / d.total
-            row = f"  {byte_label(b):<24}{p:>8.4f}{_bits(p):>7}"
-            lines.append(Text(row, style=f"bold black on {TOKEN}" if b == d.byte else ""))
-        if d.byte not in shown:
-            lines.append(Text(f"  {real:<24}{p_mix:>8.4f}{_bits(p_mix):>7}",
-                              style=f"bold black on {TOKEN}"))
-        lines += [Text(""), Text(f"{'each part alone':<22}{'guess':<8}{'p(' + real + ')':>10}{'bits':>7}"
-                                 f"{'weight':>10}  context", style="bold")]
+        # The mix's likeliest bytes on one line: the parts below need the room.
+        top = Text("the mix's likeliest: ", style="dim")
+        for k, (b, _, f) in enumerate(d.top):
+            top.append(" · " if k else "", style="dim")
+            top.append(f"{byte_label(b)} {f / d.total:.3f}",
+                       style=f"bold black on {TOKEN}" if b == d.byte else "bold")
+        lines += [top, Text(f"{'each part alone':<24}{'guess':<8}{'p(' + real + ')':>10}{'bits':>7}"
+                            f"{'weight':>10}  context", style="bold")]
         best = 0.0
         for part in d.parts:
             guess = "–" if part.top < 0 else byte_label(part.top)
@@ -81,16 +77,16 @@ class ByteParts(Panel):
                 best = max(best, part.p)
                 p_text, bits = f"{part.p:.4f}", _bits(part.p)
             weight = "1 (base)" if math.isnan(part.weight) else f"{part.weight:.2f}"
-            lines.append(Text(f"  {part.name:<20}{guess:<8}{p_text:>10}{bits:>7}{weight:>10}  "
+            lines.append(Text(f"  {part.name:<22}{guess:<8}{p_text:>10}{bits:>7}{weight:>10}  "
                               f"{part.confidence}"))
-        lines.append(Text.assemble((f"  {'the mix':<20}{real:<8}{p_mix:>10.4f}{_bits(p_mix):>7}", "bold")))
+        lines.append(Text.assemble((f"  {'the mix':<22}{real:<8}{p_mix:>10.4f}{_bits(p_mix):>7}", "bold")))
         lines.append(Text(""))
         verdict = ("beats every part alone" if p_mix > best else
                    "does worse than its best part here (it pays for the bytes where that part is wrong)")
         lines.append(Text(
-            f"The mix {verdict}. It multiplies the LSTM's odds by each part's (count + 1/4) to "
-            "the power of its weight, learned as the file is coded: the LSTM learns what the "
-            "counts miss, so alone it can be poor.", style="dim"))
+            f"The mix {verdict}. A weight w raises a part's (count + 1/4) to the power w in the "
+            "LSTM's odds; the LSTM learns what the counts miss, so alone it can be poor.",
+            style="dim"))
         return Text("\n").join(lines)
 
     WRAP = True
