@@ -64,4 +64,4 @@ class FixedInspectJob:
             return
         emit(fixed_chunk(self.data, np.arange(n // 2, n)))
         bits = int(np.ceil(-np.log2(fixed_cost(np.frombuffer(self.data, np.uint8)) / 65536).sum()))
-        emit(InspectFinished(bits, bits // 8 + 60, False, 2.0))
+        emit(InspectFinished(bits, bits // 8 + 60, "model", 2.0))

@@ -271,7 +271,21 @@ def test_memory_per_byte_is_bounded():
 
 def test_classical_rate_events_are_plain_records():
     # Crossing from the job to the UI: numbers and strings only.
-    for event in (ClassicalRate("xz -9e", 2.5), InspectFinished(10, 3, False, 1.0),
+    for event in (ClassicalRate("xz -9e", 2.5), InspectFinished(10, 3, "model", 1.0),
                   InspectStarted("f", b"x", PARTS, 16, "m", 1)):
         assert all(isinstance(v, (str, bytes, int, float, bool, tuple, type(None)))
                    for v in vars(event).values())
+
+
+@pytest.mark.parametrize("data, form", [(b"ab" * 2000, "repeated"), (bytes(range(256)), "stored"),
+                                        (english(8_000), "model")])
+def test_the_job_says_what_compress_writes(data, form):
+    """The real job: the payload is the model's; what `lmviz compress` writes may be the raw or
+    repeat form instead, and the screen says which."""
+    from lmviz.app.jobs.inspecting import InspectJob
+
+    events = []
+    InspectJob("f", data).run(events.append, lambda: False)
+    done = [e for e in events if isinstance(e, InspectFinished)]
+    assert len(done) == 1 and done[0].form == form
+    assert done[0].output_bytes == len(compress(data).data)

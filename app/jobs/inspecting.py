@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from lmviz.core.compression.compressor import COMPRESSOR_SIZES, config_for
-from lmviz.core.compression.container import STORED_MAGIC
+from lmviz.core.compression.container import REPEAT_MAGIC, STORED_MAGIC
 from lmviz.core.compression.inspect import Cancelled as Stop
 from lmviz.core.compression.inspect import explained_compress, part_names
 
@@ -94,7 +94,8 @@ class InspectJob:
             stop.set()  # the user left: zpaq goes too
             return
         out = package(self.data, c, payload, nbits)
-        emit(InspectFinished(nbits, len(out), out[:4] == STORED_MAGIC, time.perf_counter() - t0))
+        form = {STORED_MAGIC: "stored", REPEAT_MAGIC: "repeated"}.get(out[:4], "model")
+        emit(InspectFinished(nbits, len(out), form, time.perf_counter() - t0))
         # zpaq may still be at work: this worker stays until it is done, or the user leaves.
         while classical.is_alive():
             if cancelled():

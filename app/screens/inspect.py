@@ -161,8 +161,11 @@ class InspectScreen(Screen):
                     f"{c.ideal_bits / max(c.done, 1):.3f} bits a byte so far, {speed:.1f} KB/s "
                     "(n: the next costly byte, w/b: words, arrows: bytes and lines)")
         f = self.finished
-        if f.stored:
+        if f.form == "stored":
             written = f"lmviz compress stores it raw ({f.output_bytes:,} bytes): it does not compress"
+        elif f.form == "repeated":
+            written = (f"lmviz compress writes it as a repetition of its first bytes "
+                       f"({f.output_bytes:,} bytes), without the model")
         else:
             written = (f"lmviz compress writes {f.output_bytes:,} bytes "
                        f"({8 * f.output_bytes / n:.3f} bits a byte with its header)")
