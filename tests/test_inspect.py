@@ -289,3 +289,14 @@ def test_the_job_says_what_compress_writes(data, form):
     done = [e for e in events if isinstance(e, InspectFinished)]
     assert len(done) == 1 and done[0].form == form
     assert done[0].output_bytes == len(compress(data).data)
+
+
+async def test_a_click_puts_the_cursor_on_the_byte():
+    app = inspect_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_done(pilot)
+        # Inside the border (1 cell each side): column 5 of the second row is byte 45 + 5.
+        await pilot.click(ByteMap, offset=(1 + 5, 1 + 1))
+        await pilot.pause(0.1)
+        assert screen.query_one(ByteMap).cursor == 50
+        assert screen.query_one(ByteParts).detail.position == 50
