@@ -46,8 +46,8 @@ def inspect_job(name: str, data: bytes, size: str):
 
 
 class InspectScreen(Screen):
-    """The file coloured by cost (left), the cursor's byte explained (right), the cost along the
-    file against gzip, xz and zpaq (below)."""
+    """The file coloured by cost (left) over the cost along the file against gzip, xz and zpaq,
+    and the cursor's byte explained (right)."""
 
     BINDINGS = [
         Binding("left", "move(-1)", "Byte ←", show=False),
@@ -61,6 +61,7 @@ class InspectScreen(Screen):
         Binding("home", "jump(0)", "File start", show=False),
         Binding("end", "jump(-1)", "File end", show=False),
         Binding("n", "surprise", "Next surprise"),
+        Binding("question_mark", "app.show_help", "Help", key_display="?"),
         Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit"),
     ]
