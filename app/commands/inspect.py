@@ -11,7 +11,7 @@ from ..errors import UsageError
 
 def read_inspected(path: str) -> bytes:
     """The file's bytes, or one sentence: missing, a directory, empty or over MAX_INSPECT (every
-    byte keeps about 60 bytes of detail for the screen, so the size is what bounds memory)."""
+    byte keeps about 110 bytes of detail for the screen, so the size is what bounds memory)."""
     if os.path.isdir(path):
         raise UsageError(f"{path} is a directory: lmviz inspect takes one file")
     with open(path, "rb") as f:  # FileNotFoundError / PermissionError: one sentence (errors.py)

@@ -1,8 +1,9 @@
 """What `lmviz inspect` knows about every byte of a file, as plain numbers (numpy only: the
 screen reads this without torch). The job side, which makes the chunks, is inspect.py.
 
-`CostMap` collects ExplainChunk records into compact arrays (about 60 bytes a byte, so a file of
-MAX_INSPECT bytes needs about 130 MB besides the compressor's own) and answers what the screen
+`CostMap` collects ExplainChunk records into compact arrays (at most 108 bytes a byte with the
+13 parts of a record table's model, so a file of MAX_INSPECT bytes needs about 230 MB besides
+the compressor's own) and answers what the screen
 draws: costs along the file, windowed and cumulative, and one byte's `ByteDetail`.
 """
 
