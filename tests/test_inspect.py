@@ -165,7 +165,7 @@ def test_inspect_without_a_terminal_says_so(tmp_path):
 # -- the screen, fed fixed records ------------------------------------------------------------
 def inspect_app(job=None) -> LmvizApp:
     return LmvizApp(screen="inspect", inspect=("fixed.txt", TEXT, "small"),
-                    make_inspect_job=lambda: job or FixedInspectJob())
+                    make_inspect_job=lambda control: job or FixedInspectJob())
 
 
 async def wait_done(pilot, screen_type=InspectScreen):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import queue
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,3 +93,15 @@ class LoopJob:
 
     def run(self, emit: Emit, cancelled: Cancelled) -> None:
         raise NotImplementedError
+
+
+def job_in_worker(module: str, name: str, *args, **kwargs) -> Callable[[JobControl], object]:
+    """What a screen hands its worker: ``make(control)`` imports ``app/jobs/<module>.py`` (and so
+    torch) only when the worker calls it, after the first frame, and makes the job ``name`` with
+    these arguments and the run's control channel."""
+
+    def make(control: JobControl):
+        job = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        return job(*args, control=control, **kwargs)
+
+    return make

@@ -17,7 +17,7 @@ from lmviz.core.compression.container import REPEAT_MAGIC, STORED_MAGIC
 from lmviz.core.compression.inspect import Cancelled as Stop
 from lmviz.core.compression.inspect import explained_compress, part_names
 
-from .base import Cancelled, Emit
+from .base import Cancelled, Emit, JobControl
 from .compressing import package
 from .events import ClassicalRate, InspectFinished, InspectStarted, Status
 
@@ -75,7 +75,8 @@ class ClassicalRates(threading.Thread):
 class InspectJob:
     """Made in the worker thread (it imports torch)."""
 
-    def __init__(self, name: str, data: bytes, size: str = "small") -> None:
+    def __init__(self, name: str, data: bytes, size: str = "small",
+                 control: JobControl | None = None) -> None:  # no commands: it codes, then ends
         self.name, self.data = name, data
         self.config = config_for(data, size)
 

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from ..charts import draw_grok_accuracy, draw_lines
-from ..jobs.base import JobControl, Pause, Resume
+from ..jobs.base import Pause, Resume, job_in_worker
 from ..jobs.events import GrokBatch
 from ..jobs.settings import DEFAULT_GROK
 from .live_chart import LiveChartScreen
@@ -21,17 +21,6 @@ FRACTIONS = (0.3, 0.4, 0.5)
 WIDTHS = (32, 64, 128)
 REPLAY_SPEEDS = (1, 4, 16, 64, 256)  # recorded steps per frame
 REPLAY_INTERVAL = 1 / 30  # seconds between replayed frames
-
-
-def grok_job(config: GrokConfig):
-    """Made in the worker thread: this is where torch is imported."""
-
-    def make(control: JobControl):
-        from ..jobs.grokking import GrokJob
-
-        return GrokJob(config, control=control)
-
-    return make
 
 
 class GrokScreen(LiveChartScreen):
@@ -108,7 +97,7 @@ class GrokScreen(LiveChartScreen):
         self.mode = "training"
         self.source = "live"
         self.set_status("training (full batch; every step is one point)…")
-        self.start_job(grok_job(self.config))
+        self.start_job(job_in_worker("grokking", "GrokJob", self.config))
         self.redraw()
 
     def action_pause(self) -> None:

@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from ..charts import draw_lines
+from ..jobs.base import JobControl, job_in_worker
 from ..jobs.events import ClassicalRate, Failed, InspectFinished, InspectStarted, Status
 from ..messages import JobEvent, run_job_posting
 from ..widgets.bisection_panel import BisectionPanel
@@ -32,17 +33,6 @@ REDRAW_INTERVAL = 1 / 4
 CHART_INTERVAL = 1 / 2
 CHART_BINS = 240  # pieces of the file in the windowed curve
 SURPRISE_BITS = 6.0  # `n` jumps to the next byte that cost at least this much
-
-
-def inspect_job(name: str, data: bytes, size: str):
-    """Made in the worker thread: this is where torch is imported."""
-
-    def make():
-        from ..jobs.inspecting import InspectJob
-
-        return InspectJob(name, data, size)
-
-    return make
 
 
 class InspectScreen(Screen):
@@ -69,7 +59,7 @@ class InspectScreen(Screen):
     def __init__(self, name: str, data: bytes, size: str = "small", make_job=None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.file_name, self.data, self.size_preset = name, data, size
-        self.make_job = make_job or inspect_job(name, data, size)
+        self.make_job = make_job or job_in_worker("inspecting", "InspectJob", name, data, size)
         self.costs: CostMap | None = None
         self.started: InspectStarted | None = None
         self.finished: InspectFinished | None = None
@@ -106,7 +96,7 @@ class InspectScreen(Screen):
     @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
     def _run_job(self, make_job) -> None:
         worker = get_current_worker()
-        run_job_posting(self, lambda emit, cancelled: make_job().run(emit, cancelled), 0,
+        run_job_posting(self, lambda emit, cancelled: make_job(JobControl()).run(emit, cancelled), 0,
                         lambda: worker.is_cancelled)
 
     def on_job_event(self, msg: JobEvent) -> None:

@@ -16,8 +16,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from ..charts import ProgressCurves, identity_text
-from ..errors import failure_sentence
-from ..jobs.base import JobControl
+from ..jobs.base import JobControl, job_in_worker
 from ..jobs.events import Failed, TrainBatch
 from ..jobs.settings import TrainSettings
 from ..jobs.tour import StepRecords
@@ -33,17 +32,6 @@ REDRAW_INTERVAL = 1 / 8  # live charts: at most 8 frames a second
 REPLAY_STEPS_PER_FRAME = 64  # the grokking replay: about 3 s for the recorded run
 LIVE_VIEWS = {"training": TrainSettings(digits=4),
               "compare": TrainSettings(digits=4, compare=True)}
-
-
-def training_job(settings: TrainSettings):
-    """Made in the worker thread: this is where torch is imported."""
-
-    def make(control: JobControl):
-        from ..jobs.training import TrainingJob
-
-        return TrainingJob(settings, control=control)
-
-    return make
 
 
 class TourScreen(Screen):
@@ -93,7 +81,8 @@ class TourScreen(Screen):
         super().__init__(**kwargs)
         self.index = max(0, min(step, len(STEPS) - 1))
         self.make_tour_job = make_tour_job  # None: the real TourJob, made in a worker
-        self.make_live_job = make_live_job or training_job  # tests give fixed records
+        # The live views' jobs, from their settings (tests give fixed records).
+        self.make_live_job = make_live_job or (lambda s: job_in_worker("training", "TrainingJob", s))
         self.first = first  # the app's first screen: leaving the tour quits
         self.job = None
         self.generation = 0
@@ -201,12 +190,14 @@ class TourScreen(Screen):
     @work(thread=True, exclusive=True, group="tour", exit_on_error=False)
     def _load(self, view: str, generation: int) -> None:
         worker = get_current_worker()
-        try:
-            records = self._tour_job().records(view, lambda: worker.is_cancelled)
-            if not worker.is_cancelled:
-                self.post_message(JobEvent(generation, records))
-        except Exception as exc:  # one sentence on the status line; the tour stays up
-            self.post_message(JobEvent(generation, Failed(failure_sentence(exc))))
+
+        def run(emit, cancelled) -> None:
+            records = self._tour_job().records(view, cancelled)
+            if not cancelled():
+                emit(records)
+
+        # A failure is one sentence on the status line; the tour stays up.
+        run_job_posting(self, run, generation, lambda: worker.is_cancelled)
 
     @work(thread=True, exclusive=True, group="tour", exit_on_error=False)
     def _run_live(self, make_job, control: JobControl, generation: int) -> None:

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from ..charts import ProgressCurves, draw_lines, identity_text
-from ..jobs.base import ExportModel, JobControl, Pause, Resume, SaveCheckpoint, SetSpeed
+from ..jobs.base import ExportModel, Pause, Resume, SaveCheckpoint, SetSpeed, job_in_worker
 from ..jobs.events import Exported, Saved, TrainBatch
 from ..jobs.settings import TRAIN_SIZES, ExplorerRequest, TrainSettings
 from ..widgets.position_heatmap import PositionHeatmap
@@ -20,17 +20,6 @@ from .live_chart import LiveChartScreen
 DIGITS = (2, 4, 6, 8)
 SPEEDS = (50, 200, 1000, 0)  # sequences a second; 0: as fast as it goes
 HEAT_COLUMNS = 256  # time columns kept for the heatmap (older ones merged pairwise)
-
-
-def training_job(settings: TrainSettings, per_second: int):
-    """Made in the worker thread: this is where torch is imported."""
-
-    def make(control: JobControl):
-        from ..jobs.training import TrainingJob
-
-        return TrainingJob(settings, per_second, control)
-
-    return make
 
 
 class TrainScreen(LiveChartScreen):
@@ -98,7 +87,7 @@ class TrainScreen(LiveChartScreen):
     def restart(self) -> None:
         self.reset_state()
         self.set_status("loading torch…")
-        self.start_job(training_job(self.settings, SPEEDS[self.speed]))
+        self.start_job(job_in_worker("training", "TrainingJob", self.settings, SPEEDS[self.speed]))
         self.redraw()
 
     # -- events ---------------------------------------------------------------------------------
