@@ -88,3 +88,14 @@ def test_the_grok_job_stops_at_its_budget_or_when_grokked_and_pauses():
 
     job.run(lambda e: None, cancelled)
     assert len(job.records) == 3 and len(polls) >= 5
+
+
+def test_a_damaged_recorded_run_is_one_sentence(monkeypatch):
+    import lmviz.core.grokking.records as records
+
+    def broken(path):
+        raise KeyError("steps")
+
+    monkeypatch.setattr(records, "load_run", broken)
+    with pytest.raises(ValueError, match="^cannot load the recorded run: 'steps'$"):
+        records.load_recorded_run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lmviz.core.grokking.records import GrokConfig, load_recorded_run
+from rich.markup import escape
 from textual.binding import Binding
 from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
@@ -149,8 +150,8 @@ class GrokScreen(LiveChartScreen):
         self._stop_everything()
         try:
             config, records, command = load_recorded_run()
-        except (OSError, ValueError, KeyError) as exc:
-            self.set_status(f"[b red]cannot load the recorded run: {exc}[/]")
+        except ValueError as exc:  # one sentence (markup escaped: a path may hold brackets)
+            self.set_status(f"[b red]{escape(str(exc))}[/]")
             return
         self.config = config
         self.replay = records

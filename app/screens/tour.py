@@ -319,8 +319,8 @@ class TourScreen(Screen):
     def _start_grok_replay(self) -> None:
         try:
             _config, records, _command = load_recorded_run()
-        except (OSError, ValueError, KeyError) as exc:
-            self.set_status(f"[b red]cannot load the recorded run: {escape(str(exc))}[/]")
+        except ValueError as exc:
+            self.set_status(f"[b red]{escape(str(exc))}[/]")
             return
         self.grok_source = records
         self.set_status(f"replaying the recorded run: {len(records):,} steps")

@@ -93,7 +93,11 @@ def load_run(path) -> tuple[GrokConfig, list[GrokStep], str]:
 
 
 def load_recorded_run() -> tuple[GrokConfig, list[GrokStep], str]:
-    """The canonical run shipped in assets/grok_p97.json (replayed by the grok screen and the tour)."""
+    """The canonical run shipped in assets/grok_p97.json (replayed by the grok screen and the
+    tour); a missing or damaged file is a ValueError of one sentence."""
     from importlib import resources
 
-    return load_run(resources.files("lmviz.assets") / "grok_p97.json")
+    try:
+        return load_run(resources.files("lmviz.assets") / "grok_p97.json")
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"cannot load the recorded run: {exc}") from None
