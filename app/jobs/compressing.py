@@ -47,12 +47,9 @@ def compress(data: bytes, size: str = "small", seed: int = 0,
 
 
 def package(data: bytes, config: CompressorConfig, payload: bytes, nbits: int) -> bytes:
-    """What `lmviz compress` writes: the container, or the input stored raw where that is
-    smaller (incompressible or tiny input: never more than 8 bytes over the input), or the
-    repeat form of a periodic input."""
-    repeated = repeat_form(data)
-    if repeated is not None:
-        return repeated
+    """What `lmviz compress` writes once the model has coded ``data``: the container, or the
+    input stored raw where that is smaller (incompressible or tiny input: never more than 8
+    bytes over the input). A periodic input never gets here: see `repeat_form`."""
     out = Container(config.to_json(), torch.__version__, config.threads, len(data),
                     zlib.crc32(data), nbits, payload).to_bytes()
     return store(data) if len(out) > len(data) + STORED_OVERHEAD else out

@@ -3,8 +3,6 @@ every byte's cost and parts as it goes, and the classical compressors' rates bes
 
 from __future__ import annotations
 
-import gzip
-import lzma
 import shutil
 import subprocess
 import tempfile
@@ -12,8 +10,9 @@ import threading
 import time
 from pathlib import Path
 
+from lmviz.core.baselines import BASELINES, COMPRESS
 from lmviz.core.compression.compressor import COMPRESSOR_SIZES, config_for
-from lmviz.core.compression.container import REPEAT_MAGIC, STORED_MAGIC
+from lmviz.core.compression.container import REPEAT_MAGIC, STORED_MAGIC, repeat_form
 from lmviz.core.compression.inspect import Cancelled as Stop
 from lmviz.core.compression.inspect import explained_compress, part_names
 
@@ -50,11 +49,10 @@ class ClassicalRates(threading.Thread):
 
     def run(self) -> None:
         n = len(self.data)
-        self.emit(ClassicalRate("gzip -9", 8 * len(gzip.compress(self.data, 9, mtime=0)) / n))
-        if self.stop.is_set():
-            return
-        xz = lzma.compress(self.data, preset=9 | lzma.PRESET_EXTREME)
-        self.emit(ClassicalRate("xz -9e", 8 * len(xz) / n))
+        for name in ("gzip", "xz"):  # one at a time: each line appears as soon as it is known
+            if self.stop.is_set():
+                return
+            self.emit(ClassicalRate(BASELINES[name], 8 * len(COMPRESS[name](self.data)) / n))
         if shutil.which("zpaq") is None:
             self.emit(ClassicalRate(ZPAQ, None))
             return
@@ -94,7 +92,8 @@ class InspectJob:
         except Stop:
             stop.set()  # the user left: zpaq goes too
             return
-        out = package(self.data, c, payload, nbits)
+        # What `lmviz compress` writes (it takes the repeat form before running the model).
+        out = repeat_form(self.data) or package(self.data, c, payload, nbits)
         form = {STORED_MAGIC: "stored", REPEAT_MAGIC: "repeated"}.get(out[:4], "model")
         emit(InspectFinished(nbits, len(out), form, time.perf_counter() - t0))
         # zpaq may still be at work: this worker stays until it is done, or the user leaves.

@@ -67,6 +67,7 @@ class InspectScreen(Screen):
         self.status_text = ""
         self.dirty = False
         self.chart_drawn = 0.0  # time.monotonic() of the last chart
+        self.chart_cursor_bin = -1  # the chart's piece of the file the cursor was in when drawn
 
     def compose(self):
         yield Header()
@@ -179,7 +180,11 @@ class InspectScreen(Screen):
         title = "bits per byte along the file (KB)" + "".join(f" · {m}: not installed"
                                                               for m in missing)
         cursor = self.query_one(ByteMap).cursor / 1000
+        self.chart_cursor_bin = self._chart_bin(self.query_one(ByteMap).cursor)
         draw_lines(self.query_one(PlotextPlot), title, series, vlines=((cursor, "white"),))
+
+    def _chart_bin(self, pos: int) -> int:
+        return pos * CHART_BINS // max(1, len(self.data))
 
     def _show_cursor(self, pos: int) -> None:
         c = self.costs
@@ -204,7 +209,8 @@ class InspectScreen(Screen):
 
     def on_byte_map_cursor_moved(self, msg: ByteMap.CursorMoved) -> None:
         self._show_cursor(msg.position)
-        if self.costs is not None:
+        # The chart marks the cursor's piece of the file: redraw it (costly) only when that moves.
+        if self.costs is not None and self._chart_bin(msg.position) != self.chart_cursor_bin:
             self._draw_chart()
 
     def set_status(self, text: str) -> None:

@@ -197,7 +197,7 @@ class _Engine:
         """Cumulative frequencies (S, 257) of every stream's next byte at step t."""
         ctx = self._context(history, t)
         h, self.state = self.model.cell(torch.as_tensor(prev, dtype=torch.long), self.state)
-        logits, head, weights = self.model.mix(h, ctx)  # the same floats as model.step
+        logits, head, weights = self.model.mix(h, ctx)
         if self.explaining:
             self.last_parts = (ctx, head.detach(), None if weights is None else weights.detach())
         self.kept.append(logits)

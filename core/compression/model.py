@@ -91,10 +91,3 @@ class ByteLSTM(torch.nn.Module):
             return out, out, None
         w = torch.addmm(self.mix_w[ctx.index], h, self.gate)  # (B, F): each feature row's weight
         return torch.baddbmm(out.unsqueeze(1), w.unsqueeze(1), ctx.features).squeeze(1), out, w
-
-    def logits(self, h: torch.Tensor, ctx: ContextInputs | None = None) -> torch.Tensor:
-        return self.mix(h, ctx)[0]
-
-    def step(self, x: torch.Tensor, state, ctx: ContextInputs | None = None):
-        h, state = self.cell(x, state)
-        return self.logits(h, ctx), state
