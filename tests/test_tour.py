@@ -199,6 +199,7 @@ def test_the_export_writes_every_step_as_an_svg(tmp_path, capsys):
 
     with pytest.raises(OutputError, match="already exists"):
         export_tour(str(out), False, app=tour_app(), live_seconds=0)
+    assert export_tour(str(out), True, app=tour_app(), live_seconds=0) == 0  # --force replaces
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputError, match="not a directory"):
         export_tour(str(tmp_path / "file"), True, app=tour_app(), live_seconds=0)

@@ -57,7 +57,11 @@ def export_tour(folder: str, force: bool, app=None, live_seconds: float = LIVE_S
                 await pilot.press(*["b"] * len(screen.records.interval.trace.bits))
             await pilot.pause(0.3)  # the last records drawn
             svg = app.export_screenshot(title=f"lmviz tour, step {k} of {len(paths)}")
-            write_output(path, svg.encode(), force=True)
+            try:  # the files' rule: without --force, a file that appeared meanwhile is kept
+                write_output(path, svg.encode(), force=force)
+            except OutputError as exc:
+                failures.append(f"step {k}: {exc}")
+                break
             written.append(f"{path}  ({STEPS[k - 1].title})")
             await pilot.press("n")
         app.exit()
