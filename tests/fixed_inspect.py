@@ -7,7 +7,7 @@ import numpy as np
 from lmviz.app.jobs.events import ClassicalRate, InspectFinished, InspectStarted
 from lmviz.core.compression.costs import TOP_K, ExplainChunk
 
-PARTS = ("order-1 counts", "order-2 counts", "match model", "LSTM alone")
+PARTS = ("order-1", "order-2", "match model", "LSTM alone")
 TOTAL_BITS = 16
 TEXT = (b"The quick brown fox jumps over the lazy dog.\n" * 6
         + b"Then a zebra! It costs more.\n" + b"the end\n")

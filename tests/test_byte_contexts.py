@@ -1,7 +1,10 @@
-"""The compressor's classical context models: counts and matches from the bytes coded so far."""
+"""The compressor's context models: the bit mixer, matches and the x86 filter."""
 
 import numpy as np
-from lmviz.core.compression.contexts import HALVE_ABOVE, SEEN_BUCKETS, CountModel, MatchModel
+from lmviz.core.compression.bitcontexts import COUNT_LIMIT, NEXT_STATE, STATE_COUNTS, STATES
+from lmviz.core.compression.bitmix import BitContextMixer
+from lmviz.core.compression.contexts import MatchModel
+from lmviz.core.compression.filters import is_x86, x86_decode, x86_encode
 
 
 def _history(texts: list[bytes]) -> np.ndarray:
@@ -12,53 +15,88 @@ def _history(texts: list[bytes]) -> np.ndarray:
     return h
 
 
-def test_counts_follow_their_context_in_every_stream():
-    texts = [b"abababab", b"cdcdcdcd"]
-    h = _history(texts)
-    model = CountModel(orders=(1, 2, 3), rows_log2=10)
-    live = np.ones(2, dtype=bool)
-    for t in range(h.shape[1]):
-        counts, buckets = model.lookup(h, t)
-        if t == 7:
-            # After "abababa" the byte that followed 'a' was always 'b' (3 times), at every order.
-            assert counts[0, 0, ord("b")] == 3 and counts[0, 0].sum() == 3
-            assert counts[1, 0, ord("d")] == 3  # after 'c' came 'd'
-            # 3 observations: the bucket of 2-3 (0: none, 1: one), deterministic (only 'b'):
-            # SEEN_BUCKETS more.
-            assert buckets[0, 0] == 2 + SEEN_BUCKETS
+def _mixer(streams: int = 2, **kw) -> BitContextMixer:
+    return BitContextMixer((0, 1, 2, 3), ((2,),), True, streams, rows_log2=12, local=(2,), **kw)
+
+
+def _feed(model: BitContextMixer, h: np.ndarray, upto: int | None = None) -> list[np.ndarray]:
+    """Predict and learn every step of the (S, steps) history; the predictions, in order."""
+    out = []
+    live = np.ones(h.shape[0], dtype=bool)
+    none = np.full(h.shape[0], -1)
+    for t in range(h.shape[1] if upto is None else upto):
+        out.append(model.predict(h.astype(np.uint8), t, none, np.zeros(h.shape[0], np.int64)))
         model.update(h[:, t], live)
+    return out
 
 
-def test_a_context_followed_by_two_bytes_is_not_deterministic():
-    h = _history([b"abacab"])
-    model = CountModel(orders=(1,), rows_log2=8)
-    live = np.ones(1, dtype=bool)
-    for t in range(h.shape[1]):
-        counts, buckets = model.lookup(h, t)
-        if t == 5:  # after 'a' came 'b' then 'c': 2 observations, two bytes
-            assert counts[0, 0].sum() == 2 and buckets[0, 0] == 2
-        if t == 3:  # after 'a' came 'b' once: deterministic, 1 observation
-            assert buckets[0, 0] == 1 + SEEN_BUCKETS
-        model.update(h[:, t], live)
+def test_bit_histories_count_with_a_bounded_discounted_memory():
+    assert STATES <= 256 and tuple(STATE_COUNTS[0]) == (0, 0)
+    s = 0
+    for _ in range(100):  # a long run of ones: n1 grows to its limit, n0 stays 0
+        s = NEXT_STATE[s, 1]
+    assert tuple(STATE_COUNTS[s]) == (0, COUNT_LIMIT)
+    s = NEXT_STATE[s, 0]  # a zero after them: the ones are discounted, not forgotten
+    n0, n1 = STATE_COUNTS[s]
+    assert n0 == 1 and 2 < n1 < COUNT_LIMIT
 
 
-def test_a_full_count_halves_its_row_and_never_overflows():
-    model = CountModel(orders=(1,), rows_log2=8)
-    h = np.zeros((64, 1), dtype=np.int64)  # 64 streams, all in the same context
-    live = np.ones(64, dtype=bool)
-    for _ in range(20):
-        model.lookup(h, 0)
-        model.update(np.full(64, 7), live)
-    row = model.tables[0][0]
-    assert 0 < row[7] <= HALVE_ABOVE + 64 and row.sum() == row[7] == model.totals[0][0]
+def test_every_stream_gets_a_distribution_and_the_model_learns():
+    text = b"abcabcabcabcabcabcabcabcabcabcabcabc" * 4
+    h = _history([text, text[::-1]])
+    preds = _feed(_mixer(), h)
+    for p in preds:
+        total = np.exp(p.astype(np.float64)).sum(axis=1)
+        assert np.allclose(total, 1.0, atol=1e-3) and np.isfinite(p).all()
+    first, last = preds[0], preds[-1]
+    assert np.exp(first[0, text[0]]) < 0.01  # nothing learned yet: about 1/256
+    assert np.exp(last[0, text[-1]]) > 0.9  # the pattern, learned
+    assert np.exp(last[1, text[::-1][-1]]) > 0.9
 
 
-def test_dead_streams_are_not_counted():
-    model = CountModel(orders=(1,), rows_log2=8)
-    h = np.zeros((2, 1), dtype=np.int64)
-    model.lookup(h, 0)
-    model.update(np.array([5, 6]), np.array([True, False]))
-    assert model.tables[0][0, 5] == 1 and model.tables[0][0, 6] == 0
+def test_two_mixers_fed_the_same_bytes_agree_bit_for_bit():
+    rng = np.random.default_rng(1)
+    h = rng.integers(0, 8, (3, 300))
+    a, b = _feed(_mixer(3), h), _feed(_mixer(3), h)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_dead_streams_teach_nothing():
+    h = _history([b"xxxxxxxx", b"yyyyyyyy"])
+    model = _mixer()
+    before = model.table.copy()
+    none = np.full(2, -1)
+    model.predict(h.astype(np.uint8), 0, none, np.zeros(2, np.int64))
+    model.update(h[:, 0], np.array([False, False]))
+    assert np.array_equal(model.table, before)
+
+
+def test_a_stream_keeps_its_own_local_contexts():
+    """The local orders hash the stream in: the same bytes in two streams are two contexts,
+    while the shared orders are one."""
+    h = _history([b"abab", b"abab"])
+    model = _mixer()
+    model.predict(h.astype(np.uint8), 3, np.full(2, -1), np.zeros(2, np.int64))
+    shared, local = model.hashes[:, :4], model.hashes[:, 4]
+    assert np.array_equal(shared[0], shared[1]) and local[0] != local[1]
+
+
+def test_the_x86_filter_is_undone_exactly_and_only_for_executables():
+    rng = np.random.default_rng(2)
+    code = rng.integers(0, 256, 50_000).astype(np.uint8)
+    code[rng.integers(0, 49_990, 3_000)] = 0xE8  # calls everywhere, some overlapping
+    enc = x86_encode(code)
+    assert (enc != code).any() and np.array_equal(x86_decode(enc.copy()), code)
+    # the same call target from two places becomes the same four bytes
+    calls = np.zeros(64, dtype=np.uint8)
+    calls[[0, 32]] = 0xE8
+    calls[1:5] = list((100).to_bytes(4, "little"))  # target 0 + 100
+    calls[33:37] = list((68).to_bytes(4, "little"))  # target 32 + 68 = 100
+    enc = x86_encode(calls)
+    assert bytes(enc[1:5]) == bytes(enc[33:37])
+    elf = b"\x7fELF\x02\x01\x01" + bytes(11) + (62).to_bytes(2, "little") + bytes(100)
+    arm = elf[:18] + (183).to_bytes(2, "little") + elf[20:]
+    assert is_x86(elf) and not is_x86(arm) and not is_x86(b"plain text " * 10)
 
 
 def test_match_predicts_a_repeat_and_grows_with_it():
@@ -139,3 +177,16 @@ def test_the_record_contexts_pay_for_themselves_and_round_trip():
             assert "record" in str(exc)
         else:
             raise AssertionError(f"record={bad} was accepted")
+
+
+def test_an_x86_executable_is_coded_through_the_filter_and_back():
+    from lmviz.core.compression.compressor import compress_packed, config_for, decompress_packed
+
+    rng = np.random.default_rng(4)
+    body = rng.integers(0, 256, 6_000).astype(np.uint8)
+    body[rng.integers(0, 5_990, 400)] = 0xE9
+    data = b"\x7fELF\x02\x01\x01" + bytes(11) + (62).to_bytes(2, "little") + body.tobytes()
+    config = config_for(data)
+    assert config.x86
+    payload, nbits = compress_packed(data, config)
+    assert decompress_packed(payload, nbits, len(data), config) == data

@@ -62,7 +62,7 @@ def test_app_modules_import_without_torch():
                    "lmviz.app.jobs.settings", "lmviz.app.jobs.events", "lmviz.app.jobs.base",
                    "lmviz.app.commands.screens", "lmviz.app.commands.inspect")]
     mods = _modules_after("import " + ", ".join(sorted(ui)))
-    assert "torch" not in mods
+    assert "torch" not in mods and "numba" not in mods
 
 
 def test_only_the_job_layer_drives_the_engine():
@@ -73,6 +73,8 @@ def test_only_the_job_layer_drives_the_engine():
                   "lmviz.core.learning.stream", "lmviz.core.learning.pretrain",
                   "lmviz.core.learning.windows", "lmviz.core.grokking.trainer",
                   "lmviz.core.compression.compressor", "lmviz.core.compression.inspect",
+                  "lmviz.core.compression.bitmix", "lmviz.core.compression.bitcontexts",
+                  "lmviz.core.compression.filters",
                   "lmviz.core.models"}
     files = _module_files()
     for name, path in files.items():

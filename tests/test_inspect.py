@@ -17,7 +17,7 @@ from lmviz.app.widgets.byte_map import ByteMap, next_word, row_starts
 from lmviz.app.widgets.byte_parts import ByteParts
 from lmviz.core.compression.compressor import compress_packed, config_for
 from lmviz.core.compression.container import Container
-from lmviz.core.compression.costs import MAX_INSPECT, CostMap, ExplainChunk
+from lmviz.core.compression.costs import BIT_MIXER, MAX_INSPECT, CostMap, ExplainChunk
 from lmviz.core.compression.inspect import Cancelled, explained_compress, part_names
 
 from .fixed_inspect import PARTS, TEXT, FixedInspectJob, fixed_chunk, fixed_cost
@@ -66,8 +66,8 @@ def test_parts_are_distributions_and_the_mix_beats_each_part_over_the_file(coded
     for chunk in chunks:
         costs.add(chunk)
     names = list(costs.parts)
-    assert names[:4] == ["order-1 counts", "order-2 counts", "order-3 counts", "order-4 counts"]
-    assert names[-2:] == ["match model", "LSTM alone"]
+    assert names[:6] == ["order-0", "order-1", "order-2", "order-3", "order-4", "order-6"]
+    assert names[-3:] == [BIT_MIXER, "match model", "LSTM alone"]
     mix_bits = costs.ideal_bits
     for i, name in enumerate(names):
         if name == "match model":
@@ -207,7 +207,7 @@ async def test_screen_shows_the_total_and_moves_by_byte_word_line_and_page():
         parts = screen.query_one(ByteParts)
         assert parts.detail is not None and parts.detail.position == m.cursor
         text = parts.render().plain
-        assert "order-1 counts" in text and "LSTM alone" in text and "the mix" in text
+        assert "order-1" in text and "LSTM alone" in text and "the mix" in text
         bis = screen.query_one(BisectionPanel)
         assert bis.trace is not None
         assert abs(bis.trace.ideal_bits - parts.detail.bits) < 1e-9
@@ -261,15 +261,15 @@ async def test_quitting_mid_file_is_immediate(tmp_path):
 
 
 def test_memory_per_byte_is_bounded():
-    """What the screen keeps is fixed by the file's size when it opens: at most 108 bytes a byte
-    (a record table's model has the most parts: 13)."""
+    """What the screen keeps is fixed by the file's size when it opens: at most 156 bytes a byte
+    (a record table's model has the most parts: 21)."""
     table = bytes(range(256)) * 40
     names = part_names(config_for(table))
-    assert len(names) == 13
+    assert len(names) == 21
     costs = CostMap(bytes(10_000), names, 16)
     kept = sum(v.nbytes for v in vars(costs).values() if isinstance(v, np.ndarray))
-    assert kept / 10_000 <= 108
-    assert kept / 10_000 * MAX_INSPECT < 230e6  # the README's bound for the largest file
+    assert kept / 10_000 <= 156
+    assert kept / 10_000 * MAX_INSPECT < 330e6  # the README's bound for the largest file
 
 
 @pytest.mark.parametrize("data, form", [(b"ab" * 2000, "repeated"), (bytes(range(256)), "stored"),

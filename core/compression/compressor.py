@@ -24,13 +24,12 @@ from ..coding import Cdf, Decoder, Encoder, pack_bits, unpack_bits
 from ..coding.quantize import quantize_probs
 from ..learning.optim import StreamAdam
 from ..tasks.base import shorten
-from .contexts import COUNT_BUCKETS, CountModel, MatchModel, record_length
+from .bitmix import BitContextMixer
+from .contexts import MIX_BUCKETS, MatchModel, record_length
+from .filters import is_x86, x86_decode, x86_encode
 from .model import COMPRESSOR_SIZES, ByteLSTM, ContextInputs
 
 MAX_RECORD = 512  # the longest record row contexts.record_length looks for
-
-# log(count + 1/4) for every uint8 count: the count models' feature, looked up, not computed.
-_LOG_COUNT = np.log(np.arange(256, dtype=np.float32) + 0.25)
 
 
 @dataclass(frozen=True)
@@ -48,24 +47,28 @@ class CompressorConfig:
     seed: int = 0  # seeds the weights
     threads: int = 1  # torch intra-op threads (floats depend on it; 2 were not reproducible here)
     total_bits: int = 16  # frequencies sum to 2**total_bits
-    orders: tuple[int, ...] = (1, 2, 3, 4)  # context lengths of the count models mixed in
-    count_rows_log2: int = 16  # table rows of each hashed count model (orders above 2)
+    orders: tuple[int, ...] = (0, 1, 2, 3, 4, 6)  # context lengths of the bit models (bitmix.py)
+    local: tuple[int, ...] = (2, 4, 6)  # ... of bit models each stream keeps for itself: a
+    #   stream's own recent past (the last rows of its table) is what it is most like, and the
+    #   shared models hear 128 places of the file at once (codes.json: 14,553 -> 13,410 bytes)
+    rows_log2: int = 18  # slots (16 bit histories each) per context's hash table
+    mixer_rate: int = 24  # learning rate of the bit mixer's weights (fixed point)
     match_min: int = 6  # context bytes the match model looks up (0: no match model)
     record: int = 0  # row length of a fixed-record table (contexts.record_length; 0: none)
     skips: tuple[tuple[int, ...], ...] = ((2,), (3,), (2, 3))  # sparse contexts: the bytes 2 and
-    #   3 back, alone and together (binary data: instructions, fields); weights start at zero
+    #   3 back, alone and together (binary data: instructions, fields)
     words: bool = True  # word contexts: the word being written, alone and after the last one
+    x86: bool = False  # code E8/E9 call offsets as absolute addresses (filters.py; executables)
 
     @property
     def sparse(self) -> tuple[tuple[int, ...], ...]:
-        """Record contexts (the byte one row above, and it with the byte just before), then the
-        skips."""
-        return (((self.record,), (self.record, 1)) if self.record else ()) + self.skips
+        return self.skips
 
     @property
-    def count_contexts(self) -> int:
-        """Rows of counts the mixer sees: orders, record contexts, skips, the two word contexts."""
-        return len(self.orders) + len(self.sparse) + 2 * self.words
+    def bit_contexts(self) -> int:
+        """Contexts of the bit mixer: orders, local orders, record contexts, skips, words."""
+        return (len(self.orders) + len(self.local) + len(self.sparse) + 2 * self.words
+                + 4 * (self.record > 0))
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
@@ -100,7 +103,7 @@ class CompressorConfig:
         if d["record"] != 0 and not 2 <= d["record"] <= MAX_RECORD:
             raise ValueError(f"its setting record={d['record']} is out of range")
         config = cls(**d)
-        chosen = ("size", "seed", "record")  # what this version sets per file
+        chosen = ("size", "seed", "record", "x86")  # what this version sets per file
         if config != dataclasses.replace(default, **{n: getattr(config, n) for n in chosen}):
             bad = next(n for n in names if getattr(config, n) != getattr(default, n)
                        and n not in chosen)
@@ -133,7 +136,7 @@ def streams_for(length: int, wanted: int = 128) -> int:
 def config_for(data: bytes, size: str = "small", seed: int = 0) -> CompressorConfig:
     """What `lmviz compress` uses for this input (and `lmviz inspect`, to find the same bits)."""
     return CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)),
-                            record=record_length(data, MAX_RECORD))
+                            record=record_length(data, MAX_RECORD), x86=is_x86(data))
 
 
 @dataclass(frozen=True)
@@ -156,40 +159,38 @@ class _Engine:
         self.config = config
         gen = torch.Generator().manual_seed(config.seed)
         # 257 inputs: 256 bytes and a start symbol; 256 outputs.
-        experts = config.count_contexts + (1 if config.match_min else 0)
-        m = self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, config.count_contexts, experts,
-                                  quiet=len(config.skips) + 2 * config.words)
+        m = self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, bool(config.match_min))
         m.train()  # every step records its graph for the segment's update
         lstm = [p for name, p in m.named_parameters() if name not in ("mix_w", "gate")]
         self.opt = StreamAdam([(lstm, config.lr), ([m.mix_w], config.mix_lr),
                                ([m.gate], config.gate_lr)], betas=config.betas)
         self.state = self.model.zero_state(config.streams)
-        self.counts = (CountModel(config.orders, config.count_rows_log2, config.sparse,
-                                  config.streams, config.words) if config.orders else None)
+        self.bits = BitContextMixer(config.orders, config.sparse, config.words, config.streams,
+                                    config.rows_log2, config.mixer_rate, local=config.local,
+                                    record=config.record)
         self.match = MatchModel(config.streams, steps, config.match_min) if config.match_min else None
         self.kept: list[torch.Tensor] = []  # this segment's logits, graph attached
         # Set by `lmviz inspect` (inspect.py): keep each step's parts for it to read.
         self.explaining = False
-        self.last_parts: tuple[ContextInputs | None, torch.Tensor, torch.Tensor | None] | None = None
-        self._order_offsets = np.arange(config.count_contexts) * COUNT_BUCKETS
-        self._match_offset = config.count_contexts * COUNT_BUCKETS
+        self.last_parts: tuple[ContextInputs, torch.Tensor, torch.Tensor] | None = None
 
-    def _context(self, history: np.ndarray, t: int) -> ContextInputs | None:
-        rows, index = [], []
+    def _context(self, history: np.ndarray, t: int) -> ContextInputs:
         S = history.shape[0]
-        if self.counts is not None:
-            counts, buckets = self.counts.lookup(history, t)
-            rows.append(_LOG_COUNT[counts])
-            index.append(buckets + self._order_offsets)
         if self.match is not None:
             byte, bucket = self.match.predict(history.reshape(-1))
+            length = self.match.length
+        else:
+            byte, bucket, length = np.full(S, -1), np.zeros(S, np.int64), np.zeros(S, np.int64)
+        logp = self.bits.predict(history, t, byte, length)
+        # How sure the bit mixer is: its likeliest byte's -log2 p in quarter bits.
+        sure = np.minimum(MIX_BUCKETS - 1, (-logp.max(axis=1) * (4 / math.log(2))).astype(np.int64))
+        rows, index = [logp[:, None, :]], [sure[:, None]]
+        if self.match is not None:
             hot = np.zeros((S, 1, 256), dtype=np.float32)
             has = np.flatnonzero(byte >= 0)
             hot[has, 0, byte[has]] = 1.0
             rows.append(hot)
-            index.append(bucket[:, None] + self._match_offset)
-        if not rows:
-            return None
+            index.append(bucket[:, None] + MIX_BUCKETS)
         return ContextInputs(torch.from_numpy(np.concatenate(rows, axis=1)),
                              torch.from_numpy(np.concatenate(index, axis=1)))
 
@@ -199,7 +200,7 @@ class _Engine:
         h, self.state = self.model.cell(torch.as_tensor(prev, dtype=torch.long), self.state)
         logits, head, weights = self.model.mix(h, ctx)
         if self.explaining:
-            self.last_parts = (ctx, head.detach(), None if weights is None else weights.detach())
+            self.last_parts = (ctx, head.detach(), weights.detach())
         self.kept.append(logits)
         probs = F.softmax(logits.detach().float(), dim=-1).double().numpy()
         freqs = quantize_probs(probs, self.config.total_bits)
@@ -209,8 +210,7 @@ class _Engine:
 
     def observe(self, history: np.ndarray, t: int, row: np.ndarray, live: np.ndarray) -> None:
         """Step t's bytes are known on both sides: update the context models."""
-        if self.counts is not None:
-            self.counts.update(row, live)
+        self.bits.update(row, live)
         if self.match is not None:
             self.match.update(history, t, row, live)
 
@@ -319,6 +319,8 @@ def compress_packed(data: bytes, config: CompressorConfig,
     # Stream i is bytes [i * steps, (i + 1) * steps): the input, zero-padded, as rows.
     arr = np.zeros(config.streams * steps, dtype=np.uint8)
     arr[: len(data)] = np.frombuffer(data, dtype=np.uint8)
+    if config.x86:
+        arr[: len(data)] = x86_encode(arr[: len(data)])
     arr = arr.reshape(config.streams, steps)
     enc = Encoder()
     sink = PackedBits(enc)
@@ -358,8 +360,8 @@ def decompress_packed(payload: bytes, nbits: int, length: int, config: Compresso
             row[i] = dec.decode_interval(Cdf(c, total))
         return row
 
-    data = _run(config, length, code_step, progress, lambda: dec.pos)
-    return data.reshape(-1)[:length].tobytes()
+    data = _run(config, length, code_step, progress, lambda: dec.pos).reshape(-1)[:length]
+    return (x86_decode(data.copy()) if config.x86 else data).tobytes()
 
 
 def decompress_bits(bits: list[int], length: int, config: CompressorConfig,

@@ -1,8 +1,8 @@
 """What `lmviz inspect` knows about every byte of a file, as plain numbers (numpy only: the
 screen reads this without torch). The job side, which makes the chunks, is inspect.py.
 
-`CostMap` collects ExplainChunk records into compact arrays (at most 108 bytes a byte with the
-13 parts of a record table's model, so a file of MAX_INSPECT bytes needs about 230 MB besides
+`CostMap` collects ExplainChunk records into compact arrays (at most 156 bytes a byte with the
+21 parts of a record table's model, so a file of MAX_INSPECT bytes needs about 330 MB besides
 the compressor's own) and answers what the screen
 draws: costs along the file, windowed and cumulative, and one byte's `ByteDetail`.
 """
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .contexts import MATCH_BUCKETS, SEEN_BUCKETS
+from .contexts import MATCH_BUCKETS, MIX_BUCKETS, SEEN_BUCKETS
 
+BIT_MIXER = "bit mixer (all contexts)"  # the part that is the bit mixer's whole distribution
 TOP_K = 4  # the mix's most likely bytes kept per byte
 MAX_INSPECT = 2 << 20  # the largest file `lmviz inspect` takes (the issue asks for 1 MB)
 
@@ -96,7 +97,14 @@ def _count_label(bucket: int) -> str:
     else:
         a, b = 1 << (seen - 1), (1 << seen) - 1
         text = f"seen {a} time{'s' if a > 1 else ''}" if a == b else f"seen {a}-{b} times"
-    return text + (", one byte" if one and seen > 1 else "")
+    return text + (", its first bit always the same" if one and seen > 1 else "")
+
+
+def _mix_label(bucket: int) -> str:
+    # contexts.MIX_BUCKETS: the likeliest byte's -log2 p in quarter bits.
+    if bucket == MIX_BUCKETS - 1:
+        return f"its best guess {MIX_BUCKETS // 4 - 0.25:g}+ bits"
+    return f"its best guess {bucket / 4:g}-{(bucket + 1) / 4:g} bits"
 
 
 def _match_label(bucket: int, top_bucket: int) -> str:
@@ -182,6 +190,8 @@ class CostMap:
                 has = bucket > 0
                 confidence = _match_label(bucket, MATCH_BUCKETS - 1)
                 top = int(self.part_top[pos, i]) if has else -1
+            elif name == BIT_MIXER:
+                confidence, top = _mix_label(bucket), int(self.part_top[pos, i])
             elif name == "LSTM alone":
                 confidence, top = "", int(self.part_top[pos, i])
             else:

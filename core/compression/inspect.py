@@ -19,9 +19,10 @@ import numpy as np
 import torch
 
 from .compressor import CompressorConfig, _layout, compress_packed
-from .contexts import COUNT_BUCKETS
-from .costs import TOP_K, ExplainChunk
+from .contexts import MIX_BUCKETS, SEEN_BUCKETS
+from .costs import BIT_MIXER, TOP_K, ExplainChunk
 
+TINY = 2.0**-24  # the least probability a part is shown with (float16's smallest)
 CHUNK_SECONDS = 0.1  # how often chunks are handed out while coding
 
 
@@ -30,13 +31,17 @@ class Cancelled(Exception):
 
 
 def part_names(config: CompressorConfig) -> tuple[str, ...]:
-    """The model's parts, in the order of the per-part arrays: the count contexts (as
-    ContextInputs rows), the match model, the LSTM alone."""
-    names = [f"order-{k} counts" for k in config.orders]
-    names += ["row above", "row above + last byte"] if config.record else []
+    """The model's parts, in the order of the per-part arrays: the bit mixer's contexts (as
+    bitmix.BitContextMixer orders them), the bit mixer as a whole, the match model, the LSTM
+    alone."""
+    names = [f"order-{k}" for k in config.orders]
+    names += [f"order-{k}, this stream's" for k in config.local]
     names += ["byte" + ("s " if len(d) > 1 else " ") + " and ".join(map(str, d)) + " back"
-              for d in config.skips]
+              for d in config.sparse]
     names += ["word so far", "word + last word"] if config.words else []
+    names += (["column + row above", "column + above + left", "column + 2 rows above",
+               "column + left"] if config.record else [])
+    names.append(BIT_MIXER)
     if config.match_min:
         names.append("match model")
     return (*names, "LSTM alone")
@@ -82,25 +87,33 @@ def explained_compress(data: bytes, config: CompressorConfig,
         part_w = np.full((n, P), np.nan, dtype=np.float32)
         part_bucket = np.zeros((n, P), dtype=np.uint8)
         ctx, head, weights = eng.last_parts
-        if ctx is not None:
-            feats = ctx.features[rows].numpy()  # (n, F, 256)
-            index = ctx.index[rows].numpy()  # (n, F)
-            counts = eng.config.count_contexts
-            # A count part's own distribution: softmax of log(count + 1/4) = (count + 1/4) / sum.
-            c = np.exp(feats[:, :counts, :].astype(np.float64))
-            c /= c.sum(axis=2, keepdims=True)
-            part_p[:, :counts] = c[at, :, sym]
-            part_top[:, :counts] = c.argmax(axis=2)
-            part_w[:, : index.shape[1]] = weights[rows].numpy()  # mix_w's, moved by the gate
-            part_bucket[:, :counts] = index[:, :counts] % COUNT_BUCKETS
-            if index.shape[1] > counts:  # the match model: a byte (or none) and a length
-                hot = feats[:, counts, :]
-                has = hot.max(axis=1) > 0
-                part_top[:, counts] = hot.argmax(axis=1)
-                part_p[:, counts] = np.where(has, hot[at, sym], np.nan)
-                part_bucket[:, counts] = index[:, counts] - eng._match_offset
+        C = eng.config.bit_contexts
+        # Each bit context alone: its own bit probabilities multiplied along the tree.
+        own, path_w, first = eng.bits.explain(rows, sym)
+        own = np.exp(own.astype(np.float64))
+        # float16 keeps down to 2**-24: a rarer byte is shown as costing 24 bits
+        part_p[:, :C] = np.fmax(own[at, :, sym], TINY)
+        part_top[:, :C] = own.argmax(axis=2)
+        part_w[:, :C] = path_w  # the bit mixer's weight along the byte's path
+        n = first.sum(axis=2)  # how often the context's first bit was seen, and whether only
+        seen = np.where(n > 0, 1 + np.floor(np.log2(np.maximum(n, 1))), 0)  # one value came
+        part_bucket[:, :C] = (np.minimum(seen, SEEN_BUCKETS - 1)
+                              + SEEN_BUCKETS * ((first.min(axis=2) == 0) & (n > 1)))
+        feats = ctx.features[rows].numpy()  # (n, F, 256)
+        index = ctx.index[rows].numpy()  # (n, F)
+        mixed = np.exp(feats[:, 0, :].astype(np.float64))
+        part_p[:, C] = np.fmax(mixed[at, sym], TINY)
+        part_top[:, C] = mixed.argmax(axis=1)
+        part_w[:, C : C + index.shape[1]] = weights[rows].numpy()  # mix_w's, moved by the gate
+        part_bucket[:, C] = index[:, 0]
+        if index.shape[1] > 1:  # the match model: a byte (or none) and a length
+            hot = feats[:, 1, :]
+            has = hot.max(axis=1) > 0
+            part_top[:, C + 1] = hot.argmax(axis=1)
+            part_p[:, C + 1] = np.where(has, hot[at, sym], np.nan)
+            part_bucket[:, C + 1] = index[:, 1] - MIX_BUCKETS
         lstm = torch.softmax(head[rows].double(), dim=-1).numpy()
-        part_p[:, -1] = lstm[at, sym]
+        part_p[:, -1] = np.fmax(lstm[at, sym], TINY)
         part_top[:, -1] = lstm.argmax(axis=1)
         pending.append((rows.astype(np.int64) * steps + t, lo.astype(np.uint16),
                         freqs[at, sym].astype(np.uint16), top.astype(np.uint8),

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 import torch
 
-from .contexts import COUNT_BUCKETS, MATCH_BUCKETS, SEEN_BUCKETS
+from .contexts import MATCH_BUCKETS, MIX_BUCKETS
 
 
 @dataclass(frozen=True)
 class ContextInputs:
     """What the classical models say before one step, as tensors for the mixer."""
 
-    features: torch.Tensor  # (B, F, 256): log(count + 1/4) per order, then the match's one-hot
+    features: torch.Tensor  # (B, F, 256): the bit mixer's ln P, then the match's one-hot
     index: torch.Tensor  # (B, F): which entry of ByteLSTM.mix_w weighs each row
 
 
@@ -27,27 +27,22 @@ COMPRESSOR_SIZES = {"small": 96, "medium": 192}
 
 class ByteLSTM(torch.nn.Module):
     """A one-layer LSTM over bytes whose input weights are folded into the embedding, mixed with
-    the classical context models of contexts.py.
+    the bit mixer's distribution (bitmix.py) and the match model's byte.
 
     gates = E[x] + W h: the embedding maps each input byte straight to its 4H gate
     pre-activations, which halves the matrix work of a step (what limits the compressor).
 
-    logits = head(h) + sum over orders k of w_k * log(count_k(byte) + 1/4)
-             + w_match at the byte the match model predicts,
-    w_k = mix_w[k, confidence] + (h G)_k.
-    A product of experts in the logit domain: each count model multiplies the LSTM's odds by
-    (count + 1/4) ** w_k, with a learned weight per order and per confidence bucket (how many
-    times the context has been seen), and a match of a given length adds a learned boost. The
-    gate G lets the LSTM's state move every weight (paq's "mixer weights selected by a
-    context", with the LSTM as the context): on the 900 KB experiment set it took the total
-    from 198,014 to 186,366 bytes, and the records table from 32,118 to 25,738. Learned online
-    like everything else, so the mix moves from counts (early) to the LSTM (later).
-    Every expert is one feature row (B, F, 256) with one weight index (B, F) into ``mix_w``, so
-    the whole mix is one batched matrix product.
+    logits = head(h) + w_bits * ln P_bits(byte) + w_match at the byte the match model predicts,
+    w = mix_w[bucket] + (h G).
+    A product of experts in the logit domain: the bit mixer's distribution raised to a learned
+    power, chosen by how sure it is (MIX_BUCKETS), times the LSTM's; a match of a given length
+    adds a learned boost. The gate G lets the LSTM's state move every weight (paq's "mixer
+    weights selected by a context", with the LSTM as the context). Learned online like
+    everything else. Every expert is one feature row (B, F, 256) with one weight index (B, F)
+    into ``mix_w``, so the whole mix is one batched matrix product.
     """
 
-    def __init__(self, width: int, generator: torch.Generator, orders: int = 0,
-                 experts: int = 0, quiet: int = 0) -> None:
+    def __init__(self, width: int, generator: torch.Generator, match: bool = True) -> None:
         super().__init__()
         self.width = width
         embed = torch.randn(257, 4 * width, generator=generator) * 0.1
@@ -57,17 +52,11 @@ class ByteLSTM(torch.nn.Module):
         self.recur = torch.nn.Parameter((torch.rand(4 * width, width, generator=generator) * 2 - 1) * bound)
         self.head = torch.nn.Parameter(torch.randn(256, width, generator=generator) * 0.02)
         self.head_bias = torch.nn.Parameter(torch.zeros(256))
-        # Mixing weights start where a plain count model would be: trust grows with the count
-        # (orders x COUNT_BUCKETS), then the match boosts by length (MATCH_BUCKETS). The last
-        # ``quiet`` count rows (skips and word contexts) start at zero and must earn their weight: at
-        # the others' trust they cost the record table and the ELF more than they gained
-        # (187,385 bytes on the experiment set; from zero 184,063; without them 186,366).
-        trust = torch.linspace(0.2, 1.0, SEEN_BUCKETS).repeat(2 * orders)  # deterministic or not
-        if quiet:
-            trust[(orders - quiet) * COUNT_BUCKETS :] = 0.0
-        self.mix_w = torch.nn.Parameter(torch.cat([trust, torch.linspace(0.0, 5.0, MATCH_BUCKETS)]))
+        # The bit mixer's distribution starts as it is (weight 1); the match model, already one
+        # of its inputs, starts without a boost of its own.
+        self.mix_w = torch.nn.Parameter(torch.cat([torch.ones(MIX_BUCKETS), torch.zeros(MATCH_BUCKETS)]))
         # The gate starts at zero: at first the weights are mix_w's alone.
-        self.gate = torch.nn.Parameter(torch.zeros(width, experts))
+        self.gate = torch.nn.Parameter(torch.zeros(width, 1 + match))
 
     def zero_state(self, batch: int):
         z = torch.zeros(batch, self.width)
@@ -82,12 +71,9 @@ class ByteLSTM(torch.nn.Module):
         h = o * torch.tanh(c)
         return h, (h, c)
 
-    def mix(self, h: torch.Tensor, ctx: ContextInputs | None = None
-            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """The mixed logits, the LSTM's own (head(h), before the context models join) and the
-        weight each expert got (B, F)."""
+    def mix(self, h: torch.Tensor, ctx: ContextInputs) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The mixed logits, the LSTM's own (head(h), before the experts join) and the weight
+        each expert got (B, F)."""
         out = torch.addmm(self.head_bias, h, self.head.t())
-        if ctx is None:
-            return out, out, None
         w = torch.addmm(self.mix_w[ctx.index], h, self.gate)  # (B, F): each feature row's weight
         return torch.baddbmm(out.unsqueeze(1), w.unsqueeze(1), ctx.features).squeeze(1), out, w

@@ -1,0 +1,117 @@
+"""The bit mixer's contexts (bitmix.py): what each stream's recent bytes hash to, and the bit
+histories kept under each context.
+
+A context is a 64-bit hash of some of a stream's last bytes: the last k for each order, the same
+salted with the stream (its own past), chosen earlier bytes (sparse), the word being written and
+the word before it, and in a table of fixed-size records the column with the bytes above and
+before. Under each context and each node of the byte's bit tree the mixer keeps a *bit
+history*, a small state standing for two bounded counts, numbered here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
+_K = HASH_MULT
+
+# Bit histories: a state is a pair (n0, n1) of bounded counts. Seeing a bit adds one to its
+# count and, when the other count is above 2, halves the excess of the other (so a context
+# that changes its mind is believed soon). Every reachable pair gets a number; state 0 is
+# "never seen".
+
+COUNT_LIMIT = 30
+
+
+def _build_states() -> tuple[np.ndarray, np.ndarray]:
+    def step(n: tuple[int, int], bit: int) -> tuple[int, int]:
+        mine, other = (n[1], n[0]) if bit else (n[0], n[1])
+        mine = min(mine + 1, COUNT_LIMIT)
+        if other > 2:
+            other = other // 2 + 1
+        return (other, mine) if bit else (mine, other)
+
+    ids = {(0, 0): 0}
+    order = [(0, 0)]
+    for n in order:  # breadth first: order grows while it is read
+        for bit in (0, 1):
+            m = step(n, bit)
+            if m not in ids:
+                ids[m] = len(order)
+                order.append(m)
+    nxt = np.array([[ids[step(n, 0)], ids[step(n, 1)]] for n in order], dtype=np.uint8)
+    counts = np.array(order, dtype=np.int32)
+    return nxt, counts
+
+
+NEXT_STATE, STATE_COUNTS = _build_states()  # (states, 2) successor; (states, 2) the (n0, n1)
+STATES = len(NEXT_STATE)
+assert STATES <= 256, "bit histories must fit a uint8"
+
+
+_WORD = np.zeros(256, dtype=np.bool_)
+_WORD[list(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = True
+_FOLD = np.arange(256, dtype=np.uint64)
+_FOLD[65:91] += np.uint64(32)
+
+
+@njit(cache=True)
+def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, record, out, c1):
+    """Each stream's context hashes before step t: the last k bytes for each order, each
+    sparse context's bytes (distances, -1 padded), the word so far and it with the last word."""
+    S = history.shape[0]
+    for s in range(S):
+        c = 0
+        for k in orders:
+            h = np.uint64(k + 1) * _K
+            for j in range(1, k + 1):
+                b = history[s, t - j] if t - j >= 0 else np.uint8(0)
+                h = (h ^ np.uint64(b)) * _K
+            out[s, c] = h
+            c += 1
+        for k in local:  # the same, but each stream's own: what this part of the file does
+            h = (np.uint64(k + 50) * _K ^ np.uint64(s)) * _K
+            for j in range(1, k + 1):
+                b = history[s, t - j] if t - j >= 0 else np.uint8(0)
+                h = (h ^ np.uint64(b)) * _K
+            out[s, c] = h
+            c += 1
+        for i in range(sparse.shape[0]):
+            h = np.uint64(100 + i) * _K
+            for j in range(sparse.shape[1]):
+                d = sparse[i, j]
+                if d > 0:
+                    b = history[s, t - d] if t - d >= 0 else np.uint8(0)
+                    h = (h ^ np.uint64(b)) * _K
+            out[s, c] = h
+            c += 1
+        if words:
+            out[s, c] = (np.uint64(200) * _K ^ word[s]) * _K
+            out[s, c + 1] = ((np.uint64(201) * _K ^ word[s]) * _K ^ prev_word[s]) * _K
+            c += 2
+        c1[s] = history[s, t - 1] if t >= 1 else 0
+        if record:
+            # a table of rows: the column, the byte above, the one above it, the one before
+            col = np.uint64((s * history.shape[1] + t) % record)
+            up = np.uint64(history[s, t - record] if t >= record else 0)
+            up2 = np.uint64(history[s, t - 2 * record] if t >= 2 * record else 0)
+            left = np.uint64(c1[s])
+            out[s, c] = ((np.uint64(300) * _K ^ col) * _K ^ up) * _K
+            out[s, c + 1] = (((np.uint64(301) * _K ^ col) * _K ^ up) * _K ^ left) * _K
+            out[s, c + 2] = (((np.uint64(302) * _K ^ col) * _K ^ up) * _K ^ up2) * _K
+            out[s, c + 3] = ((np.uint64(303) * _K ^ col) * _K ^ left) * _K
+
+
+@njit(cache=True)
+def next_words(symbols, live, word, prev_word):
+    for s in range(symbols.shape[0]):
+        if not live[s]:
+            continue
+        b = symbols[s]
+        if _WORD[b]:
+            word[s] = (word[s] + _FOLD[b] + np.uint64(1)) * _K
+        else:
+            if word[s] != 0:
+                prev_word[s] = word[s]
+            word[s] = 0

