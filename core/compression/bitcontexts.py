@@ -56,7 +56,7 @@ _FOLD = np.arange(256, dtype=np.uint64)
 _FOLD[65:91] += np.uint64(32)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, record, out, c1):
     """Each stream's context hashes before step t: the last k bytes for each order, each
     sparse context's bytes (distances, -1 padded), the word so far and it with the last word."""
@@ -103,7 +103,7 @@ def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, rec
             out[s, c + 3] = ((np.uint64(303) * _K ^ col) * _K ^ left) * _K
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def next_words(symbols, live, word, prev_word):
     for s in range(symbols.shape[0]):
         if not live[s]:

@@ -98,7 +98,7 @@ def _depth(n):
 
 
 @njit(cache=True, inline="always")
-def _node(s, n, rows, table, sm, weights, apm, c1, match_byte, match_len, match_sm,
+def _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_sm,
           saved_states, saved_x, saved_pm, saved_apm):
     """Node n's probability of a 1 (12 bits) for stream s, its contexts' slots in ``rows``;
     what the update learns from is saved."""
@@ -109,7 +109,7 @@ def _node(s, n, rows, table, sm, weights, apm, c1, match_byte, match_len, match_
         r = rows[c]
         st = table[c, r, idx] if r >= 0 else np.uint8(0)
         saved_states[s, n, c] = st
-        x = STRETCH[sm[c, st] >> 4]
+        x = sx[c, st]
         saved_x[s, n, c] = x
         dot += np.int64(weights[n, c]) * x
     # the match model: its byte's next bit, where the byte so far agrees with it
@@ -130,14 +130,14 @@ def _node(s, n, rows, table, sm, weights, apm, c1, match_byte, match_len, match_
     lo = pos >> 7
     w = pos & 127
     a = (c1[s] << 8) | n
-    pa = (apm[a, lo] * (128 - w) + apm[a, lo + 1] * w) >> 11  # 16-bit -> 12-bit
+    pa = (np.int64(apm[a, lo]) * (128 - w) + np.int64(apm[a, lo + 1]) * w) >> 11  # to 12 bits
     saved_apm[s, n] = pos
     p = (pm + 3 * pa) >> 2
     return min(max(p, 1), 4095)
 
 
-@njit(cache=True)
-def _predict(table, sm, weights, apm, hashes, c1, match_byte, match_len, match_sm,
+@njit(cache=True, nogil=True)
+def _predict(table, sx, weights, apm, hashes, c1, match_byte, match_len, match_sm,
              saved_states, saved_x, saved_pm, saved_apm, evaluated, logp, floor):
     """For every stream s: ln P of each byte in logp[s]. The first nibble's 15 nodes are
     evaluated; the second nibble's only under high nibbles at least ``floor`` likely (ln), the
@@ -152,7 +152,7 @@ def _predict(table, sm, weights, apm, hashes, c1, match_byte, match_len, match_s
             rows[c] = _find(table, c, _mixhash(hashes[s, c]), False, shift_bits)
         lp[1] = 0.0
         for n in range(1, 16):
-            p = _node(s, n, rows, table, sm, weights, apm, c1, match_byte, match_len, match_sm,
+            p = _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_sm,
                       saved_states, saved_x, saved_pm, saved_apm)
             lp[2 * n + 1] = lp[n] + LN[p]
             lp[2 * n] = lp[n] + LN[4096 - p]
@@ -170,7 +170,7 @@ def _predict(table, sm, weights, apm, hashes, c1, match_byte, match_len, match_s
             for d in range(4):
                 for j in range(1 << d):
                     n = (top << d) | j
-                    p = _node(s, n, rows, table, sm, weights, apm, c1, match_byte, match_len,
+                    p = _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len,
                               match_sm, saved_states, saved_x, saved_pm, saved_apm)
                     lp[2 * n + 1] = lp[n] + LN[p]
                     lp[2 * n] = lp[n] + LN[4096 - p]
@@ -178,8 +178,8 @@ def _predict(table, sm, weights, apm, hashes, c1, match_byte, match_len, match_s
                 logp[s, hi * 16 + b] = lp[256 + hi * 16 + b]
 
 
-@njit(cache=True)
-def _update(table, sm, sm_n, weights, apm, hashes, c1, match_byte, match_len, match_sm,
+@njit(cache=True, nogil=True)
+def _update(table, sm, sm_n, sx, weights, apm, hashes, c1, match_byte, match_len, match_sm,
             match_sm_n, saved_states, saved_x, saved_pm, saved_apm, evaluated, symbols, live,
             mixer_rate, sm_limit):
     """Stream by stream, learn from the byte that came: the eight nodes on its path."""
@@ -198,7 +198,7 @@ def _update(table, sm, sm_n, weights, apm, hashes, c1, match_byte, match_len, ma
                                 False, shift_bits)
             n = 16 + hi
             for depth in range(4, 8):
-                _node(s, n, rows, table, sm, weights, apm, c1, match_byte, match_len, match_sm,
+                _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_sm,
                       saved_states, saved_x, saved_pm, saved_apm)
                 n = 2 * n + ((byte >> (7 - depth)) & 1)
         n = 1
@@ -216,6 +216,7 @@ def _update(table, sm, sm_n, weights, apm, hashes, c1, match_byte, match_len, ma
                 # the state map: this history's probability of a 1, learned 1/n then steadily
                 k = sm_n[c, st]
                 sm[c, st] += ((bit << 16) - sm[c, st]) * 2 // (2 * k + 3)
+                sx[c, st] = STRETCH[sm[c, st] >> 4]
                 if k < sm_limit:
                     sm_n[c, st] = k + 1
                 r = rows[c]
@@ -235,13 +236,13 @@ def _update(table, sm, sm_n, weights, apm, hashes, c1, match_byte, match_len, ma
             pos = saved_apm[s, n]
             lo = pos >> 7
             w = pos & 127
-            target = bit << 16
-            apm[a, lo] += ((target - apm[a, lo]) * (128 - w)) >> 13
-            apm[a, lo + 1] += ((target - apm[a, lo + 1]) * w) >> 13
+            target = bit * 65535  # uint16: 65536 would wrap
+            apm[a, lo] += ((target - np.int64(apm[a, lo])) * (128 - w)) >> 13
+            apm[a, lo + 1] += ((target - np.int64(apm[a, lo + 1])) * w) >> 13
             n = 2 * n + bit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _explain(sm, weights, saved_states, rows, symbols, logp, path_w):
     """Each context's own distribution over bytes (its state maps' probabilities multiplied
     along the tree) and the mixer's mean weight on it along the real byte's path."""
@@ -297,13 +298,14 @@ class BitContextMixer:
         init = ((n1 * 2 + 1) * 65536 // (2 * (n0 + n1) + 2)).astype(np.int64)
         self.sm = np.tile(init, (contexts, 1))  # (C, states) 16-bit probability of a 1
         self.sm_n = np.zeros((contexts, STATES), dtype=np.int64)
+        self.sx = STRETCH[self.sm >> 4]  # (C, states) stretch(sm), kept in step with it
         self.weights = np.zeros((256, contexts + 2), dtype=np.int32)
         self.weights[:, :contexts] = 65536 * 3 // 10
         self.weights[:, contexts] = 65536 // 2
         # APM starts as the identity: bucket j holds squash of its stretch value
         ident = np.array([SQUASH[np.clip(j * 128 - 2048, -2047, 2047) + 2047] * 16
                           for j in range(33)], dtype=np.int64)
-        self.apm = np.tile(ident, (256 * 256, 1)).astype(np.int32)
+        self.apm = np.tile(ident, (256 * 256, 1)).astype(np.uint16)
         self.match_sm = np.full(64, 65536 * 3 // 4, dtype=np.int64)
         self.match_sm_n = np.zeros(64, dtype=np.int64)
         self.saved_states = np.zeros((streams, 256, contexts), dtype=np.uint8)
@@ -323,7 +325,7 @@ class BitContextMixer:
                        self.prev_word, self.record, self.hashes, self.c1)
         self._match = (match_byte.astype(np.int64), np.minimum(match_len, 63).astype(np.int64))
         logp = np.empty((self.S, 256), dtype=np.float64)
-        _predict(self.table, self.sm, self.weights, self.apm, self.hashes, self.c1, *self._match,
+        _predict(self.table, self.sx, self.weights, self.apm, self.hashes, self.c1, *self._match,
                  self.match_sm, self.saved_states, self.saved_x, self.saved_pm, self.saved_apm,
                  self.evaluated, logp, self.floor)
         return logp.astype(np.float32)
@@ -331,7 +333,7 @@ class BitContextMixer:
     def update(self, symbols: np.ndarray, live: np.ndarray) -> None:
         """Learn from step t's bytes (of live streams), after `predict` of step t."""
         symbols = symbols.astype(np.int64)
-        _update(self.table, self.sm, self.sm_n, self.weights, self.apm, self.hashes, self.c1,
+        _update(self.table, self.sm, self.sm_n, self.sx, self.weights, self.apm, self.hashes, self.c1,
                 *self._match, self.match_sm, self.match_sm_n, self.saved_states, self.saved_x,
                 self.saved_pm, self.saved_apm, self.evaluated, symbols, live, self.mixer_rate,
                 self.sm_limit)

@@ -103,7 +103,9 @@ class CompressorConfig:
         if d["record"] != 0 and not 2 <= d["record"] <= MAX_RECORD:
             raise ValueError(f"its setting record={d['record']} is out of range")
         config = cls(**d)
-        chosen = ("size", "seed", "record", "x86")  # what this version sets per file
+        if d["skips"] not in ((), default.skips):
+            raise ValueError(f"its setting skips={shorten(repr(d['skips']))} is not of this version")
+        chosen = ("size", "seed", "record", "x86", "skips")  # what this version sets per file
         if config != dataclasses.replace(default, **{n: getattr(config, n) for n in chosen}):
             bad = next(n for n in names if getattr(config, n) != getattr(default, n)
                        and n not in chosen)
@@ -133,10 +135,24 @@ def streams_for(length: int, wanted: int = 128) -> int:
     return max(1, min(wanted, length // 2048))
 
 
+def looks_like_text(data: bytes, sample: int = 1 << 16) -> bool:
+    """No NUL and at least 95% printable ASCII, whitespace or bytes of UTF-8 sequences in the
+    first 64 KB."""
+    x = np.frombuffer(data[:sample], dtype=np.uint8)
+    if not len(x) or (x == 0).any():
+        return False
+    texty = ((x >= 32) & (x != 127)) | (x == 9) | (x == 10) | (x == 13)
+    return bool(texty.mean() >= 0.95)
+
+
 def config_for(data: bytes, size: str = "small", seed: int = 0) -> CompressorConfig:
-    """What `lmviz compress` uses for this input (and `lmviz inspect`, to find the same bits)."""
+    """What `lmviz compress` uses for this input (and `lmviz inspect`, to find the same bits).
+    Text goes without the skip contexts: they cost prose, HTML, JSON and source more than they
+    gave (the four text files of the experiment set: 92,767 bytes with them, 92,493 without)."""
+    default = CompressorConfig()
     return CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)),
-                            record=record_length(data, MAX_RECORD), x86=is_x86(data))
+                            record=record_length(data, MAX_RECORD), x86=is_x86(data),
+                            skips=() if looks_like_text(data) else default.skips)
 
 
 @dataclass(frozen=True)
