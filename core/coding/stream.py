@@ -201,21 +201,32 @@ class Decoder:
             f"read={self.pos}/{self.nbits}]"
         )
 
-    def decode_interval(self, cdf: Cdf, _bisect=bisect.bisect_right, _P=PRECISION, _M=MASK,
-                        _Q=QUARTER, _Q3=THREE_QUARTERS, _H=HALF) -> int:
-        """The hot path: find the symbol, narrow, shift in bits. Returns the symbol.
+    def decode_interval(self, cdf: Cdf, _bisect=bisect.bisect_right) -> int:
+        """The hot path: find the symbol, narrow, shift in bits. Returns the symbol."""
+        total = cdf.total
+        cum = cdf.cum
+        s = _bisect(cum, ((self.value - self.low + 1) * total - 1) // (self.high - self.low + 1)) - 1
+        self._take(cum[s], cum[s + 1], total)
+        return s
 
-        (The constants are bound as defaults: local lookups are what make this reach its
-        benchmark target in pure Python.)
-        """
+    def decode_row(self, cum: np.ndarray, total: int) -> int:
+        """decode_interval for cumulative frequencies held as a numpy row (length vocab + 1):
+        the file compressor decodes 128 of them a step, and making each a tuple cost more than
+        decoding it."""
+        count = ((self.value - self.low + 1) * total - 1) // (self.high - self.low + 1)
+        s = int(cum.searchsorted(count, side="right")) - 1
+        self._take(int(cum[s]), int(cum[s + 1]), total)
+        return s
+
+    def _take(self, cum_lo: int, cum_hi: int, total: int, _P=PRECISION, _M=MASK, _Q=QUARTER,
+              _Q3=THREE_QUARTERS, _H=HALF) -> None:
+        """Narrow to the symbol's interval and shift in bits. (The constants are bound as
+        defaults: local lookups are what make this reach its benchmark target in pure Python.)"""
         low = self.low
         value = self.value
-        total = cdf.total
         span = self.high - low + 1
-        cum = cdf.cum
-        s = _bisect(cum, ((value - low + 1) * total - 1) // span) - 1
-        high = low + span * cum[s + 1] // total - 1
-        low += span * cum[s] // total
+        high = low + span * cum_hi // total - 1
+        low += span * cum_lo // total
         pos = self.pos
         window = self._window
         base = self._base
@@ -233,11 +244,11 @@ class Decoder:
                 pos += 1
         except IndexError:
             # Past the block of windows held: move the block to this symbol's first read (no
-            # state has changed yet) and decode it again; past the stream's end: corrupt.
+            # state has changed yet) and take it again; past the stream's end: corrupt.
             if base != self.pos and base + len(window) < self._positions:
                 self._base = self.pos
                 self._window = self._block(self.pos)
-                return self.decode_interval(cdf)
+                return self._take(cum_lo, cum_hi, total)
             raise CodingError("the bit stream is too short for the symbols asked of it") from None
         if not low <= value <= high:
             raise CodingError("corrupt stream: the decoder's value left its interval")
@@ -246,7 +257,6 @@ class Decoder:
         self.high = high
         self.value = value
         self.pos = pos
-        return s
 
     def read_bits(self, start: int, end: int) -> tuple[int, ...]:
         """Stream bits [start, end) (for the records the UI draws)."""

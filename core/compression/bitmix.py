@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .bitcontexts import HASH_MULT as _K
 from .bitcontexts import NEXT_STATE, STATE_COUNTS, STATES, hash_contexts, next_words
 
 # stretch(p) = ln(p / (1 - p)) for 12-bit p, scaled by 256 and clipped to +-2047; squash is its
@@ -48,6 +47,10 @@ for _n in range(1, 256):
         _NODE_IDX[_n] = (1 << (_d - 4)) | (_prefix & ((1 << (_d - 4)) - 1))
 
 WEIGHT_LIMIT = 128 << 16
+# The nibble slots' hash multiplier. Tables from other modules are passed in as arguments, never
+# read as globals: numba freezes a global into the compiled code and its cache is invalidated
+# only by a change to this file (a state table changed in bitcontexts.py once ran stale here).
+_K = np.uint64(0x9E3779B97F4A7C15)
 
 
 @njit(cache=True, inline="always")
@@ -67,7 +70,7 @@ def _mixhash(h):
 
 
 @njit(cache=True, inline="always")
-def _find(table, c, h, create, shift_bits):
+def _find(table, c, h, create, shift_bits, seen):
     """Row of context c's table holding hash h's slot (two places tried); -1 when absent and
     not ``create``. A new slot takes the place whose first node has seen less."""
     shift = np.uint64(shift_bits)
@@ -80,8 +83,8 @@ def _find(table, c, h, create, shift_bits):
         return r1
     if not create:
         return -1
-    n0 = STATE_COUNTS[table[c, r0, 1], 0] + STATE_COUNTS[table[c, r0, 1], 1]
-    n1 = STATE_COUNTS[table[c, r1, 1], 0] + STATE_COUNTS[table[c, r1, 1], 1]
+    n0 = seen[table[c, r0, 1]]
+    n1 = seen[table[c, r1, 1]]
     r = r0 if (table[c, r0, 0] == 0 or n0 <= n1) else r1
     table[c, r, :] = 0
     table[c, r, 0] = check
@@ -138,7 +141,7 @@ def _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_
 
 @njit(cache=True, nogil=True)
 def _predict(table, sx, weights, apm, hashes, c1, match_byte, match_len, match_sm,
-             saved_states, saved_x, saved_pm, saved_apm, evaluated, logp, floor):
+             saved_states, saved_x, saved_pm, saved_apm, evaluated, logp, floor, seen):
     """For every stream s: ln P of each byte in logp[s]. The first nibble's 15 nodes are
     evaluated; the second nibble's only under high nibbles at least ``floor`` likely (ln), the
     others share their high nibble's probability evenly (rarely needed, and 4x fewer nodes).
@@ -149,7 +152,7 @@ def _predict(table, sx, weights, apm, hashes, c1, match_byte, match_len, match_s
     lp = np.empty(512, dtype=np.float64)
     for s in range(S):
         for c in range(C):
-            rows[c] = _find(table, c, _mixhash(hashes[s, c]), False, shift_bits)
+            rows[c] = _find(table, c, _mixhash(hashes[s, c]), False, shift_bits, seen)
         lp[1] = 0.0
         for n in range(1, 16):
             p = _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_sm,
@@ -166,7 +169,7 @@ def _predict(table, sx, weights, apm, hashes, c1, match_byte, match_len, match_s
             evaluated[s, hi] = True
             for c in range(C):
                 rows[c] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi + 1) * _K), False,
-                                shift_bits)
+                                shift_bits, seen)
             for d in range(4):
                 for j in range(1 << d):
                     n = (top << d) | j
@@ -181,7 +184,7 @@ def _predict(table, sx, weights, apm, hashes, c1, match_byte, match_len, match_s
 @njit(cache=True, nogil=True)
 def _update(table, sm, sm_n, sx, weights, apm, hashes, c1, match_byte, match_len, match_sm,
             match_sm_n, saved_states, saved_x, saved_pm, saved_apm, evaluated, symbols, live,
-            mixer_rate, sm_limit):
+            mixer_rate, sm_limit, nxt, seen):
     """Stream by stream, learn from the byte that came: the eight nodes on its path."""
     S, C = hashes.shape
     shift_bits = 64 - int(np.log2(table.shape[1]))
@@ -195,7 +198,7 @@ def _update(table, sm, sm_n, sx, weights, apm, hashes, c1, match_byte, match_len
         if not evaluated[s, hi]:  # its nodes were not needed before: evaluate them now
             for c in range(C):
                 rows[c] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi + 1) * _K),
-                                False, shift_bits)
+                                False, shift_bits, seen)
             n = 16 + hi
             for depth in range(4, 8):
                 _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_sm,
@@ -203,13 +206,13 @@ def _update(table, sm, sm_n, sx, weights, apm, hashes, c1, match_byte, match_len
                 n = 2 * n + ((byte >> (7 - depth)) & 1)
         n = 1
         for c in range(C):
-            rows[c] = _find(table, c, _mixhash(hashes[s, c]), True, shift_bits)
+            rows[c] = _find(table, c, _mixhash(hashes[s, c]), True, shift_bits, seen)
         for depth in range(8):
             bit = (byte >> (7 - depth)) & 1
             if depth == 4:
                 for c in range(C):
                     rows[c] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi + 1) * _K),
-                                    True, shift_bits)
+                                    True, shift_bits, seen)
             idx = _NODE_IDX[n]
             for c in range(C):
                 st = saved_states[s, n, c]
@@ -220,7 +223,7 @@ def _update(table, sm, sm_n, sx, weights, apm, hashes, c1, match_byte, match_len
                 if k < sm_limit:
                     sm_n[c, st] = k + 1
                 r = rows[c]
-                table[c, r, idx] = NEXT_STATE[table[c, r, idx], bit]
+                table[c, r, idx] = nxt[table[c, r, idx], bit]
             err = ((bit << 12) - saved_pm[s, n]) * mixer_rate
             for j in range(NI):  # fixed point, 1.0 = 65536; kept within +-128
                 w = weights[n, j] + ((np.int64(saved_x[s, n, j]) * err) >> 16)
@@ -295,6 +298,7 @@ class BitContextMixer:
         self.table = np.zeros((contexts, 1 << rows_log2, 16), dtype=np.uint8)
         n0 = STATE_COUNTS[:, 0].astype(np.int64)
         n1 = STATE_COUNTS[:, 1].astype(np.int64)
+        self.seen = n0 + n1  # (states,) how much each history has seen: who keeps a slot
         init = ((n1 * 2 + 1) * 65536 // (2 * (n0 + n1) + 2)).astype(np.int64)
         self.sm = np.tile(init, (contexts, 1))  # (C, states) 16-bit probability of a 1
         self.sm_n = np.zeros((contexts, STATES), dtype=np.int64)
@@ -327,7 +331,7 @@ class BitContextMixer:
         logp = np.empty((self.S, 256), dtype=np.float64)
         _predict(self.table, self.sx, self.weights, self.apm, self.hashes, self.c1, *self._match,
                  self.match_sm, self.saved_states, self.saved_x, self.saved_pm, self.saved_apm,
-                 self.evaluated, logp, self.floor)
+                 self.evaluated, logp, self.floor, self.seen)
         return logp.astype(np.float32)
 
     def update(self, symbols: np.ndarray, live: np.ndarray) -> None:
@@ -336,7 +340,7 @@ class BitContextMixer:
         _update(self.table, self.sm, self.sm_n, self.sx, self.weights, self.apm, self.hashes, self.c1,
                 *self._match, self.match_sm, self.match_sm_n, self.saved_states, self.saved_x,
                 self.saved_pm, self.saved_apm, self.evaluated, symbols, live, self.mixer_rate,
-                self.sm_limit)
+                self.sm_limit, NEXT_STATE, self.seen)
         if self.words:
             next_words(symbols, live, self.word, self.prev_word)
 

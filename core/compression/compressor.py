@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..coding import Cdf, Decoder, Encoder, pack_bits, unpack_bits
+from ..coding import Decoder, Encoder, pack_bits, unpack_bits
 from ..coding.quantize import quantize_probs
 from ..learning.optim import StreamAdam
 from ..tasks.base import shorten
@@ -372,8 +372,8 @@ def decompress_packed(payload: bytes, nbits: int, length: int, config: Compresso
     def code_step(t, cum, live):
         row = np.zeros(S, dtype=np.int64)
         rows = np.flatnonzero(live)
-        for i, c in zip(rows.tolist(), cum[rows].tolist()):
-            row[i] = dec.decode_interval(Cdf(c, total))
+        for i in rows.tolist():
+            row[i] = dec.decode_row(cum[i], total)
         return row
 
     data = _run(config, length, code_step, progress, lambda: dec.pos).reshape(-1)[:length]
