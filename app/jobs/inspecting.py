@@ -24,19 +24,24 @@ ZPAQ = "zpaq -m5"
 
 
 def describe(config) -> str:
-    """The model in words, e.g. "LSTM 96 wide + counts (orders 1-4, bytes 2 and 3 back, words)
-    + a match model, mixed"."""
+    """The model in words, e.g. "bit mixer (orders 0-6, 3 of the stream's own, words) + a match
+    model + LSTM 64 wide, mixed"."""
     orders = config.orders
-    counts = [f"orders {orders[0]}-{orders[-1]}" if len(orders) > 1 else f"order {orders[0]}"]
+    parts = [f"orders {orders[0]}-{orders[-1]}" if len(orders) > 1 else f"order {orders[0]}"]
+    if config.local:
+        parts.append(f"{len(config.local)} of the stream's own")
     if config.record:
-        counts.append(f"rows of {config.record} bytes")
+        parts.append(f"rows of {config.record} bytes")
     if config.skips:
-        counts.append("bytes " + " and ".join(sorted({str(d) for s in config.skips for d in s}))
-                      + " back")
+        parts.append("bytes " + " and ".join(sorted({str(d) for s in config.skips for d in s}))
+                     + " back")
     if config.words:
-        counts.append("words")
+        parts.append("words")
+    if config.x86:
+        parts.append("x86 calls")
     match = " + a match model" if config.match_min else ""
-    return f"LSTM {COMPRESSOR_SIZES[config.size]} wide + counts ({', '.join(counts)}){match}, mixed"
+    return (f"bit mixer ({', '.join(parts)}){match} + LSTM {COMPRESSOR_SIZES[config.size]} wide, "
+            "mixed")
 
 
 class ClassicalRates(threading.Thread):

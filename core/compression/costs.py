@@ -16,7 +16,7 @@ import numpy as np
 
 from .contexts import MATCH_BUCKETS, MIX_BUCKETS, SEEN_BUCKETS
 
-BIT_MIXER = "bit mixer (all contexts)"  # the part that is the bit mixer's whole distribution
+BIT_MIXER = "bit mixer, all"  # the part that is the bit mixer's whole distribution
 TOP_K = 4  # the mix's most likely bytes kept per byte
 MAX_INSPECT = 2 << 20  # the largest file `lmviz inspect` takes (the issue asks for 1 MB)
 
@@ -97,14 +97,14 @@ def _count_label(bucket: int) -> str:
     else:
         a, b = 1 << (seen - 1), (1 << seen) - 1
         text = f"seen {a} time{'s' if a > 1 else ''}" if a == b else f"seen {a}-{b} times"
-    return text + (", its first bit always the same" if one and seen > 1 else "")
+    return text + (", first bit fixed" if one and seen > 1 else "")
 
 
 def _mix_label(bucket: int) -> str:
     # contexts.MIX_BUCKETS: the likeliest byte's -log2 p in quarter bits.
     if bucket == MIX_BUCKETS - 1:
-        return f"its best guess {MIX_BUCKETS // 4 - 0.25:g}+ bits"
-    return f"its best guess {bucket / 4:g}-{(bucket + 1) / 4:g} bits"
+        return f"best at {MIX_BUCKETS // 4 - 0.25:g}+ bits"
+    return f"best at {bucket / 4:g}-{(bucket + 1) / 4:g} bits"
 
 
 def _match_label(bucket: int, top_bucket: int) -> str:
@@ -194,8 +194,9 @@ class CostMap:
                 confidence, top = _mix_label(bucket), int(self.part_top[pos, i])
             elif name == "LSTM alone":
                 confidence, top = "", int(self.part_top[pos, i])
-            else:
-                confidence, top = _count_label(bucket), int(self.part_top[pos, i])
+            else:  # a context never seen has no guess (its flat distribution's argmax is 0)
+                confidence = _count_label(bucket)
+                top = int(self.part_top[pos, i]) if bucket % SEEN_BUCKETS else -1
             parts.append(PartView(name, top, p, float(self.part_w[pos, i]), confidence))
         top = tuple((int(b), int(lo), int(f)) for b, lo, f in
                     zip(self.top[pos], self.top_lo[pos], self.top_freq[pos]))

@@ -35,11 +35,11 @@ def part_names(config: CompressorConfig) -> tuple[str, ...]:
     bitmix.BitContextMixer orders them), the bit mixer as a whole, the match model, the LSTM
     alone."""
     names = [f"order-{k}" for k in config.orders]
-    names += [f"order-{k}, this stream's" for k in config.local]
+    names += [f"order-{k}, own" for k in config.local]  # the stream's own past
     names += ["byte" + ("s " if len(d) > 1 else " ") + " and ".join(map(str, d)) + " back"
               for d in config.sparse]
     names += ["word so far", "word + last word"] if config.words else []
-    names += (["column + row above", "column + above + left", "column + 2 rows above",
+    names += (["column + above", "column + above+left", "column + 2 above",
                "column + left"] if config.record else [])
     names.append(BIT_MIXER)
     if config.match_min:
