@@ -4,7 +4,7 @@ import numpy as np
 from lmviz.core.compression.bitcontexts import COUNT_LIMIT, NEXT_STATE, STATE_COUNTS, STATES
 from lmviz.core.compression.bitmix import BitContextMixer
 from lmviz.core.compression.contexts import MatchModel
-from lmviz.core.compression.filters import is_x86, x86_decode, x86_encode
+from lmviz.core.compression.filters import elf_row, is_x86, x86_decode, x86_encode
 
 
 def _history(texts: list[bytes]) -> np.ndarray:
@@ -97,6 +97,9 @@ def test_the_x86_filter_is_undone_exactly_and_only_for_executables():
     elf = b"\x7fELF\x02\x01\x01" + bytes(11) + (62).to_bytes(2, "little") + bytes(100)
     arm = elf[:18] + (183).to_bytes(2, "little") + elf[20:]
     assert is_x86(elf) and not is_x86(arm) and not is_x86(b"plain text " * 10)
+    # an ELF's symbol and relocation tables are rows: 24 bytes in a 64-bit one, 16 in a 32-bit
+    elf32 = elf[:4] + b"\x01" + elf[5:]
+    assert elf_row(elf) == 24 and elf_row(elf32) == 16 and elf_row(b"plain text " * 10) == 0
 
 
 def test_match_predicts_a_repeat_and_grows_with_it():
@@ -187,6 +190,6 @@ def test_an_x86_executable_is_coded_through_the_filter_and_back():
     body[rng.integers(0, 5_990, 400)] = 0xE9
     data = b"\x7fELF\x02\x01\x01" + bytes(11) + (62).to_bytes(2, "little") + body.tobytes()
     config = config_for(data)
-    assert config.x86
+    assert config.x86 and config.record == 24
     payload, nbits = compress_packed(data, config)
     assert decompress_packed(payload, nbits, len(data), config) == data

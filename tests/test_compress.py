@@ -174,18 +174,33 @@ def test_a_flipped_byte_fails_its_checksum_before_decoding_starts(tmp_path, pack
     Container.from_bytes(packed)  # the undamaged file still reads
 
 
+def test_the_header_names_only_what_differs_and_a_checksum_of_the_rest():
+    from dataclasses import replace
+
+    from lmviz.core.compression.compressor import CompressorConfig, config_for
+
+    data = b"some text to size the streams by " * 4000
+    config = replace(config_for(data), seed=7)
+    text = config.to_header_json()
+    assert len(text) < 100 and '"seed":7' in text and "orders" not in text
+    assert CompressorConfig.from_header_json(text, len(data)) == config
+
+
 FORGED = {
-    "million-streams": lambda h: h["config"].update(streams=1_000_000),
-    "zero-streams": lambda h: h["config"].update(streams=0),
-    "negative-streams": lambda h: h["config"].update(streams=-1),
+    "million-streams": lambda h: h["config"]["set"].update(streams=1_000_000),
+    "zero-streams": lambda h: h["config"]["set"].update(streams=0),
+    "negative-streams": lambda h: h["config"]["set"].update(streams=-1),
     "terabyte-length": lambda h: h.update(length=10**12),
     "over-the-input-limit": lambda h: h.update(length=(256 << 20) + 1),
     "negative-length": lambda h: h.update(length=-5),
-    "total-bits-30": lambda h: h["config"].update(total_bits=30),
-    "size-huge": lambda h: h["config"].update(size="huge"),
-    "rows-2-to-the-40": lambda h: h["config"].update(count_rows_log2=40),
+    "total-bits-30": lambda h: h["config"]["set"].update(total_bits=30),
+    "size-huge": lambda h: h["config"]["set"].update(size="huge"),
+    "rows-2-to-the-40": lambda h: h["config"]["set"].update(rows_log2=40),
+    "unknown-setting": lambda h: h["config"]["set"].update(colour=1),
+    "other-defaults": lambda h: h["config"].update(crc32=h["config"]["crc32"] ^ 1),
+    "config-a-list": lambda h: h.update(config=[1, 2]),
     "threads-a-string": lambda h: h.update(threads="x"),
-    "lr-a-bool": lambda h: h["config"].update(lr=True),
+    "lr-a-bool": lambda h: h["config"]["set"].update(lr=True),
     "extra-field": lambda h: h.update(extra=1),
 }
 

@@ -50,7 +50,7 @@ def package(data: bytes, config: CompressorConfig, payload: bytes, nbits: int) -
     """What `lmviz compress` writes once the model has coded ``data``: the container, or the
     input stored raw where that is smaller (incompressible or tiny input: never more than 8
     bytes over the input). A periodic input never gets here: see `repeat_form`."""
-    out = Container(config.to_json(), torch.__version__, config.threads, len(data),
+    out = Container(config.to_header_json(), torch.__version__, config.threads, len(data),
                     zlib.crc32(data), nbits, payload).to_bytes()
     return store(data) if len(out) > len(data) + STORED_OVERHEAD else out
 
@@ -69,7 +69,7 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
             f"{name} was made with torch {c.torch_version} and this is torch "
             f"{torch.__version__}: the model's floats would differ, so it cannot be decoded exactly")
     try:
-        config = CompressorConfig.from_json(c.config_json, c.length)
+        config = CompressorConfig.from_header_json(c.config_json, c.length)
     except ValueError as exc:
         raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
     if config.threads != c.threads:

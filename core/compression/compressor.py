@@ -13,6 +13,7 @@ import dataclasses
 import json
 import math
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from ..learning.optim import StreamAdam
 from ..tasks.base import shorten
 from .bitmix import BitContextMixer
 from .contexts import MIX_BUCKETS, MatchModel, record_length
-from .filters import is_x86, x86_decode, x86_encode
+from .filters import elf_row, is_x86, x86_decode, x86_encode
 from .model import COMPRESSOR_SIZES, ByteLSTM, ContextInputs
 
 MAX_RECORD = 512  # the longest record row contexts.record_length looks for
@@ -72,6 +73,34 @@ class CompressorConfig:
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
+
+    def to_header_json(self) -> str:
+        """The configuration as a file's header names it: the settings that differ from this
+        version's defaults, and the CRC32 of the whole configuration (to_json), so a file made
+        with other defaults is refused, not decoded wrong. The full form was about 310 bytes a
+        file: 0.01 to 0.04 bits a byte of the 100 to 300 KB files of the benchmark corpora."""
+        default = json.loads(CompressorConfig().to_json())
+        mine = json.loads(self.to_json())
+        changed = {k: v for k, v in mine.items() if default[k] != v}
+        return json.dumps({"set": changed, "crc32": zlib.crc32(self.to_json().encode())},
+                          sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_header_json(cls, text: str, length: int) -> CompressorConfig:
+        """The configuration a header names (to_header_json), checked like from_json; then its
+        CRC32 must match, or the file was made by a version with other defaults."""
+        h = json.loads(text)
+        if (not isinstance(h, dict) or set(h) != {"set", "crc32"} or not isinstance(h["set"], dict)
+                or type(h["crc32"]) is not int):
+            raise ValueError("its configuration is not written as this version writes it")
+        full = json.loads(cls().to_json())
+        if not set(h["set"]) <= set(full):
+            raise ValueError("its compressor settings differ from this version's")
+        full.update(h["set"])
+        config = cls.from_json(json.dumps(full), length)
+        if zlib.crc32(config.to_json().encode()) != h["crc32"]:
+            raise ValueError("its settings' checksum differs from this version's")
+        return config
 
     @classmethod
     def from_json(cls, text: str, length: int) -> CompressorConfig:
@@ -151,7 +180,7 @@ def config_for(data: bytes, size: str = "small", seed: int = 0) -> CompressorCon
     gave (the four text files of the experiment set: 92,767 bytes with them, 92,493 without)."""
     default = CompressorConfig()
     return CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)),
-                            record=record_length(data, MAX_RECORD), x86=is_x86(data),
+                            record=record_length(data, MAX_RECORD) or elf_row(data), x86=is_x86(data),
                             skips=() if looks_like_text(data) else default.skips)
 
 

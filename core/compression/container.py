@@ -7,7 +7,9 @@ Layout (all integers little-endian):
     4       1     format version (1)
     5       4     header length H
     9       H     header: UTF-8 JSON, keys sorted:
-                    config        the compressor configuration (the "code f"; counted in the size)
+                    config        the compressor configuration (the "code f"; counted in the size):
+                                  the settings that differ from this version's, and the
+                                  CRC32 of the whole
                     torch         torch version that made the file (floats depend on it)
                     threads       torch thread count used
                     length        original length in bytes
@@ -107,7 +109,7 @@ def _check_header(h, name: str) -> None:
 
 @dataclass(frozen=True)
 class Container:
-    config_json: str  # CompressorConfig.to_json()
+    config_json: str  # CompressorConfig.to_header_json()
     torch_version: str
     threads: int
     length: int
