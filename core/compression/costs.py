@@ -97,7 +97,7 @@ def _count_label(bucket: int) -> str:
     else:
         a, b = 1 << (seen - 1), (1 << seen) - 1
         text = f"seen {a} time{'s' if a > 1 else ''}" if a == b else f"seen {a}-{b} times"
-    return text + (", first bit fixed" if one and seen > 1 else "")
+    return text + (", one way" if one and seen > 1 else "")  # its first bit never varied
 
 
 def _mix_label(bucket: int) -> str:
