@@ -159,12 +159,8 @@ def test_the_record_contexts_pay_for_themselves_and_round_trip():
     the header) than without them, and decodes exactly."""
     from dataclasses import replace
 
-    from lmviz.core.compression.compressor import (
-        CompressorConfig,
-        compress_bytes,
-        decompress_bits,
-        streams_for,
-    )
+    from lmviz.core.compression.compressor import compress_bytes, decompress_bits
+    from lmviz.core.compression.config import CompressorConfig, streams_for
 
     data = _table()
     plain = CompressorConfig(streams=streams_for(len(data)))
@@ -183,7 +179,8 @@ def test_the_record_contexts_pay_for_themselves_and_round_trip():
 
 
 def test_an_x86_executable_is_coded_through_the_filter_and_back():
-    from lmviz.core.compression.compressor import compress_packed, config_for, decompress_packed
+    from lmviz.core.compression.compressor import compress_packed, decompress_packed
+    from lmviz.core.compression.config import config_for
 
     rng = np.random.default_rng(4)
     body = rng.integers(0, 256, 6_000).astype(np.uint8)

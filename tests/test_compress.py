@@ -177,7 +177,7 @@ def test_a_flipped_byte_fails_its_checksum_before_decoding_starts(tmp_path, pack
 def test_the_header_names_only_what_differs_and_a_checksum_of_the_rest():
     from dataclasses import replace
 
-    from lmviz.core.compression.compressor import CompressorConfig, config_for
+    from lmviz.core.compression.config import CompressorConfig, config_for
 
     data = b"some text to size the streams by " * 4000
     config = replace(config_for(data), seed=7)

@@ -15,7 +15,8 @@ from lmviz.app.screens.inspect import InspectScreen
 from lmviz.app.widgets.bisection_panel import BisectionPanel
 from lmviz.app.widgets.byte_map import ByteMap, next_word, row_starts
 from lmviz.app.widgets.byte_parts import ByteParts
-from lmviz.core.compression.compressor import compress_packed, config_for
+from lmviz.core.compression.compressor import compress_packed
+from lmviz.core.compression.config import config_for
 from lmviz.core.compression.container import Container
 from lmviz.core.compression.costs import BIT_MIXER, MAX_INSPECT, CostMap, ExplainChunk
 from lmviz.core.compression.inspect import Cancelled, explained_compress, part_names

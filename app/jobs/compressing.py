@@ -8,12 +8,8 @@ from dataclasses import dataclass
 
 import torch
 from lmviz.core.coding import CodingError
-from lmviz.core.compression.compressor import (
-    CompressorConfig,
-    compress_packed,
-    config_for,
-    decompress_packed,
-)
+from lmviz.core.compression.compressor import compress_packed, decompress_packed
+from lmviz.core.compression.config import CompressorConfig, config_for
 from lmviz.core.compression.container import (
     REPEAT_MAGIC,
     STORED_MAGIC,

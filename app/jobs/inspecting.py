@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 from lmviz.core.baselines import BASELINES, COMPRESS
-from lmviz.core.compression.compressor import COMPRESSOR_SIZES, config_for
+from lmviz.core.compression.config import config_for
 from lmviz.core.compression.container import REPEAT_MAGIC, STORED_MAGIC, repeat_form
 from lmviz.core.compression.inspect import Cancelled as Stop
 from lmviz.core.compression.inspect import explained_compress, part_names
+from lmviz.core.compression.model import COMPRESSOR_SIZES
 
 from .base import Cancelled, Emit, JobControl
 from .compressing import package

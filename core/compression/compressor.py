@@ -9,11 +9,8 @@ the configuration below is the whole "training code f".
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,164 +21,11 @@ import torch.nn.functional as F
 from ..coding import Decoder, Encoder, pack_bits, unpack_bits
 from ..coding.quantize import quantize_probs
 from ..learning.optim import StreamAdam
-from ..tasks.base import shorten
 from .bitmix import BitContextMixer
-from .contexts import MIX_BUCKETS, MatchModel, record_length
-from .filters import elf_row, is_x86, x86_decode, x86_encode
+from .config import CompressorConfig
+from .contexts import MIX_BUCKETS, MatchModel
+from .filters import x86_decode, x86_encode
 from .model import COMPRESSOR_SIZES, ByteLSTM, ContextInputs
-
-MAX_RECORD = 512  # the longest record row contexts.record_length looks for
-
-
-@dataclass(frozen=True)
-class CompressorConfig:
-    model: str = "lstm"  # only "lstm" codes files (its steps are cheap and exact on both sides)
-    size: str = "small"  # preset in COMPRESSOR_SIZES
-    streams: int = 128  # contiguous pieces coded side by side as one batch
-    segment: int = 16  # steps between updates (truncated backpropagation length)
-    lr: float = 1e-2  # Adam learning rate of the LSTM
-    mix_lr: float = 0.1  # ... of the mixing weights (they must move fast: 198,014 vs 208,904
-    #   bytes on the experiment set at the LSTM's 1e-2)
-    gate_lr: float = 0.03  # ... of the gate that lets the LSTM's state move them
-    betas: tuple[float, float] = (0.9, 0.99)  # Adam betas
-    grad_clip: float = 1.0  # max gradient norm
-    seed: int = 0  # seeds the weights
-    threads: int = 1  # torch intra-op threads (floats depend on it; 2 were not reproducible here)
-    total_bits: int = 16  # frequencies sum to 2**total_bits
-    orders: tuple[int, ...] = (0, 1, 2, 3, 4, 6)  # context lengths of the bit models (bitmix.py)
-    local: tuple[int, ...] = (2, 4, 6)  # ... of bit models each stream keeps for itself: a
-    #   stream's own recent past (the last rows of its table) is what it is most like, and the
-    #   shared models hear 128 places of the file at once (codes.json: 14,553 -> 13,410 bytes)
-    rows_log2: int = 18  # slots (16 bit histories each) per context's hash table
-    mixer_rate: int = 24  # learning rate of the bit mixer's weights (fixed point)
-    match_min: int = 6  # context bytes the match model looks up (0: no match model)
-    record: int = 0  # row length of a fixed-record table (contexts.record_length; 0: none)
-    skips: tuple[tuple[int, ...], ...] = ((2,), (3,), (2, 3))  # sparse contexts: the bytes 2 and
-    #   3 back, alone and together (binary data: instructions, fields)
-    words: bool = True  # word contexts: the word being written, alone and after the last one
-    x86: bool = False  # code E8/E9 call offsets as absolute addresses (filters.py; executables)
-
-    @property
-    def sparse(self) -> tuple[tuple[int, ...], ...]:
-        return self.skips
-
-    @property
-    def bit_contexts(self) -> int:
-        """Contexts of the bit mixer: orders, local orders, record contexts, skips, words."""
-        return (len(self.orders) + len(self.local) + len(self.sparse) + 2 * self.words
-                + 4 * (self.record > 0))
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
-
-    def to_header_json(self) -> str:
-        """The configuration as a file's header names it: the settings that differ from this
-        version's defaults, and the CRC32 of the whole configuration (to_json), so a file made
-        with other defaults is refused, not decoded wrong. The full form was about 310 bytes a
-        file: 0.01 to 0.04 bits a byte of the 100 to 300 KB files of the benchmark corpora."""
-        default = json.loads(CompressorConfig().to_json())
-        mine = json.loads(self.to_json())
-        changed = {k: v for k, v in mine.items() if default[k] != v}
-        return json.dumps({"set": changed, "crc32": zlib.crc32(self.to_json().encode())},
-                          sort_keys=True, separators=(",", ":"))
-
-    @classmethod
-    def from_header_json(cls, text: str, length: int) -> CompressorConfig:
-        """The configuration a header names (to_header_json), checked like from_json; then its
-        CRC32 must match, or the file was made by a version with other defaults."""
-        h = json.loads(text)
-        if (not isinstance(h, dict) or set(h) != {"set", "crc32"} or not isinstance(h["set"], dict)
-                or type(h["crc32"]) is not int):
-            raise ValueError("its configuration is not written as this version writes it")
-        full = json.loads(cls().to_json())
-        if not set(h["set"]) <= set(full):
-            raise ValueError("its compressor settings differ from this version's")
-        full.update(h["set"])
-        config = cls.from_json(json.dumps(full), length)
-        if zlib.crc32(config.to_json().encode()) != h["crc32"]:
-            raise ValueError("its settings' checksum differs from this version's")
-        return config
-
-    @classmethod
-    def from_json(cls, text: str, length: int) -> CompressorConfig:
-        """The configuration a file's header names, if it is one this version makes for a file
-        of ``length`` bytes; ValueError (one sentence) naming the first field that is not.
-
-        A header's CRC proves nothing (anyone can recompute one), so nothing here trusts it:
-        this version makes only the default settings with a size preset, a seed and the number
-        of streams `streams_for` gives, and every other value is refused before anything is
-        allocated (a header that asked for a million streams once took 23 GB)."""
-        d = json.loads(text)
-        if not isinstance(d, dict):
-            raise ValueError("its configuration is not a set of settings")
-        default = cls(streams=streams_for(length))
-        names = [f.name for f in dataclasses.fields(cls)]
-        if set(d) != set(names):
-            # Every setting decides the floats, so a file from another version cannot be decoded.
-            raise ValueError("its compressor settings differ from this version's")
-        for name in names:
-            got = _shaped_like(d[name], getattr(default, name))
-            if got is None:
-                raise ValueError(f"its setting {name}={shorten(repr(d[name]))} is not of this version")
-            d[name] = got
-        if d["size"] not in COMPRESSOR_SIZES:
-            raise ValueError(f"its setting size={shorten(repr(d['size']))} is not one of "
-                             f"{', '.join(COMPRESSOR_SIZES)}")
-        if not 0 <= d["seed"] < 2**63:
-            raise ValueError(f"its setting seed={d['seed']} is out of range")
-        if d["record"] != 0 and not 2 <= d["record"] <= MAX_RECORD:
-            raise ValueError(f"its setting record={d['record']} is out of range")
-        config = cls(**d)
-        if d["skips"] not in ((), default.skips):
-            raise ValueError(f"its setting skips={shorten(repr(d['skips']))} is not of this version")
-        chosen = ("size", "seed", "record", "x86", "skips")  # what this version sets per file
-        if config != dataclasses.replace(default, **{n: getattr(config, n) for n in chosen}):
-            bad = next(n for n in names if getattr(config, n) != getattr(default, n)
-                       and n not in chosen)
-            raise ValueError(f"its setting {bad}={shorten(repr(getattr(config, bad)))} is not what "
-                             f"this version uses ({getattr(default, bad)!r})")
-        return config
-
-
-def _shaped_like(got, want):
-    """A header's value (JSON: lists for tuples) as the type of this version's ``want``, nested
-    tuples included; None where a type differs (2.0 for 2 too: 2.0 == 2 in Python)."""
-    if isinstance(want, tuple):
-        if not isinstance(got, list):
-            return None
-        items = [_shaped_like(g, w) for g, w in zip(got, want)]
-        # Extra items are kept as they are: the comparison with the defaults refuses them.
-        return None if any(i is None for i in items) else tuple(items) + tuple(got[len(want):])
-    return got if type(got) is type(want) else None
-
-
-def streams_for(length: int, wanted: int = 128) -> int:
-    """Fewer streams for short inputs: at least 2 KB each. More streams code faster (a step
-    costs about the same for 1 or 128 of them) but train less often per byte: on 60 KB of
-    English, 14 / 29 / 58 streams gave 1.99 / 2.08 / 2.21 bits per byte (xz -9: 2.12), and on
-    1 MB 64 / 96 / 128 gave 1.790 / 1.813 / 1.839 (width 128; xz -9: 1.960) at 15.6 to 20
-    KB/s; 128 streams of width 96 code at 22 to 26 KB/s (benchmarks/compress.py)."""
-    return max(1, min(wanted, length // 2048))
-
-
-def looks_like_text(data: bytes, sample: int = 1 << 16) -> bool:
-    """No NUL and at least 95% printable ASCII, whitespace or bytes of UTF-8 sequences in the
-    first 64 KB."""
-    x = np.frombuffer(data[:sample], dtype=np.uint8)
-    if not len(x) or (x == 0).any():
-        return False
-    texty = ((x >= 32) & (x != 127)) | (x == 9) | (x == 10) | (x == 13)
-    return bool(texty.mean() >= 0.95)
-
-
-def config_for(data: bytes, size: str = "small", seed: int = 0) -> CompressorConfig:
-    """What `lmviz compress` uses for this input (and `lmviz inspect`, to find the same bits).
-    Text goes without the skip contexts: they cost prose, HTML, JSON and source more than they
-    gave (the four text files of the experiment set: 92,767 bytes with them, 92,493 without)."""
-    default = CompressorConfig()
-    return CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)),
-                            record=record_length(data, MAX_RECORD) or elf_row(data), x86=is_x86(data),
-                            skips=() if looks_like_text(data) else default.skips)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from .compressor import CompressorConfig, _layout, compress_packed
+from .compressor import _layout, compress_packed
+from .config import CompressorConfig
 from .contexts import MIX_BUCKETS, SEEN_BUCKETS
 from .costs import BIT_MIXER, TOP_K, ExplainChunk
 
