@@ -6,12 +6,15 @@ context (how many 0s and 1s came after it, recent ones weighing more) mapped to 
 that is itself learned (an indirect model); a mixer, its weights chosen by the bits of the byte
 so far, combines them in the stretched domain (ln p/(1-p)); an adaptive probability map (APM/SSE)
 refines the result by the previous byte. The probability of a byte is the product of its eight
-bits' probabilities, so the model is evaluated at all 255 nodes before each byte (reading the
-tables only) and learns on the eight of the byte that came (writing them).
+bits' probabilities, so before each byte the model is evaluated at the nodes that matter (the
+first nibble's 15, and the second nibble's under every high nibble at least 1/512 likely: about
+60 of the 255 on text), reading the tables only, and it learns on the eight nodes of the byte
+that came (writing them).
 
 Everything here is integer arithmetic (tables of uint8 states, 16-bit probabilities, fixed-point
-mixer weights), so both sides compute the same numbers on any machine; only the last step, the
-log-probabilities handed to the LSTM's mix, is floating point.
+mixer weights), so both sides compute the same numbers; only the last step, the
+log-probabilities handed to the LSTM's mix, is floating point (a table lookup and additions, in
+the same order on both sides).
 
 The per-bit loops run under numba: in numpy they would cost a thousand array calls a byte.
 """
@@ -29,12 +32,12 @@ _P = (np.arange(4096) + 0.5) / 4096
 STRETCH = np.clip(np.round(np.log(_P / (1 - _P)) * 256), -2047, 2047).astype(np.int32)
 SQUASH = np.clip(np.round(4096 / (1 + np.exp(-np.arange(-2047, 2048) / 256))), 1, 4095).astype(np.int32)
 
-# Node n of the byte tree (1..255; n = 1 followed by the bits seen so far): which hashed slot
-# holds its history (0: the first nibble's, 1 + h: the second nibble's after high nibble h) and
-# its place in that slot (1..15).
 LN = np.log(np.maximum(np.arange(4097), 1) / 4096)  # ln(p / 4096) for 12-bit p
 LN16 = float(np.log(16))
 
+# Node n of the byte tree (1..255; n = 1 followed by the bits seen so far): which hashed slot
+# holds its history (0: the first nibble's, 1 + h: the second nibble's after high nibble h) and
+# its place in that slot (1..15).
 _NODE_SLOT = np.zeros(256, dtype=np.int64)
 _NODE_IDX = np.zeros(256, dtype=np.int64)
 for _n in range(1, 256):
@@ -246,17 +249,27 @@ def _update(table, sm, sm_n, sx, weights, apm, hashes, c1, match_byte, match_len
 
 
 @njit(cache=True, nogil=True)
-def _explain(sm, weights, saved_states, rows, symbols, logp, path_w):
+def _explain(table, sm, weights, hashes, rows, symbols, logp, path_w, seen):
     """Each context's own distribution over bytes (its state maps' probabilities multiplied
-    along the tree) and the mixer's mean weight on it along the real byte's path."""
-    C = saved_states.shape[2]
+    along the tree, every node read from the table as it stands before the update: the
+    prediction evaluated only the likely nibbles) and the mixer's mean weight on it along the
+    real byte's path."""
+    C = hashes.shape[1]
+    shift_bits = 64 - int(np.log2(table.shape[1]))
+    slots = np.empty(17, dtype=np.int64)
     lp = np.empty(512, dtype=np.float64)
     for i in range(rows.shape[0]):
         s = rows[i]
         for c in range(C):
+            slots[0] = _find(table, c, _mixhash(hashes[s, c]), False, shift_bits, seen)
+            for hi in range(16):
+                slots[1 + hi] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi + 1) * _K),
+                                      False, shift_bits, seen)
             lp[1] = 0.0
             for n in range(1, 256):
-                q = ((sm[c, saved_states[s, n, c]] >> 4) + 0.5) / 4096.0
+                r = slots[_NODE_SLOT[n]]
+                st = table[c, r, _NODE_IDX[n]] if r >= 0 else np.uint8(0)
+                q = ((sm[c, st] >> 4) + 0.5) / 4096.0
                 lp[2 * n + 1] = lp[n] + np.log(q)
                 lp[2 * n] = lp[n] + np.log(1.0 - q)
             for b in range(256):
@@ -352,7 +365,7 @@ class BitContextMixer:
         n = len(rows)
         logp = np.empty((n, self.C, 256), dtype=np.float64)
         path_w = np.empty((n, self.C), dtype=np.float64)
-        _explain(self.sm, self.weights, self.saved_states, rows.astype(np.int64),
-                 symbols.astype(np.int64), logp, path_w)
+        _explain(self.table, self.sm, self.weights, self.hashes, rows.astype(np.int64),
+                 symbols.astype(np.int64), logp, path_w, self.seen)
         first = self.saved_states[rows, 1, :]
         return logp.astype(np.float32), path_w, STATE_COUNTS[first]
