@@ -40,8 +40,9 @@ LN16 = float(np.log(16))
 # its place in that slot (1..15).
 _NODE_SLOT = np.zeros(256, dtype=np.int64)
 _NODE_IDX = np.zeros(256, dtype=np.int64)
+_NODE_DEPTH = np.zeros(256, dtype=np.int64)
 for _n in range(1, 256):
-    _d = _n.bit_length() - 1
+    _d = _NODE_DEPTH[_n] = _n.bit_length() - 1
     if _d < 4:
         _NODE_SLOT[_n], _NODE_IDX[_n] = 0, _n
     else:
@@ -110,6 +111,7 @@ def _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_
     what the update learns from is saved."""
     C = rows.shape[0]
     idx = _NODE_IDX[n]
+    ws = 256 + (c1[s] << 3) + _NODE_DEPTH[n]  # the second weight set: last byte, bit depth
     dot = np.int64(0)
     for c in range(C):
         r = rows[c]
@@ -117,7 +119,7 @@ def _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_
         saved_states[s, n, c] = st
         x = sx[c, st]
         saved_x[s, n, c] = x
-        dot += np.int64(weights[n, c]) * x
+        dot += np.int64(weights[n, c] + weights[ws, c]) * x
     # the match model: its byte's next bit, where the byte so far agrees with it
     mb = match_byte[s]
     xm = 0
@@ -128,7 +130,8 @@ def _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_
             xm = st if (mb >> (7 - depth)) & 1 else -st
     saved_x[s, n, C] = xm
     saved_x[s, n, C + 1] = 256
-    dot += np.int64(weights[n, C]) * xm + np.int64(weights[n, C + 1]) * 256
+    dot += (np.int64(weights[n, C] + weights[ws, C]) * xm
+            + np.int64(weights[n, C + 1] + weights[ws, C + 1]) * 256)
     pm = _squash(np.int32(dot >> 16))
     saved_pm[s, n] = pm
     # APM by the previous byte: interpolate between two of 33 buckets of stretch(pm)
@@ -228,9 +231,11 @@ def _update(table, sm, sm_n, sx, weights, apm, hashes, c1, match_byte, match_len
                 r = rows[c]
                 table[c, r, idx] = nxt[table[c, r, idx], bit]
             err = ((bit << 12) - saved_pm[s, n]) * mixer_rate
+            ws = 256 + (c1[s] << 3) + depth
             for j in range(NI):  # fixed point, 1.0 = 65536; kept within +-128
-                w = weights[n, j] + ((np.int64(saved_x[s, n, j]) * err) >> 16)
-                weights[n, j] = min(max(w, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+                d = (np.int64(saved_x[s, n, j]) * err) >> 16
+                weights[n, j] = min(max(weights[n, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+                weights[ws, j] = min(max(weights[ws, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
             if saved_x[s, n, C] != 0:
                 expected = (match_byte[s] >> (7 - depth)) & 1
                 ml = match_len[s]
@@ -316,9 +321,11 @@ class BitContextMixer:
         self.sm = np.tile(init, (contexts, 1))  # (C, states) 16-bit probability of a 1
         self.sm_n = np.zeros((contexts, STATES), dtype=np.int64)
         self.sx = STRETCH[self.sm >> 4]  # (C, states) stretch(sm), kept in step with it
-        self.weights = np.zeros((256, contexts + 2), dtype=np.int32)
-        self.weights[:, :contexts] = 65536 * 3 // 10
-        self.weights[:, contexts] = 65536 // 2
+        # weight sets: one per node, then one per (last byte, bit depth) starting at zero; a
+        # node's weights are the sum of its two sets
+        self.weights = np.zeros((256 + 256 * 8, contexts + 2), dtype=np.int32)
+        self.weights[:256, :contexts] = 65536 * 3 // 10
+        self.weights[:256, contexts] = 65536 // 2
         # APM starts as the identity: bucket j holds squash of its stretch value
         ident = np.array([SQUASH[np.clip(j * 128 - 2048, -2047, 2047) + 2047] * 16
                           for j in range(33)], dtype=np.int64)
