@@ -90,13 +90,14 @@ def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, rec
             out[s, c] = (np.uint64(200) * _K ^ word[s]) * _K
             out[s, c + 1] = ((np.uint64(201) * _K ^ word[s]) * _K ^ prev_word[s]) * _K
             c += 2
-        c1[s] = history[s, t - 1] if t >= 1 else 0
+        c1[s] = ((history[s, t - 1] if t >= 1 else 0)
+                 | (np.int64(history[s, t - 2] if t >= 2 else 0) << 8))  # the last two bytes
         if record:
             # a table of rows: the column, the byte above, the one above it, the one before
             col = np.uint64((s * history.shape[1] + t) % record)
             up = np.uint64(history[s, t - record] if t >= record else 0)
             up2 = np.uint64(history[s, t - 2 * record] if t >= 2 * record else 0)
-            left = np.uint64(c1[s])
+            left = np.uint64(c1[s] & 255)
             out[s, c] = ((np.uint64(300) * _K ^ col) * _K ^ up) * _K
             out[s, c + 1] = (((np.uint64(301) * _K ^ col) * _K ^ up) * _K ^ left) * _K
             out[s, c + 2] = (((np.uint64(302) * _K ^ col) * _K ^ up) * _K ^ up2) * _K

@@ -111,7 +111,8 @@ def _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_
     what the update learns from is saved."""
     C = rows.shape[0]
     idx = _NODE_IDX[n]
-    ws = 256 + (c1[s] << 3) + _NODE_DEPTH[n]  # the second weight set: last byte, bit depth
+    ws = 256 + ((c1[s] & 255) << 3) + _NODE_DEPTH[n]  # the second weight set: last byte, depth
+    ws3 = 2304 + ((c1[s] >> 8) << 3) + _NODE_DEPTH[n]  # the third: the byte before it
     dot = np.int64(0)
     for c in range(C):
         r = rows[c]
@@ -119,7 +120,7 @@ def _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_
         saved_states[s, n, c] = st
         x = sx[c, st]
         saved_x[s, n, c] = x
-        dot += np.int64(weights[n, c] + weights[ws, c]) * x
+        dot += np.int64(weights[n, c] + weights[ws, c] + weights[ws3, c]) * x
     # the match model: its byte's next bit, where the byte so far agrees with it
     mb = match_byte[s]
     xm = 0
@@ -130,15 +131,15 @@ def _node(s, n, rows, table, sx, weights, apm, c1, match_byte, match_len, match_
             xm = st if (mb >> (7 - depth)) & 1 else -st
     saved_x[s, n, C] = xm
     saved_x[s, n, C + 1] = 256
-    dot += (np.int64(weights[n, C] + weights[ws, C]) * xm
-            + np.int64(weights[n, C + 1] + weights[ws, C + 1]) * 256)
+    dot += (np.int64(weights[n, C] + weights[ws, C] + weights[ws3, C]) * xm
+            + np.int64(weights[n, C + 1] + weights[ws, C + 1] + weights[ws3, C + 1]) * 256)
     pm = _squash(np.int32(dot >> 16))
     saved_pm[s, n] = pm
     # APM by the previous byte: interpolate between two of 33 buckets of stretch(pm)
     pos = STRETCH[pm] + 2048
     lo = pos >> 7
     w = pos & 127
-    a = (c1[s] << 8) | n
+    a = ((c1[s] & 255) << 8) | n
     pa = (np.int64(apm[a, lo]) * (128 - w) + np.int64(apm[a, lo + 1]) * w) >> 11  # to 12 bits
     saved_apm[s, n] = pos
     p = (pm + 3 * pa) >> 2
@@ -231,11 +232,13 @@ def _update(table, sm, sm_n, sx, weights, apm, hashes, c1, match_byte, match_len
                 r = rows[c]
                 table[c, r, idx] = nxt[table[c, r, idx], bit]
             err = ((bit << 12) - saved_pm[s, n]) * mixer_rate
-            ws = 256 + (c1[s] << 3) + depth
+            ws = 256 + ((c1[s] & 255) << 3) + depth
+            ws3 = 2304 + ((c1[s] >> 8) << 3) + depth
             for j in range(NI):  # fixed point, 1.0 = 65536; kept within +-128
                 d = (np.int64(saved_x[s, n, j]) * err) >> 16
                 weights[n, j] = min(max(weights[n, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
                 weights[ws, j] = min(max(weights[ws, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+                weights[ws3, j] = min(max(weights[ws3, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
             if saved_x[s, n, C] != 0:
                 expected = (match_byte[s] >> (7 - depth)) & 1
                 ml = match_len[s]
@@ -243,7 +246,7 @@ def _update(table, sm, sm_n, sx, weights, apm, hashes, c1, match_byte, match_len
                 match_sm[ml] += (((expected == bit) << 16) - match_sm[ml]) * 2 // (2 * k + 3)
                 if k < 1023:
                     match_sm_n[ml] = k + 1
-            a = (c1[s] << 8) | n
+            a = ((c1[s] & 255) << 8) | n
             pos = saved_apm[s, n]
             lo = pos >> 7
             w = pos & 127
@@ -254,7 +257,7 @@ def _update(table, sm, sm_n, sx, weights, apm, hashes, c1, match_byte, match_len
 
 
 @njit(cache=True, nogil=True)
-def _explain(table, sm, weights, hashes, rows, symbols, logp, path_w, seen):
+def _explain(table, sm, weights, hashes, c1, rows, symbols, logp, path_w, seen):
     """Each context's own distribution over bytes (its state maps' probabilities multiplied
     along the tree, every node read from the table as it stands before the update: the
     prediction evaluated only the likely nibbles) and the mixer's mean weight on it along the
@@ -281,8 +284,10 @@ def _explain(table, sm, weights, hashes, rows, symbols, logp, path_w, seen):
                 logp[i, c, b] = lp[256 + b]
             n = 1
             acc = 0.0
-            for depth in range(8):
-                acc += weights[n, c] / 65536.0
+            for depth in range(8):  # the node's weight and the two by the last bytes
+                ws = 256 + ((c1[s] & 255) << 3) + depth
+                ws3 = 2304 + ((c1[s] >> 8) << 3) + depth
+                acc += (weights[n, c] + weights[ws, c] + weights[ws3, c]) / 65536.0
                 n = 2 * n + ((symbols[i] >> (7 - depth)) & 1)
             path_w[i, c] = acc / 8
 
@@ -321,9 +326,9 @@ class BitContextMixer:
         self.sm = np.tile(init, (contexts, 1))  # (C, states) 16-bit probability of a 1
         self.sm_n = np.zeros((contexts, STATES), dtype=np.int64)
         self.sx = STRETCH[self.sm >> 4]  # (C, states) stretch(sm), kept in step with it
-        # weight sets: one per node, then one per (last byte, bit depth) starting at zero; a
-        # node's weights are the sum of its two sets
-        self.weights = np.zeros((256 + 256 * 8, contexts + 2), dtype=np.int32)
+        # weight sets: one per node, then one per (last byte, bit depth) and one per (the byte
+        # before it, bit depth), starting at zero; a node's weights are the sum of its three
+        self.weights = np.zeros((256 + 2 * 256 * 8, contexts + 2), dtype=np.int32)
         self.weights[:256, :contexts] = 65536 * 3 // 10
         self.weights[:256, contexts] = 65536 // 2
         # APM starts as the identity: bucket j holds squash of its stretch value
@@ -372,7 +377,7 @@ class BitContextMixer:
         n = len(rows)
         logp = np.empty((n, self.C, 256), dtype=np.float64)
         path_w = np.empty((n, self.C), dtype=np.float64)
-        _explain(self.table, self.sm, self.weights, self.hashes, rows.astype(np.int64),
+        _explain(self.table, self.sm, self.weights, self.hashes, self.c1, rows.astype(np.int64),
                  symbols.astype(np.int64), logp, path_w, self.seen)
         first = self.saved_states[rows, 1, :]
         return logp.astype(np.float32), path_w, STATE_COUNTS[first]
