@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from lmviz.core.compression.costs import FINAL_EXPERTS
 from rich.text import Text
 
 from ..palette import TOKEN, bits_color
@@ -42,6 +43,22 @@ class ByteParts(Panel):
         self.length = 0
         self.border_title = "why this byte cost what it did"
 
+    @staticmethod
+    def _row(lines: list[Text], part) -> float:
+        """Append a part's row; its probability of the real byte (0 where it has none)."""
+        guess = "–" if part.top < 0 else byte_label(part.top)
+        p = 0.0
+        if math.isnan(part.p):
+            p_text, bits = "–", ""
+        elif part.name == "match model":  # one byte, no distribution: right or wrong
+            p_text, bits = ("✓ right" if part.p > 0 else "✗ wrong"), ""
+        else:
+            p, p_text, bits = part.p, f"{part.p:.4f}", _bits(part.p)
+        weight = "1 (base)" if math.isnan(part.weight) else f"{part.weight:.2f}"
+        lines.append(Text(f"  {part.name:<22}{guess:<8}{p_text:>10}{bits:>7}{weight:>10}  "
+                          f"{part.confidence}"))
+        return p
+
     def show(self, detail, length: int) -> None:
         self.detail, self.length = detail, length
         self.redraw()
@@ -66,27 +83,26 @@ class ByteParts(Panel):
                        style=f"bold black on {TOKEN}" if b == d.byte else "bold")
         lines += [top, Text(f"{'each part alone':<24}{'guess':<8}{'p(' + real + ')':>10}{'bits':>7}"
                             f"{'weight':>10}  context", style="bold")]
+        # The final mix's experts first, then the bit mixer's own contexts: on a small screen
+        # (or with a record table's 18 contexts) it is the contexts that get cropped.
+        experts = [p for p in d.parts if p.name in FINAL_EXPERTS]
+        contexts = [p for p in d.parts if p.name not in FINAL_EXPERTS]
         best = 0.0
-        for part in d.parts:
-            guess = "–" if part.top < 0 else byte_label(part.top)
-            if math.isnan(part.p):
-                p_text, bits = "–", ""
-            elif part.name == "match model":  # one byte, no distribution: right or wrong
-                p_text, bits = ("✓ right" if part.p > 0 else "✗ wrong"), ""
-            else:
-                best = max(best, part.p)
-                p_text, bits = f"{part.p:.4f}", _bits(part.p)
-            weight = "1 (base)" if math.isnan(part.weight) else f"{part.weight:.2f}"
-            lines.append(Text(f"  {part.name:<22}{guess:<8}{p_text:>10}{bits:>7}{weight:>10}  "
-                              f"{part.confidence}"))
+        for part in experts:
+            best = max(best, self._row(lines, part))
         lines.append(Text.assemble((f"  {'the mix':<22}{real:<8}{p_mix:>10.4f}{_bits(p_mix):>7}", "bold")))
-        lines.append(Text(""))
+        if contexts:
+            lines.append(Text("inside the bit mixer, each context alone (weight: the bit mixer's)",
+                              style="bold"))
+            for part in contexts:
+                best = max(best, self._row(lines, part))
         verdict = ("beats every part alone" if p_mix > best else
                    "does worse than its best part here (it pays for the bytes where that part is wrong)")
         lines.append(Text(
-            f"The mix {verdict}. A weight w raises a part's (count + 1/4) to the power w in the "
-            "LSTM's odds; the LSTM learns what the counts miss, so alone it can be poor.",
-            style="dim"))
+            f"The mix {verdict}. The bit mixer weighs its contexts bit by bit (the weight shown is "
+            "their mean along this byte's eight bits); the mix raises each expert's probability "
+            "to the power w in the LSTM's odds, so the LSTM learns what they miss and alone it "
+            "can be poor.", style="dim"))
         return Text("\n").join(lines)
 
     WRAP = True

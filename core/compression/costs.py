@@ -17,6 +17,8 @@ import numpy as np
 from .contexts import MATCH_BUCKETS, MIX_BUCKETS, SEEN_BUCKETS
 
 BIT_MIXER = "bit mixer, all"  # the part that is the bit mixer's whole distribution
+# The parts the final mix weighs (the others are the bit mixer's contexts).
+FINAL_EXPERTS = (BIT_MIXER, "match model", "LSTM alone")
 TOP_K = 4  # the mix's most likely bytes kept per byte
 MAX_INSPECT = 2 << 20  # the largest file `lmviz inspect` takes (the issue asks for 1 MB)
 
