@@ -85,14 +85,14 @@ def test_the_x86_filter_is_undone_exactly_and_only_for_executables():
     rng = np.random.default_rng(2)
     code = rng.integers(0, 256, 50_000).astype(np.uint8)
     code[rng.integers(0, 49_990, 3_000)] = 0xE8  # calls everywhere, some overlapping
-    enc = x86_encode(code)
+    enc = x86_encode(code.copy())
     assert (enc != code).any() and np.array_equal(x86_decode(enc.copy()), code)
     # the same call target from two places becomes the same four bytes
     calls = np.zeros(64, dtype=np.uint8)
     calls[[0, 32]] = 0xE8
     calls[1:5] = list((100).to_bytes(4, "little"))  # target 0 + 100
     calls[33:37] = list((68).to_bytes(4, "little"))  # target 32 + 68 = 100
-    enc = x86_encode(calls)
+    enc = x86_encode(calls.copy())
     assert bytes(enc[1:5]) == bytes(enc[33:37])
     elf = b"\x7fELF\x02\x01\x01" + bytes(11) + (62).to_bytes(2, "little") + bytes(100)
     arm = elf[:18] + (183).to_bytes(2, "little") + elf[20:]

@@ -252,6 +252,20 @@ def test_a_packed_stream_decodes_in_blocks_as_the_list_does():
             short.decode_interval(cdf)
 
 
+def test_decoding_from_a_numpy_row_is_decoding_from_a_cdf():
+    """decode_row (the file compressor's path: 128 rows a step) finds the same symbols as
+    decode_interval, across blocks of windows, with symbols at both ends of the vocabulary."""
+    rng = np.random.default_rng(6)
+    freqs = quantize_probs(rng.dirichlet(np.full(256, 0.3), size=20_000))
+    symbols = [0, 255] + rng.integers(0, 256, len(freqs) - 2).tolist()
+    cdfs = [Cdf.of(f) for f in freqs]
+    bits = stream_encode(cdfs, symbols)
+    rows = np.zeros((len(freqs), 257), dtype=np.int64)
+    np.cumsum(freqs, axis=1, out=rows[:, 1:])
+    dec = Decoder(packed=pack_bits(bits), nbits=len(bits))
+    assert [dec.decode_row(rows[i], 1 << 16) for i in range(len(freqs))] == symbols
+
+
 def test_the_decoder_holds_a_block_of_windows_not_the_whole_stream():
     """Decoding a 2 MB payload allocates a few MB, not the 40 bytes a bit (640 MB) that one
     window per bit cost before: what bounds `lmviz decompress`'s memory."""

@@ -126,6 +126,16 @@ def test_byte_detail_segments_tile_the_unit_interval():
         assert d.parts[2].confidence == "held 7-14 bytes" and d.parts[0].confidence == "seen 64+ times"
 
 
+def test_context_labels_say_how_often_and_whether_one_way():
+    from lmviz.core.compression.contexts import SEEN_BUCKETS
+    from lmviz.core.compression.costs import _count_label
+
+    assert _count_label(0) == "unseen context" and _count_label(1) == "seen 1 time"
+    assert _count_label(3) == "seen 4-7 times"
+    assert _count_label(3 + SEEN_BUCKETS) == "4-7 times, one way"  # fits the parts table
+    assert _count_label(1 + SEEN_BUCKETS) == "seen 1 time"  # once is always one way
+
+
 def test_rows_wrap_at_newlines_and_width_and_words_are_found():
     data = np.frombuffer(b"ab\ncdefgh\n\nxyz", dtype=np.uint8)
     starts = row_starts(data, 4)

@@ -9,6 +9,7 @@ import time
 import numpy as np
 from lmviz.core.coding.bisection import bisect_encode
 from lmviz.core.compression.costs import CostMap
+from lmviz.core.tasks.text import byte_glyph
 from rich.markup import escape
 from textual import work
 from textual.binding import Binding
@@ -198,8 +199,7 @@ class InspectScreen(Screen):
             return
         cum, owners = detail.segments()
         token = owners.index(detail.byte)
-        labels = ["" if b < 0 else chr(b) if 0x21 <= b < 0x7F else "␣" if b == 0x20 else f"0x{b:02x}"
-                  for b in owners]
+        labels = ["" if b < 0 else byte_glyph(b) for b in owners]
         trace = bisect_encode(np.diff(cum), token)
         shown = len(trace.bits)
         zoom = trace.interval_after(shown)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from lmviz.core.compression.costs import FINAL_EXPERTS
+from lmviz.core.compression.costs import FINAL_EXPERTS, MATCH
 from rich.text import Text
 
 from ..palette import TOKEN, bits_color
@@ -50,7 +50,7 @@ class ByteParts(Panel):
         p = 0.0
         if math.isnan(part.p):
             p_text, bits = "–", ""
-        elif part.name == "match model":  # one byte, no distribution: right or wrong
+        elif part.name == MATCH:  # one byte, no distribution: right or wrong
             p_text, bits = ("✓ right" if part.p > 0 else "✗ wrong"), ""
         else:
             p, p_text, bits = part.p, f"{part.p:.4f}", _bits(part.p)

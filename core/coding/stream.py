@@ -203,20 +203,22 @@ class Decoder:
 
     def decode_interval(self, cdf: Cdf, _bisect=bisect.bisect_right) -> int:
         """The hot path: find the symbol, narrow, shift in bits. Returns the symbol."""
-        total = cdf.total
         cum = cdf.cum
-        s = _bisect(cum, ((self.value - self.low + 1) * total - 1) // (self.high - self.low + 1)) - 1
-        self._take(cum[s], cum[s + 1], total)
+        s = _bisect(cum, self._count(cdf.total)) - 1
+        self._take(cum[s], cum[s + 1], cdf.total)
         return s
 
     def decode_row(self, cum: np.ndarray, total: int) -> int:
         """decode_interval for cumulative frequencies held as a numpy row (length vocab + 1):
         the file compressor decodes 128 of them a step, and making each a tuple cost more than
         decoding it."""
-        count = ((self.value - self.low + 1) * total - 1) // (self.high - self.low + 1)
-        s = int(cum.searchsorted(count, side="right")) - 1
+        s = int(cum.searchsorted(self._count(total), side="right")) - 1
         self._take(int(cum[s]), int(cum[s + 1]), total)
         return s
+
+    def _count(self, total: int) -> int:
+        """Where the value read so far falls, in counts out of ``total``."""
+        return ((self.value - self.low + 1) * total - 1) // (self.high - self.low + 1)
 
     def _take(self, cum_lo: int, cum_hi: int, total: int, _P=PRECISION, _M=MASK, _Q=QUARTER,
               _Q3=THREE_QUARTERS, _H=HALF) -> None:

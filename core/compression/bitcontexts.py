@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
-_K = HASH_MULT
+_K = np.uint64(0x9E3779B97F4A7C15)
 
 # Bit histories: a state is a pair (n0, n1) of bounded counts. Seeing a bit adds one to its
 # count and, when the other count is above 2, halves the excess of the other (so a context
@@ -56,26 +55,41 @@ _FOLD = np.arange(256, dtype=np.uint64)
 _FOLD[65:91] += np.uint64(32)
 
 
+def context_names(orders, local, sparse, words: bool, record: int) -> list[str]:
+    """The contexts in the order hash_contexts lays them out (what `lmviz inspect` calls each);
+    their number is the bit mixer's context count."""
+    names = [f"order-{k}" for k in orders]
+    names += [f"order-{k}, own" for k in local]  # the stream's own past
+    names += ["byte" + ("s " if len(d) > 1 else " ") + " and ".join(map(str, d)) + " back"
+              for d in sparse]
+    names += ["word so far", "word + last word"] if words else []
+    names += (["column + above", "column + above+left", "column + 2 above", "column + left"]
+              if record else [])
+    return names
+
+
+@njit(cache=True, inline="always")
+def _last_bytes(history, s, t, k, h):
+    """h with the k bytes of stream s before step t hashed in (zeros before its start)."""
+    for j in range(1, k + 1):
+        b = history[s, t - j] if t - j >= 0 else np.uint8(0)
+        h = (h ^ np.uint64(b)) * _K
+    return h
+
+
 @njit(cache=True, nogil=True)
-def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, record, out, c1):
-    """Each stream's context hashes before step t: the last k bytes for each order, each
-    sparse context's bytes (distances, -1 padded), the word so far and it with the last word."""
+def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, record, out, last2):
+    """Each stream's context hashes before step t, laid out as context_names says: the last k
+    bytes for each order, the same salted with the stream, each sparse context's bytes
+    (distances, 0 padded), the word so far and it with the last word, the record contexts."""
     S = history.shape[0]
     for s in range(S):
         c = 0
         for k in orders:
-            h = np.uint64(k + 1) * _K
-            for j in range(1, k + 1):
-                b = history[s, t - j] if t - j >= 0 else np.uint8(0)
-                h = (h ^ np.uint64(b)) * _K
-            out[s, c] = h
+            out[s, c] = _last_bytes(history, s, t, k, np.uint64(k + 1) * _K)
             c += 1
         for k in local:  # the same, but each stream's own: what this part of the file does
-            h = (np.uint64(k + 50) * _K ^ np.uint64(s)) * _K
-            for j in range(1, k + 1):
-                b = history[s, t - j] if t - j >= 0 else np.uint8(0)
-                h = (h ^ np.uint64(b)) * _K
-            out[s, c] = h
+            out[s, c] = _last_bytes(history, s, t, k, (np.uint64(k + 50) * _K ^ np.uint64(s)) * _K)
             c += 1
         for i in range(sparse.shape[0]):
             h = np.uint64(100 + i) * _K
@@ -90,14 +104,14 @@ def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, rec
             out[s, c] = (np.uint64(200) * _K ^ word[s]) * _K
             out[s, c + 1] = ((np.uint64(201) * _K ^ word[s]) * _K ^ prev_word[s]) * _K
             c += 2
-        c1[s] = ((history[s, t - 1] if t >= 1 else 0)
-                 | (np.int64(history[s, t - 2] if t >= 2 else 0) << 8))  # the last two bytes
+        last2[s] = ((history[s, t - 1] if t >= 1 else 0)
+                    | (np.int64(history[s, t - 2] if t >= 2 else 0) << 8))  # the last two bytes
         if record:
             # a table of rows: the column, the byte above, the one above it, the one before
             col = np.uint64((s * history.shape[1] + t) % record)
             up = np.uint64(history[s, t - record] if t >= record else 0)
             up2 = np.uint64(history[s, t - 2 * record] if t >= 2 * record else 0)
-            left = np.uint64(c1[s] & 255)
+            left = np.uint64(last2[s] & 255)
             out[s, c] = ((np.uint64(300) * _K ^ col) * _K ^ up) * _K
             out[s, c + 1] = (((np.uint64(301) * _K ^ col) * _K ^ up) * _K ^ left) * _K
             out[s, c + 2] = (((np.uint64(302) * _K ^ col) * _K ^ up) * _K ^ up2) * _K

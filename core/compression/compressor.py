@@ -4,7 +4,7 @@ The input is split into ``streams`` contiguous pieces coded side by side as one 
 does). At every step each stream's next byte is coded with the model's prediction, made one step
 at a time with identical tensor shapes on both sides; every ``segment`` steps both sides train on
 the segment just coded (truncated backpropagation) and carry the state on. No weights are stored:
-the configuration below is the whole "training code f".
+the configuration (config.py) is the whole "training code f".
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class _Engine:
         self.opt = StreamAdam([(lstm, config.lr), ([m.mix_w], config.mix_lr),
                                ([m.gate], config.gate_lr)], betas=config.betas)
         self.state = self.model.zero_state(config.streams)
-        self.bits = BitContextMixer(config.orders, config.sparse, config.words, config.streams,
+        self.bits = BitContextMixer(config.orders, config.skips, config.words, config.streams,
                                     config.rows_log2, config.mixer_rate, local=config.local,
                                     record=config.record)
         self.match = MatchModel(config.streams, steps, config.match_min) if config.match_min else None
@@ -209,7 +209,7 @@ def compress_packed(data: bytes, config: CompressorConfig,
     arr = np.zeros(config.streams * steps, dtype=np.uint8)
     arr[: len(data)] = np.frombuffer(data, dtype=np.uint8)
     if config.x86:
-        arr[: len(data)] = x86_encode(arr[: len(data)])
+        x86_encode(arr[: len(data)])
     arr = arr.reshape(config.streams, steps)
     enc = Encoder()
     sink = PackedBits(enc)
@@ -250,7 +250,7 @@ def decompress_packed(payload: bytes, nbits: int, length: int, config: Compresso
         return row
 
     data = _run(config, length, code_step, progress, lambda: dec.pos).reshape(-1)[:length]
-    return (x86_decode(data.copy()) if config.x86 else data).tobytes()
+    return (x86_decode(data) if config.x86 else data).tobytes()
 
 
 def decompress_bits(bits: list[int], length: int, config: CompressorConfig,

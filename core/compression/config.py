@@ -36,7 +36,8 @@ class CompressorConfig:
     orders: tuple[int, ...] = (0, 1, 2, 3, 4, 6)  # context lengths of the bit models (bitmix.py)
     local: tuple[int, ...] = (2, 4, 6)  # ... of bit models each stream keeps for itself: a
     #   stream's own recent past (the last rows of its table) is what it is most like, and the
-    #   shared models hear 128 places of the file at once (codes.json: 14,553 -> 13,410 bytes)
+    #   shared models hear 128 places of the file at once (the bit mixer alone, no match model,
+    #   on 150 KB of JSON in 73 streams: 15,978 -> 13,410 bytes)
     rows_log2: int = 18  # slots (16 bit histories each) per context's hash table
     mixer_rate: int = 24  # learning rate of the bit mixer's weights (fixed point)
     match_min: int = 6  # context bytes the match model looks up (0: no match model)
@@ -45,16 +46,6 @@ class CompressorConfig:
     #   3 back, alone and together (binary data: instructions, fields)
     words: bool = True  # word contexts: the word being written, alone and after the last one
     x86: bool = False  # code E8/E9 call offsets as absolute addresses (filters.py; executables)
-
-    @property
-    def sparse(self) -> tuple[tuple[int, ...], ...]:
-        return self.skips
-
-    @property
-    def bit_contexts(self) -> int:
-        """Contexts of the bit mixer: orders, local orders, record contexts, skips, words."""
-        return (len(self.orders) + len(self.local) + len(self.sparse) + 2 * self.words
-                + 4 * (self.record > 0))
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
@@ -82,7 +73,7 @@ class CompressorConfig:
         if not set(h["set"]) <= set(full):
             raise ValueError("its compressor settings differ from this version's")
         full.update(h["set"])
-        config = cls.from_json(json.dumps(full), length)
+        config = cls._from_dict(full, length)
         if zlib.crc32(config.to_json().encode()) != h["crc32"]:
             raise ValueError("its settings' checksum differs from this version's")
         return config
@@ -96,7 +87,10 @@ class CompressorConfig:
         this version makes only the default settings with a size preset, a seed and the number
         of streams `streams_for` gives, and every other value is refused before anything is
         allocated (a header that asked for a million streams once took 23 GB)."""
-        d = json.loads(text)
+        return cls._from_dict(json.loads(text), length)
+
+    @classmethod
+    def _from_dict(cls, d, length: int) -> CompressorConfig:
         if not isinstance(d, dict):
             raise ValueError("its configuration is not a set of settings")
         default = cls(streams=streams_for(length))
@@ -142,10 +136,10 @@ def _shaped_like(got, want):
 
 def streams_for(length: int, wanted: int = 128) -> int:
     """Fewer streams for short inputs: at least 2 KB each. More streams code faster (a step
-    costs about the same for 1 or 128 of them) but train less often per byte: on 60 KB of
-    English, 14 / 29 / 58 streams gave 1.99 / 2.08 / 2.21 bits per byte (xz -9: 2.12), and on
-    1 MB 64 / 96 / 128 gave 1.790 / 1.813 / 1.839 (width 128; xz -9: 1.960) at 15.6 to 20
-    KB/s; 128 streams of width 96 code at 22 to 26 KB/s (benchmarks/compress.py)."""
+    costs about the same for 1 or 128 of them) but learn less from each other: with the count
+    tables, on 60 KB of English 14 / 29 / 58 streams gave 1.99 / 2.08 / 2.21 bits per byte (xz
+    -9: 2.12); with the bit mixer, 235 KB of English took 52,535 / 52,922 / 53,375 bytes with
+    32 / 64 / 114 streams, and with 128 a 1 MB file with an ELF codes at 20.1 KB/s."""
     return max(1, min(wanted, length // 2048))
 
 

@@ -47,7 +47,7 @@ def _hash(ctx: np.ndarray, seed: np.uint64) -> np.ndarray:
     return h
 
 
-def _bucket(n: np.ndarray, buckets: int) -> np.ndarray:
+def log_bucket(n: np.ndarray, buckets: int) -> np.ndarray:
     """0 for 0, else 1 + floor(log2 n), capped: 1 -> 1, 2-3 -> 2, 4-7 -> 3, ..."""
     out = np.zeros(n.shape, dtype=np.int64)
     pos = n > 0
@@ -86,7 +86,7 @@ class MatchModel:
         """Predicted byte per stream (-1: none) and its length bucket; flat is history.ravel()."""
         has = self.ptr >= 0
         byte = np.where(has, flat[np.maximum(self.ptr, 0)].astype(np.int64), -1)
-        bucket = np.where(has, _bucket(self.length + 1, MATCH_BUCKETS), 0)
+        bucket = np.where(has, log_bucket(self.length + 1, MATCH_BUCKETS), 0)
         return byte, bucket
 
     def update(self, history: np.ndarray, t: int, symbols: np.ndarray, live: np.ndarray) -> None:

@@ -17,8 +17,10 @@ import numpy as np
 from .contexts import MATCH_BUCKETS, MIX_BUCKETS, SEEN_BUCKETS
 
 BIT_MIXER = "bit mixer, all"  # the part that is the bit mixer's whole distribution
+MATCH = "match model"  # one byte, right or wrong, no distribution
+LSTM = "LSTM alone"  # the LSTM's own logits, before the experts join
 # The parts the final mix weighs (the others are the bit mixer's contexts).
-FINAL_EXPERTS = (BIT_MIXER, "match model", "LSTM alone")
+FINAL_EXPERTS = (BIT_MIXER, MATCH, LSTM)
 TOP_K = 4  # the mix's most likely bytes kept per byte
 MAX_INSPECT = 2 << 20  # the largest file `lmviz inspect` takes (the issue asks for 1 MB)
 
@@ -99,7 +101,9 @@ def _count_label(bucket: int) -> str:
     else:
         a, b = 1 << (seen - 1), (1 << seen) - 1
         text = f"seen {a} time{'s' if a > 1 else ''}" if a == b else f"seen {a}-{b} times"
-    return text + (", one way" if one and seen > 1 else "")  # its first bit never varied
+    if one and seen > 1:  # its first bit never varied; "seen" goes to keep the column's width
+        return text.removeprefix("seen ") + ", one way"
+    return text
 
 
 def _mix_label(bucket: int) -> str:
@@ -188,13 +192,13 @@ class CostMap:
         for i, name in enumerate(self.parts):
             p = float(self.part_p[pos, i])
             bucket = int(self.part_bucket[pos, i])
-            if name == "match model":
+            if name == MATCH:
                 has = bucket > 0
                 confidence = _match_label(bucket, MATCH_BUCKETS - 1)
                 top = int(self.part_top[pos, i]) if has else -1
             elif name == BIT_MIXER:
                 confidence, top = _mix_label(bucket), int(self.part_top[pos, i])
-            elif name == "LSTM alone":
+            elif name == LSTM:
                 confidence, top = "", int(self.part_top[pos, i])
             else:  # a context never seen has no guess (its flat distribution's argmax is 0)
                 confidence = _count_label(bucket)

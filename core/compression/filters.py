@@ -48,10 +48,9 @@ def _e8e9(x, sign):
 
 
 def x86_encode(data: np.ndarray) -> np.ndarray:
-    """A copy of ``data`` (uint8) with the E8/E9 offsets made absolute."""
-    out = data.copy()
-    _e8e9(out, 1)
-    return out
+    """``data`` (uint8) with the E8/E9 offsets made absolute, in place."""
+    _e8e9(data, 1)
+    return data
 
 
 def x86_decode(data: np.ndarray) -> np.ndarray:

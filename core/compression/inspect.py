@@ -18,10 +18,11 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from .bitcontexts import context_names
 from .compressor import _layout, compress_packed
 from .config import CompressorConfig
-from .contexts import MIX_BUCKETS, SEEN_BUCKETS
-from .costs import BIT_MIXER, TOP_K, ExplainChunk
+from .contexts import MIX_BUCKETS, SEEN_BUCKETS, log_bucket
+from .costs import BIT_MIXER, LSTM, MATCH, TOP_K, ExplainChunk
 
 TINY = 2.0**-24  # the least probability a part is shown with (float16's smallest)
 CHUNK_SECONDS = 0.1  # how often chunks are handed out while coding
@@ -32,20 +33,13 @@ class Cancelled(Exception):
 
 
 def part_names(config: CompressorConfig) -> tuple[str, ...]:
-    """The model's parts, in the order of the per-part arrays: the bit mixer's contexts (as
-    bitmix.BitContextMixer orders them), the bit mixer as a whole, the match model, the LSTM
-    alone."""
-    names = [f"order-{k}" for k in config.orders]
-    names += [f"order-{k}, own" for k in config.local]  # the stream's own past
-    names += ["byte" + ("s " if len(d) > 1 else " ") + " and ".join(map(str, d)) + " back"
-              for d in config.sparse]
-    names += ["word so far", "word + last word"] if config.words else []
-    names += (["column + above", "column + above+left", "column + 2 above",
-               "column + left"] if config.record else [])
+    """The model's parts, in the order of the per-part arrays: the bit mixer's contexts, the bit
+    mixer as a whole, the match model, the LSTM alone."""
+    names = context_names(config.orders, config.local, config.skips, config.words, config.record)
     names.append(BIT_MIXER)
     if config.match_min:
-        names.append("match model")
-    return (*names, "LSTM alone")
+        names.append(MATCH)
+    return (*names, LSTM)
 
 
 def explained_compress(data: bytes, config: CompressorConfig,
@@ -88,7 +82,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
         part_w = np.full((n, P), np.nan, dtype=np.float32)
         part_bucket = np.zeros((n, P), dtype=np.uint8)
         ctx, head, weights = eng.last_parts
-        C = eng.config.bit_contexts
+        C = eng.bits.C
         # Each bit context alone: its own bit probabilities multiplied along the tree.
         own, path_w, first = eng.bits.explain(rows, sym)
         own = np.exp(own.astype(np.float64))
@@ -97,8 +91,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
         part_top[:, :C] = own.argmax(axis=2)
         part_w[:, :C] = path_w  # the bit mixer's weight along the byte's path
         n = first.sum(axis=2)  # how often the context's first bit was seen, and whether only
-        seen = np.where(n > 0, 1 + np.floor(np.log2(np.maximum(n, 1))), 0)  # one value came
-        part_bucket[:, :C] = (np.minimum(seen, SEEN_BUCKETS - 1)
+        part_bucket[:, :C] = (log_bucket(n, SEEN_BUCKETS)  # one value came
                               + SEEN_BUCKETS * ((first.min(axis=2) == 0) & (n > 1)))
         feats = ctx.features[rows].numpy()  # (n, F, 256)
         index = ctx.index[rows].numpy()  # (n, F)
