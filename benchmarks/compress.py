@@ -94,7 +94,8 @@ def run_lmviz(data: bytes) -> dict:
     back = decompress(packed, "benchmark").data
     t2 = time.perf_counter()
     assert back == data, "lmviz did not round-trip"
-    return {"bytes": len(packed), "compress_s": t1 - t0, "decompress_s": t2 - t1}
+    form = {b"LMVZ": "model", b"LMVX": "lzma", b"LMVS": "stored", b"LMVR": "repeat"}[packed[:4]]
+    return {"bytes": len(packed), "compress_s": t1 - t0, "decompress_s": t2 - t1, "form": form}
 
 
 def corpus_rows(folder: Path) -> list[dict]:
@@ -121,6 +122,7 @@ def corpus_rows(folder: Path) -> list[dict]:
             row["lmviz KB/s"] = len(data) / lm["compress_s"] / 1000
             row["lmviz unpack KB/s"] = len(data) / lm["decompress_s"] / 1000
             row["beats xz"] = lm["bytes"] <= results["xz -9e"]["bytes"]
+            row["lmviz wrote"] = lm["form"]  # the model's container, or LZMA / raw where smaller
             rows.append(row)
             print(json.dumps(row), flush=True)
     n = sum(r["bytes"] for r in rows)

@@ -292,6 +292,50 @@ def test_a_forged_repeat_form_is_one_sentence(tmp_path, capsys):
         assert code == 1 and words in err and err.count("\n") == 1 and not res.exists(), err
 
 
+def _lzma_friendly(n_random: int = 4000, repeat: int = 1000) -> bytes:
+    """Random bytes, then a stretch of them again: LZMA codes the repeat as one match and pays
+    a few bytes of header; the model's header alone is about 180 bytes."""
+    r = np.random.default_rng(9).integers(0, 256, n_random, dtype=np.uint8).tobytes()
+    return r + r[:repeat]
+
+
+def test_where_lzma_beats_the_model_the_lzma_form_is_written_and_checked(tmp_path, capsys):
+    import lzma
+
+    data = _lzma_friendly()
+    src, out, back = tmp_path / "l.bin", tmp_path / "l.lmvz", tmp_path / "l.out"
+    src.write_bytes(data)
+    assert main(["compress", str(src), str(out)]) == 0
+    blob = out.read_bytes()
+    assert blob[:4] == b"LMVX"
+    # below xz -9e itself (the same coder without xz's container) and below storing it raw
+    assert len(blob) < len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
+    assert len(blob) < len(data) + 8
+    assert main(["decompress", str(out), str(back)]) == 0
+    assert back.read_bytes() == data
+
+
+def test_a_forged_lzma_form_is_one_sentence(tmp_path, capsys):
+    import struct
+
+    from lmviz.core.compression.container import lzma_form
+
+    data = _lzma_friendly()
+    good = lzma_form(data)
+    for blob, words in [
+        (good[:10], "truncated"),
+        (good[:-3], "truncated"),
+        (good[:40] + bytes(b ^ 0x55 for b in good[40:60]) + good[60:], "corrupt"),
+        (good[:8] + struct.pack("<Q", 10**15) + good[16:], "length"),  # a petabyte asked for
+        (good[:8] + struct.pack("<Q", len(data) - 1) + good[16:], "longer than its header"),
+        (good[:16] + bytes([26]) + good[17:], "dictionary"),  # 64 MB for a 5 KB input
+        (good[:4] + bytes(4) + good[8:], "checksum"),
+        (good + b"x", "does not match"),
+    ]:
+        code, err, res = _decompress_bytes(tmp_path, blob, capsys)
+        assert code == 1 and words in err and err.count("\n") == 1 and not res.exists(), err
+
+
 def test_stream_adam_is_torch_adam():
     """The compressor's own Adam (no torch.optim: its first use imports torch._dynamo, 1.3 s)
     makes the same updates as torch.optim.Adam with the same groups."""

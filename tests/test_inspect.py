@@ -283,11 +283,15 @@ def test_memory_per_byte_is_bounded():
     assert kept / 10_000 * MAX_INSPECT < 330e6  # the README's bound for the largest file
 
 
-@pytest.mark.parametrize("data, form", [(b"ab" * 2000, "repeated"), (bytes(range(256)), "stored"),
-                                        (english(8_000), "model")])
+_RANDOM = np.random.default_rng(9).integers(0, 256, 4000, dtype=np.uint8).tobytes()
+
+
+@pytest.mark.parametrize("data, form", [(b"ab" * 2000, "repeated"), (_RANDOM[:300], "stored"),
+                                        (english(8_000), "model"),
+                                        (_RANDOM + _RANDOM[:1000], "lzma")])
 def test_the_job_says_what_compress_writes(data, form):
-    """The real job: the payload is the model's; what `lmviz compress` writes may be the raw or
-    repeat form instead, and the screen says which."""
+    """The real job: the payload is the model's; what `lmviz compress` writes may be the raw,
+    repeat or LZMA form instead, and the screen says which."""
     from lmviz.app.jobs.inspecting import InspectJob
 
     events = []

@@ -11,13 +11,15 @@ from lmviz.core.coding import CodingError
 from lmviz.core.compression.compressor import compress_packed, decompress_packed
 from lmviz.core.compression.config import CompressorConfig, config_for
 from lmviz.core.compression.container import (
+    LZMA_MAGIC,
     REPEAT_MAGIC,
     STORED_MAGIC,
-    STORED_OVERHEAD,
     Container,
     ContainerError,
+    lzma_form,
     repeat_form,
     store,
+    unlzma,
     unrepeat,
     unstore,
 )
@@ -43,12 +45,14 @@ def compress(data: bytes, size: str = "small", seed: int = 0,
 
 
 def package(data: bytes, config: CompressorConfig, payload: bytes, nbits: int) -> bytes:
-    """What `lmviz compress` writes once the model has coded ``data``: the container, or the
-    input stored raw where that is smaller (incompressible or tiny input: never more than 8
-    bytes over the input). A periodic input never gets here: see `repeat_form`."""
+    """What `lmviz compress` writes once the model has coded ``data``: the smallest of the
+    container, the LZMA form (xz -9e's coder: already-compressed data, where the model learns
+    too little to pay for its header) and the input stored raw (incompressible or tiny input:
+    never more than 8 bytes over the input); the container on a tie. A periodic input never
+    gets here: see `repeat_form`."""
     out = Container(config.to_header_json(), torch.__version__, config.threads, len(data),
                     zlib.crc32(data), nbits, payload).to_bytes()
-    return store(data) if len(out) > len(data) + STORED_OVERHEAD else out
+    return min((out, lzma_form(data), store(data)), key=len)
 
 
 def decompress(data: bytes, name: str, progress: Progress = lambda done, total: None) -> CompressionResult:
@@ -58,6 +62,9 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
         return CompressionResult(result, len(result))
     if data[:4] == REPEAT_MAGIC:
         result = unrepeat(data, name)
+        return CompressionResult(result, len(result))
+    if data[:4] == LZMA_MAGIC:
+        result = unlzma(data, name)
         return CompressionResult(result, len(result))
     c = Container.from_bytes(data, name)
     if c.torch_version != torch.__version__:

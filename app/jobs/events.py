@@ -113,5 +113,5 @@ class InspectFinished:
 
     payload_bits: int
     output_bytes: int  # what `lmviz compress` writes for this file, header included
-    form: str  # what compress writes: "model" (the payload), "stored" (raw) or "repeated"
+    form: str  # what compress writes: "model" (the payload), "lzma", "stored" (raw) or "repeated"
     seconds: float

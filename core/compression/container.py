@@ -26,6 +26,7 @@ checked again after decoding, before the output file appears.
 from __future__ import annotations
 
 import json
+import lzma
 import struct
 import zlib
 from dataclasses import dataclass
@@ -39,6 +40,16 @@ STORED_OVERHEAD = 8
 # 3 MB of zeros took 153 s.
 REPEAT_MAGIC = b"LMVR"
 MAX_PERIOD = 256
+# The input as an LZMA2 stream (xz -9e's coder without xz's container): magic, CRC32 of the data,
+# its length (u64), log2 of the dictionary size (u8), the raw LZMA2 stream. Written when it is
+# smaller than the model's file: on already-compressed data (a PNG, a JPEG) the model learns
+# little and LZMA's literal coder with its headers' matches does a few bytes better.
+LZMA_MAGIC = b"LMVX"
+LZMA_OVERHEAD = 17
+# The dictionary is the input's size rounded up to a power of two (what xz -9e would use of its
+# 64 MB on this input: a larger one finds nothing more), so LZMA's memory follows the input:
+# about 11 times the dictionary to compress, the dictionary to decompress.
+LZMA_DICT_LOG2 = (12, 26)
 
 
 MAX_BYTES_PER_BIT = 180  # the most bytes one payload bit can stand for (see from_bytes)
@@ -86,6 +97,47 @@ def unrepeat(blob: bytes, name: str = "input") -> bytes:
     if not p <= length <= MAX_LENGTH:
         raise ContainerError(f"{name} is corrupt: its header's length is out of range")
     data = (blob[18:] * (length // p + 1))[:length]
+    if zlib.crc32(data) != crc:
+        raise ContainerError(f"{name} is corrupt: its checksum does not match")
+    return data
+
+
+def _lzma_filters(dict_log2: int) -> list[dict]:
+    return [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "dict_size": 1 << dict_log2}]
+
+
+def _dict_log2(length: int) -> int:
+    return min(max(LZMA_DICT_LOG2[0], (length - 1).bit_length()), LZMA_DICT_LOG2[1])
+
+
+def lzma_form(data: bytes) -> bytes:
+    """``data`` as this version's LZMA form (xz -9e's settings, dictionary sized to the input)."""
+    dict_log2 = _dict_log2(len(data))
+    stream = lzma.compress(data, format=lzma.FORMAT_RAW, filters=_lzma_filters(dict_log2))
+    return LZMA_MAGIC + struct.pack("<IQB", zlib.crc32(data), len(data), dict_log2) + stream
+
+
+def unlzma(blob: bytes, name: str = "input") -> bytes:
+    """The input back from its LZMA form: the header's fields checked first, and never more
+    than the header's length decoded (a forged stream cannot make it grow)."""
+    if len(blob) < LZMA_OVERHEAD:
+        raise ContainerError(f"{name} is truncated: its header is incomplete")
+    crc, length, dict_log2 = struct.unpack("<IQB", blob[4:LZMA_OVERHEAD])
+    if not 1 <= length <= MAX_LENGTH:
+        raise ContainerError(f"{name} is corrupt: its header's length is out of range")
+    if dict_log2 != _dict_log2(length):  # the one this version uses for that length
+        raise ContainerError(f"{name} is corrupt: its header's dictionary size is out of range")
+    dec = lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=_lzma_filters(dict_log2))
+    try:
+        data = dec.decompress(blob[LZMA_OVERHEAD:], max_length=length)
+        if len(data) == length and not dec.eof and dec.decompress(b"", max_length=1):
+            raise ContainerError(f"{name} is corrupt: its LZMA stream is longer than its header says")
+    except lzma.LZMAError:
+        raise ContainerError(f"{name} is corrupt: its LZMA stream does not decode") from None
+    if not dec.eof:
+        raise ContainerError(f"{name} is truncated: its LZMA stream ends early")
+    if len(data) != length or dec.unused_data:
+        raise ContainerError(f"{name} is corrupt: its LZMA stream does not match its header")
     if zlib.crc32(data) != crc:
         raise ContainerError(f"{name} is corrupt: its checksum does not match")
     return data
