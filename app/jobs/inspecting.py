@@ -34,8 +34,7 @@ def describe(config) -> str:
     if config.record:
         parts.append(f"rows of {config.record} bytes")
     if config.skips:
-        parts.append("bytes " + " and ".join(sorted({str(d) for s in config.skips for d in s}))
-                     + " back")
+        parts.append("bytes " + ", ".join("+".join(map(str, s)) for s in config.skips) + " back")
     if config.words:
         parts.append("words")
     if config.x86:

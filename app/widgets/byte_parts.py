@@ -84,7 +84,7 @@ class ByteParts(Panel):
         lines += [top, Text(f"{'each part alone':<24}{'guess':<8}{'p(' + real + ')':>10}{'bits':>7}"
                             f"{'weight':>10}  context", style="bold")]
         # The final mix's experts first, then the bit mixer's own contexts: on a small screen
-        # (or with a record table's 18 contexts) it is the contexts that get cropped.
+        # (or with a binary record table's 19 contexts) it is the contexts that get cropped.
         experts = [p for p in d.parts if p.name in FINAL_EXPERTS]
         contexts = [p for p in d.parts if p.name not in FINAL_EXPERTS]
         best = 0.0

@@ -42,8 +42,10 @@ class CompressorConfig:
     mixer_rate: int = 24  # learning rate of the bit mixer's weights (fixed point)
     match_min: int = 6  # context bytes the match model looks up (0: no match model)
     record: int = 0  # row length of a fixed-record table (contexts.record_length; 0: none)
-    skips: tuple[tuple[int, ...], ...] = ((2,), (3,), (2, 3))  # sparse contexts: the bytes 2 and
-    #   3 back, alone and together (binary data: instructions, fields)
+    skips: tuple[tuple[int, ...], ...] = ((2, 3), (1, 3), (1, 4), (1, 5))  # sparse contexts:
+    #   the bytes 2 and 3 back, and the last byte with the one 3, 4 or 5 back (binary data:
+    #   instructions and their operands, fields); on a 150 KB ELF slice 44,998 -> 44,244 bytes
+    #   against (2,), (3,), (2, 3)
     words: bool = True  # word contexts: the word being written, alone and after the last one
     x86: bool = False  # code E8/E9 call offsets as absolute addresses (filters.py; executables)
 
