@@ -190,3 +190,27 @@ def test_an_x86_executable_is_coded_through_the_filter_and_back():
     assert config.x86 and config.record == 24
     payload, nbits = compress_packed(data, config)
     assert decompress_packed(payload, nbits, len(data), config) == data
+
+
+
+def test_the_line_column_context_sees_the_byte_above():
+    """Text in lines: the column context of a byte hashes its column, the byte above it in the
+    line before and the byte before it, so two places with the same three share a context and
+    a different byte above makes another; a short line above gives "nothing above"."""
+    from lmviz.core.compression.bitcontexts import _column
+
+    h = _history([b"ab=1\nab=2\nab:3\nab\nq\nab"]).astype(np.uint8)
+    assert _column(h, 0, 7) == (2, ord("="))  # after "ab" on line 2: "=" above
+    assert _column(h, 0, 17) == (2, ord(":"))  # after "ab" on line 4
+    assert _column(h, 0, 0) == (0, 0)  # the start: no line before
+    assert _column(h, 0, 21) == (1, 0)  # after "a" under "q": nothing above
+
+    model = BitContextMixer((0,), (), False, 1, rows_log2=12, lines=True)
+    assert model.names == ["order-0", "line column + above + left"]
+
+    def line_hash(t):
+        model.predict(h, t, np.full(1, -1), np.zeros(1, np.int64))
+        return int(model.hashes[0, -1])
+
+    assert line_hash(7) == line_hash(12)  # column 2, "=" above, "b" before: one context
+    assert line_hash(17) != line_hash(7)  # ":" above instead

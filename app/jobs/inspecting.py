@@ -37,6 +37,8 @@ def describe(config) -> str:
         parts.append("bytes " + ", ".join("+".join(map(str, s)) for s in config.skips) + " back")
     if config.words:
         parts.append("words")
+    if config.lines:
+        parts.append("line columns")
     if config.x86:
         parts.append("x86 calls")
     match = " + a match model" if config.match_min else ""

@@ -55,7 +55,7 @@ _FOLD = np.arange(256, dtype=np.uint64)
 _FOLD[65:91] += np.uint64(32)
 
 
-def context_names(orders, local, sparse, words: bool, record: int) -> list[str]:
+def context_names(orders, local, sparse, words: bool, record: int, lines: bool = False) -> list[str]:
     """The contexts in the order hash_contexts lays them out (what `lmviz inspect` calls each);
     their number is the bit mixer's context count."""
     names = [f"order-{k}" for k in orders]
@@ -63,6 +63,7 @@ def context_names(orders, local, sparse, words: bool, record: int) -> list[str]:
     names += ["byte" + ("s " if len(d) > 1 else " ") + " and ".join(map(str, d)) + " back"
               for d in sparse]
     names += ["word so far", "word + last word"] if words else []
+    names += ["line column + above + left"] if lines else []
     names += (["column + above", "column + above+left", "column + 2 above", "column + left"]
               if record else [])
     return names
@@ -77,11 +78,33 @@ def _last_bytes(history, s, t, k, h):
     return h
 
 
+@njit(cache=True, inline="always")
+def _column(history, s, t):
+    """Text laid out in lines: the column of stream s's next byte (up to 255) and the byte
+    above it in the line before (0 where that line is shorter or too far back)."""
+    j = t - 1
+    col = 0
+    while j >= 0 and col < 255 and history[s, j] != 10:
+        col += 1
+        j -= 1
+    if j < 0 or history[s, j] != 10:
+        return col, 0
+    k = j - 1
+    while k >= 0 and j - k <= 256 and history[s, k] != 10:
+        k -= 1
+    start = k + 1
+    if start + col < j:
+        return col, np.int64(history[s, start + col])
+    return col, 0
+
+
 @njit(cache=True, nogil=True)
-def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, record, out, last2):
+def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, record, lines, out,
+                  last2):
     """Each stream's context hashes before step t, laid out as context_names says: the last k
     bytes for each order, the same salted with the stream, each sparse context's bytes
-    (distances, 0 padded), the word so far and it with the last word, the record contexts."""
+    (distances, 0 padded), the word so far and it with the last word, the line column with
+    the bytes above and before, the record contexts."""
     S = history.shape[0]
     for s in range(S):
         c = 0
@@ -106,6 +129,11 @@ def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, rec
             c += 2
         last2[s] = ((history[s, t - 1] if t >= 1 else 0)
                     | (np.int64(history[s, t - 2] if t >= 2 else 0) << 8))  # the last two bytes
+        if lines:  # text: the column, the byte above it and the byte before
+            line_col, above = _column(history, s, t)
+            out[s, c] = (((np.uint64(202) * _K ^ np.uint64(line_col)) * _K ^ np.uint64(above)) * _K
+                         ^ np.uint64(last2[s] & 255)) * _K
+            c += 1
         if record:
             # a table of rows: the column, the byte above, the one above it, the one before
             col = np.uint64((s * history.shape[1] + t) % record)

@@ -56,7 +56,7 @@ class _Engine:
         self.state = self.model.zero_state(config.streams)
         self.bits = BitContextMixer(config.orders, config.skips, config.words, config.streams,
                                     config.rows_log2, config.mixer_rate, local=config.local,
-                                    record=config.record)
+                                    record=config.record, lines=config.lines)
         self.match = MatchModel(config.streams, steps, config.match_min) if config.match_min else None
         self.kept: list[torch.Tensor] = []  # this segment's logits, graph attached
         # Set by `lmviz inspect` (inspect.py): keep each step's parts for it to read.

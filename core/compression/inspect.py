@@ -35,7 +35,8 @@ class Cancelled(Exception):
 def part_names(config: CompressorConfig) -> tuple[str, ...]:
     """The model's parts, in the order of the per-part arrays: the bit mixer's contexts, the bit
     mixer as a whole, the match model, the LSTM alone."""
-    names = context_names(config.orders, config.local, config.skips, config.words, config.record)
+    names = context_names(config.orders, config.local, config.skips, config.words, config.record,
+                          config.lines)
     names.append(BIT_MIXER)
     if config.match_min:
         names.append(MATCH)
