@@ -206,7 +206,7 @@ def test_the_line_column_context_sees_the_byte_above():
     assert _column(h, 0, 21) == (1, 0)  # after "a" under "q": nothing above
 
     model = BitContextMixer((0,), (), False, 1, rows_log2=12, lines=True)
-    assert model.names == ["order-0", "line column + above + left"]
+    assert model.names == ["order-0", "line col, above, left"]
 
     def line_hash(t):
         model.predict(h, t, np.full(1, -1), np.zeros(1, np.int64))

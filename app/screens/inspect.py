@@ -157,8 +157,8 @@ class InspectScreen(Screen):
         if f.form == "stored":
             written = f"lmviz compress stores it raw ({f.output_bytes:,} bytes): it does not compress"
         elif f.form == "lzma":
-            written = (f"lmviz compress writes it with LZMA instead ({f.output_bytes:,} bytes, "
-                       f"{8 * f.output_bytes / n:.3f} bits a byte): the model does not beat xz here")
+            written = (f"lmviz compress writes LZMA, smaller here ({f.output_bytes:,} bytes, "
+                       f"{8 * f.output_bytes / n:.3f} bits a byte)")
         elif f.form == "repeated":
             written = (f"lmviz compress writes it as a repetition of its first bytes "
                        f"({f.output_bytes:,} bytes), without the model")

@@ -63,7 +63,7 @@ def context_names(orders, local, sparse, words: bool, record: int, lines: bool =
     names += ["byte" + ("s " if len(d) > 1 else " ") + " and ".join(map(str, d)) + " back"
               for d in sparse]
     names += ["word so far", "word + last word"] if words else []
-    names += ["line column + above + left"] if lines else []
+    names += ["line col, above, left"] if lines else []
     names += (["column + above", "column + above+left", "column + 2 above", "column + left"]
               if record else [])
     return names
