@@ -87,6 +87,7 @@ def run_tool(name: str, src: Path, work: Path) -> dict:
 def run_lmviz(data: bytes) -> dict:
     """What `lmviz compress` writes (container, header, CRC) and what `lmviz decompress` reads."""
     from lmviz.app.jobs.compressing import compress, decompress
+    from lmviz.core.compression.container import form_of
 
     t0 = time.perf_counter()
     packed = compress(data).data
@@ -94,8 +95,8 @@ def run_lmviz(data: bytes) -> dict:
     back = decompress(packed, "benchmark").data
     t2 = time.perf_counter()
     assert back == data, "lmviz did not round-trip"
-    form = {b"LMVZ": "model", b"LMVX": "lzma", b"LMVS": "stored", b"LMVR": "repeat"}[packed[:4]]
-    return {"bytes": len(packed), "compress_s": t1 - t0, "decompress_s": t2 - t1, "form": form}
+    return {"bytes": len(packed), "compress_s": t1 - t0, "decompress_s": t2 - t1,
+            "form": form_of(packed)}
 
 
 def corpus_rows(folder: Path) -> list[dict]:

@@ -204,6 +204,8 @@ def test_the_line_column_context_sees_the_byte_above():
     assert _column(h, 0, 17) == (2, ord(":"))  # after "ab" on line 4
     assert _column(h, 0, 0) == (0, 0)  # the start: no line before
     assert _column(h, 0, 21) == (1, 0)  # after "a" under "q": nothing above
+    long = _history([b"\n" + b"y" * 300 + b"\nab"]).astype(np.uint8)
+    assert _column(long, 0, 304) == (2, 0)  # the line above is over 256 bytes: not looked for
 
     model = BitContextMixer((0,), (), False, 1, rows_log2=12, lines=True)
     assert model.names == ["order-0", "line col, above, left"]

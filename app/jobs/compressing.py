@@ -11,11 +11,9 @@ from lmviz.core.coding import CodingError
 from lmviz.core.compression.compressor import compress_packed, decompress_packed
 from lmviz.core.compression.config import CompressorConfig, config_for
 from lmviz.core.compression.container import (
-    LZMA_MAGIC,
-    REPEAT_MAGIC,
-    STORED_MAGIC,
     Container,
     ContainerError,
+    form_of,
     lzma_form,
     repeat_form,
     store,
@@ -57,14 +55,9 @@ def package(data: bytes, config: CompressorConfig, payload: bytes, nbits: int) -
 
 def decompress(data: bytes, name: str, progress: Progress = lambda done, total: None) -> CompressionResult:
     """Every check that can fail without decoding runs before decoding starts (container.py)."""
-    if data[:4] == STORED_MAGIC:
-        result = unstore(data, name)
-        return CompressionResult(result, len(result))
-    if data[:4] == REPEAT_MAGIC:
-        result = unrepeat(data, name)
-        return CompressionResult(result, len(result))
-    if data[:4] == LZMA_MAGIC:
-        result = unlzma(data, name)
+    unpack = {"stored": unstore, "repeated": unrepeat, "lzma": unlzma}.get(form_of(data))
+    if unpack is not None:  # the forms without the model
+        result = unpack(data, name)
         return CompressionResult(result, len(result))
     c = Container.from_bytes(data, name)
     if c.torch_version != torch.__version__:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lmviz.core.baselines import BASELINES, COMPRESS
 from lmviz.core.compression.config import config_for
-from lmviz.core.compression.container import LZMA_MAGIC, REPEAT_MAGIC, STORED_MAGIC, repeat_form
+from lmviz.core.compression.container import form_of, repeat_form
 from lmviz.core.compression.inspect import Cancelled as Stop
 from lmviz.core.compression.inspect import explained_compress, part_names
 from lmviz.core.compression.model import COMPRESSOR_SIZES
@@ -101,8 +101,7 @@ class InspectJob:
             return
         # What `lmviz compress` writes (it takes the repeat form before running the model).
         out = repeat_form(self.data) or package(self.data, c, payload, nbits)
-        form = {STORED_MAGIC: "stored", REPEAT_MAGIC: "repeated", LZMA_MAGIC: "lzma"}.get(out[:4], "model")
-        emit(InspectFinished(nbits, len(out), form, time.perf_counter() - t0))
+        emit(InspectFinished(nbits, len(out), form_of(out), time.perf_counter() - t0))
         # zpaq may still be at work: this worker stays until it is done, or the user leaves.
         while classical.is_alive():
             if cancelled():

@@ -81,7 +81,8 @@ def _last_bytes(history, s, t, k, h):
 @njit(cache=True, inline="always")
 def _column(history, s, t):
     """Text laid out in lines: the column of stream s's next byte (up to 255) and the byte
-    above it in the line before (0 where that line is shorter or too far back)."""
+    above it in the line before (0 where that line is shorter, or over 256 bytes: its start is
+    not looked for further back)."""
     j = t - 1
     col = 0
     while j >= 0 and col < 255 and history[s, j] != 10:
@@ -89,9 +90,11 @@ def _column(history, s, t):
         j -= 1
     if j < 0 or history[s, j] != 10:
         return col, 0
-    k = j - 1
+    k = j - 1  # j is the newline that ends the line before; find the one before it
     while k >= 0 and j - k <= 256 and history[s, k] != 10:
         k -= 1
+    if k >= 0 and history[s, k] != 10:  # the line before is longer than 256 bytes
+        return col, 0
     start = k + 1
     if start + col < j:
         return col, np.int64(history[s, start + col])
