@@ -214,9 +214,10 @@ async def test_any_screen_saves_as_svg_from_the_command_palette(tmp_path, monkey
         assert "Save SVG" in titles and "Tour" in titles
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "Save SVG")
         command.callback()
-        for _ in range(100):
+        for _ in range(100):  # until it is there and whole (a busy CI machine saw it half-written)
             await pilot.pause(0.05)
-            if list(tmp_path.glob("lmviz-tour-*.svg")):
+            done = list(tmp_path.glob("lmviz-tour-*.svg"))
+            if done and done[0].read_text().rstrip().endswith("</svg>"):
                 break
     (svg,) = tmp_path.glob("lmviz-tour-*.svg")
     text = svg.read_text()
