@@ -3,8 +3,8 @@
 import numpy as np
 from lmviz.core.compression.bitcontexts import COUNT_LIMIT, NEXT_STATE, STATE_COUNTS, STATES
 from lmviz.core.compression.bitmix import BitContextMixer
-from lmviz.core.compression.contexts import MatchModel
 from lmviz.core.compression.filters import elf_row, is_x86, x86_decode, x86_encode
+from lmviz.core.compression.match import MatchModel
 
 
 def _history(texts: list[bytes]) -> np.ndarray:

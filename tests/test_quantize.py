@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from lmviz.core.coding.quantize import quantize_probs
+from lmviz.core.coding.quantize import quantize_probs, quantize_rows
 
 
 @settings(max_examples=200, deadline=None)
@@ -68,9 +68,11 @@ def test_vocabulary_larger_than_the_total_is_refused():
 
 
 def _reference(p: np.ndarray, total_bits: int) -> np.ndarray:
-    """The documented rule, written the plain way (one stable sort per row)."""
+    """The documented rule, written the plain way (one stable sort per row; rows summed left
+    to right)."""
     total, vocab = 1 << total_bits, p.shape[1]
-    scaled = p / p.sum(axis=1, keepdims=True) * (total - vocab)
+    sums = np.array([[sum(row.tolist())] for row in p])  # Python's sum: left to right
+    scaled = p / sums * (total - vocab)
     freqs = np.floor(scaled).astype(np.int64) + 1
     for i, row in enumerate(freqs):
         short = total - row.sum()
@@ -91,7 +93,19 @@ def test_matches_the_plain_rule_including_ties():
         else:
             p = np.round(rng.random((n, vocab)), 2) + 0.001
         bits = int(rng.integers(int(np.ceil(np.log2(vocab))), 21))
-        np.testing.assert_array_equal(quantize_probs(p, bits), _reference(p, bits))
+        want = _reference(p, bits)
+        np.testing.assert_array_equal(quantize_probs(p, bits), want)
+        # the compiled form the file compressor calls at every step
+        np.testing.assert_array_equal(quantize_rows(p, bits), want)
+
+
+def test_the_compiled_rows_refuse_a_row_without_a_sum():
+    good = np.full((2, 4), 0.25)
+    for bad in (0.0, np.inf, np.nan):
+        p = good.copy()
+        p[1] = bad
+        with pytest.raises(ValueError, match="positive finite"):
+            quantize_rows(p, 8)
 
 
 def test_the_floors_never_overshoot_in_the_worst_cases():
@@ -109,3 +123,4 @@ def test_the_floors_never_overshoot_in_the_worst_cases():
     for p in cases:
         f = quantize_probs(p, 24)
         assert f.sum() == 1 << 24 and f.min() >= 1
+        np.testing.assert_array_equal(quantize_rows(p[None], 24)[0], f)

@@ -19,12 +19,13 @@ import torch
 import torch.nn.functional as F
 
 from ..coding import Decoder, Encoder, pack_bits, unpack_bits
-from ..coding.quantize import quantize_probs
+from ..coding.quantize import quantize_rows
 from ..learning.optim import StreamAdam
 from .bitmix import BitContextMixer
 from .config import CompressorConfig
-from .contexts import MIX_BUCKETS, MatchModel
+from .contexts import MIX_BUCKETS
 from .filters import x86_decode, x86_encode
+from .match import MatchModel
 from .model import COMPRESSOR_SIZES, ByteLSTM, ContextInputs
 
 
@@ -92,7 +93,7 @@ class _Engine:
             self.last_parts = (ctx, head.detach(), weights.detach())
         self.kept.append(logits)
         probs = F.softmax(logits.detach().float(), dim=-1).double().numpy()
-        freqs = quantize_probs(probs, self.config.total_bits)
+        freqs = quantize_rows(probs, self.config.total_bits)
         cum = np.zeros((freqs.shape[0], 257), dtype=np.int64)
         np.cumsum(freqs, axis=1, out=cum[:, 1:])
         return cum

@@ -1,0 +1,102 @@
+"""The match model: the most recent earlier place whose last ``min_len`` bytes equal the
+stream's (found by hash, in the stream's own past first, then anywhere; followed byte by byte
+while it keeps predicting right) and the byte that came next there, with how long the match has
+held. This is what LZ77 and xz live on.
+
+Compiled (numba, without the GIL) because the compressor runs it on its own thread beside the
+LSTM (compressor.py): as numpy calls it held the GIL and slowed the LSTM's side.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .contexts import MATCH_BUCKETS
+
+MULT = np.uint64(0x9E3779B97F4A7C15)  # a 64-bit multiplicative hash; the top bits mix best
+
+
+@njit(cache=True, nogil=True)
+def _predict(flat, ptr, length, byte, bucket, top):
+    for s in range(ptr.shape[0]):
+        if ptr[s] >= 0:
+            byte[s] = flat[ptr[s]]
+            # log bucket of length + 1: 1 + floor(log2 n), that is n's bit length, capped
+            n = length[s] + 1
+            b = 0
+            while n > 0:
+                n >>= 1
+                b += 1
+            bucket[s] = min(top, b)
+        else:
+            byte[s] = -1
+            bucket[s] = 0
+
+
+@njit(cache=True, nogil=True)
+def _update(history, t, symbols, live, ptr, length, table, local, min_len, shift, keys, owns):
+    S, steps = history.shape
+    flat = history.reshape(-1)
+    for s in range(S):
+        p = ptr[s]
+        if p >= 0 and flat[p] == symbols[s]:
+            length[s] += 1
+            ptr[s] = p + 1 if p + 1 < flat.size else -1
+        else:
+            length[s] = 0
+            ptr[s] = -1
+    if t + 1 < min_len or t + 1 >= steps:
+        return
+    for s in range(S):
+        h = np.uint64(0)
+        for j in range(t + 1 - min_len, t + 1):
+            h = (h ^ np.uint64(history[s, j])) * MULT
+        keys[s] = np.int64(h >> shift)
+        own = ((np.uint64(1) ^ h) * MULT ^ np.uint64(s)) * MULT
+        owns[s] = np.int64(own >> shift)
+    # Streams without a match take the latest earlier place with the same context, looked up
+    # before this step's writes: every entry in the tables points at a byte known by now.
+    for s in range(S):
+        if live[s] and ptr[s] < 0:
+            cand = local[owns[s]] if local[owns[s]] >= 0 else table[keys[s]]
+            if cand >= 0:
+                ptr[s] = cand
+                length[s] = 0
+    # In stream order, so that the last stream wins a shared key, on both sides alike.
+    for s in range(S):
+        if live[s]:
+            here = s * steps + t + 1  # the byte after this context
+            table[keys[s]] = here
+            local[owns[s]] = here
+
+
+class MatchModel:
+    """The byte that followed the latest earlier occurrence of each stream's recent context."""
+
+    def __init__(self, streams: int, steps: int, min_len: int, table_log2: int = 20) -> None:
+        self.min_len = min_len
+        self.steps = steps
+        self.shift = np.uint64(64 - table_log2)
+        self.table = np.full(1 << table_log2, -1, dtype=np.int64)  # hash -> flat index of next byte
+        # (hash, stream) -> the same: the part of the file a stream codes is what its next bytes
+        # are most like (a table's previous row, not another stream's), so it is looked up first
+        self.local = np.full(1 << table_log2, -1, dtype=np.int64)
+        self.ptr = np.full(streams, -1, dtype=np.int64)  # flat index of the predicted byte
+        self.length = np.zeros(streams, dtype=np.int64)  # bytes the match has predicted right
+        self._keys = np.zeros(streams, dtype=np.int64)
+        self._owns = np.zeros(streams, dtype=np.int64)
+
+    def predict(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted byte per stream (-1: none) and its length bucket (MATCH_BUCKETS);
+        flat is history.ravel()."""
+        byte = np.empty(len(self.ptr), dtype=np.int64)
+        bucket = np.empty(len(self.ptr), dtype=np.int64)
+        _predict(flat, self.ptr, self.length, byte, bucket, MATCH_BUCKETS - 1)
+        return byte, bucket
+
+    def update(self, history: np.ndarray, t: int, symbols: np.ndarray, live: np.ndarray) -> None:
+        """After step t: extend matches that held, drop the rest, then look up and record the
+        context that ends at t for every live stream."""
+        _update(history, t, symbols.astype(np.int64), live, self.ptr, self.length, self.table,
+                self.local, self.min_len, self.shift, self._keys, self._owns)
