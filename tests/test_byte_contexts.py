@@ -61,6 +61,19 @@ def test_two_mixers_fed_the_same_bytes_agree_bit_for_bit():
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
+def test_streams_split_between_threads_predict_what_one_thread_does():
+    # From 16 streams on, predict splits them in two parts run side by side: every prediction
+    # and everything saved for the update must be the same as with one part.
+    rng = np.random.default_rng(2)
+    h = rng.integers(0, 12, (20, 200))
+    split, whole = _mixer(20), _mixer(20)
+    assert len(split.parts) == 3
+    whole.parts = np.array([0, 20])
+    a, b = _feed(split, h), _feed(whole, h)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert np.array_equal(split.table, whole.table) and np.array_equal(split.weights, whole.weights)
+
+
 def test_dead_streams_teach_nothing():
     h = _history([b"xxxxxxxx", b"yyyyyyyy"])
     model = _mixer()
@@ -216,3 +229,21 @@ def test_the_line_column_context_sees_the_byte_above():
 
     assert line_hash(7) == line_hash(12)  # column 2, "=" above, "b" before: one context
     assert line_hash(17) != line_hash(7)  # ":" above instead
+
+
+def test_binary_data_is_coded_in_fewer_streams_than_text():
+    from dataclasses import replace
+
+    import pytest
+    from lmviz.core.compression.config import CompressorConfig, config_for, streams_for
+
+    assert streams_for(1 << 20, text=True) == 64 and streams_for(1 << 20, text=False) == 48
+    assert streams_for(10_000, text=False) == streams_for(10_000) == 4  # 2 KB each at least
+    text = b"plain words in plain lines\n" * 9000
+    binary = bytes(range(256)) * 1000
+    assert config_for(text).streams == 64 and config_for(binary).streams == 48
+    # A header is held to the count this version picks for its kind of data.
+    config = config_for(binary)
+    assert CompressorConfig.from_json(config.to_json(), len(binary)) == config
+    with pytest.raises(ValueError, match="streams=64"):
+        CompressorConfig.from_json(replace(config, streams=64).to_json(), len(binary))

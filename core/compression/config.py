@@ -98,8 +98,8 @@ class CompressorConfig:
     def _from_dict(cls, d, length: int) -> CompressorConfig:
         if not isinstance(d, dict):
             raise ValueError("its configuration is not a set of settings")
-        default = cls(streams=streams_for(length))
         names = [f.name for f in dataclasses.fields(cls)]
+        default = cls()
         if set(d) != set(names):
             # Every setting decides the floats, so a file from another version cannot be decoded.
             raise ValueError("its compressor settings differ from this version's")
@@ -108,6 +108,7 @@ class CompressorConfig:
             if got is None:
                 raise ValueError(f"its setting {name}={shorten(repr(d[name]))} is not of this version")
             d[name] = got
+        default = cls(streams=streams_for(length, text=d["lines"]))
         if d["size"] not in COMPRESSOR_SIZES:
             raise ValueError(f"its setting size={shorten(repr(d['size']))} is not one of "
                              f"{', '.join(COMPRESSOR_SIZES)}")
@@ -139,14 +140,16 @@ def _shaped_like(got, want):
     return got if type(got) is type(want) else None
 
 
-def streams_for(length: int, wanted: int = 128) -> int:
-    """Fewer streams for short inputs: at least 2 KB each. More streams code faster (a step
-    costs about the same for 1 or 128 of them) but learn less from each other: with the count
-    tables, on 60 KB of English 14 / 29 / 58 streams gave 1.99 / 2.08 / 2.21 bits per byte (xz
-    -9: 2.12); with the bit mixer, 235 KB of English took 52,535 / 52,922 / 53,375 bytes with
-    32 / 64 / 114 streams; with 128, a 1 MB mix of text and binary codes at 18.5 to 22.6 KB/s
-    (three runs) and 128 streams instead of 73 cost the 150 KB experiment slices 2.8%."""
-    return max(1, min(wanted, length // 2048))
+def streams_for(length: int, text: bool = True) -> int:
+    """How many streams a file of ``length`` bytes is coded in: at least 2 KB each, and at
+    most 64 for text, 48 for binary data. More streams learn less from each other; fewer take
+    more steps, and a step costs about the same for 1 or 128 of them (the LSTM's side and
+    Python's: about 1 ms a step). Measured: 128 streams cost a 354 KB ELF 8.0% against 32
+    (116,682 vs 107,983 bytes; 64: 111,281) and 501 KB of JSON 1.9% against 64; a 576 KB ELF
+    codes at 23 / 26 / 26 / 19 KB/s in 128 / 64 / 48 / 32 streams (158,083 bytes in 48, 164,418
+    in 128), the JSON at 41 / 33 KB/s in 128 / 64. Binary data gains most from fewer streams
+    and spends more of its time per byte (more contexts), so it takes fewer."""
+    return max(1, min(64 if text else 48, length // 2048))
 
 
 def looks_like_text(data: bytes, sample: int = 1 << 16) -> bool:
@@ -166,6 +169,6 @@ def config_for(data: bytes, size: str = "small", seed: int = 0) -> CompressorCon
     with the line context; binary data the other way round (see the fields' comments)."""
     default = CompressorConfig()
     text = looks_like_text(data)
-    return CompressorConfig(size=size, seed=seed, streams=streams_for(len(data)),
+    return CompressorConfig(size=size, seed=seed, streams=streams_for(len(data), text),
                             record=record_length(data, MAX_RECORD) or elf_row(data), x86=is_x86(data),
                             skips=() if text else default.skips, lines=text)
