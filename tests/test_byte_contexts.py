@@ -231,19 +231,21 @@ def test_the_line_column_context_sees_the_byte_above():
     assert line_hash(17) != line_hash(7)  # ":" above instead
 
 
-def test_binary_data_is_coded_in_fewer_streams_than_text():
+def test_binary_data_is_coded_in_fewer_streams_than_text_and_tables_in_more():
     from dataclasses import replace
 
     import pytest
     from lmviz.core.compression.config import CompressorConfig, config_for, streams_for
 
-    assert streams_for(1 << 20, text=True) == 64 and streams_for(1 << 20, text=False) == 48
-    assert streams_for(10_000, text=False) == streams_for(10_000) == 4  # 2 KB each at least
+    assert [streams_for(1 << 20, kind) for kind in ("text", "binary", "table")] == [64, 48, 128]
+    assert streams_for(10_000, "binary") == streams_for(10_000) == 4  # 2 KB each at least
     text = b"plain words in plain lines\n" * 9000
-    binary = bytes(range(256)) * 1000
-    assert config_for(text).streams == 64 and config_for(binary).streams == 48
-    # A header is held to the count this version picks for its kind of data.
+    binary = np.random.default_rng(0).integers(0, 256, 250_000, dtype=np.uint8).tobytes()
+    table = _table(20_000)
+    assert [config_for(d).streams for d in (text, binary, table)] == [64, 48, 117]
+    # A header is held to a count this version picks for a file of its length.
     config = config_for(binary)
     assert CompressorConfig.from_json(config.to_json(), len(binary)) == config
-    with pytest.raises(ValueError, match="streams=64"):
-        CompressorConfig.from_json(replace(config, streams=64).to_json(), len(binary))
+    assert CompressorConfig.from_json(replace(config, streams=64).to_json(), len(binary))
+    with pytest.raises(ValueError, match="streams=100"):
+        CompressorConfig.from_json(replace(config, streams=100).to_json(), len(binary))

@@ -108,7 +108,9 @@ class CompressorConfig:
             if got is None:
                 raise ValueError(f"its setting {name}={shorten(repr(d[name]))} is not of this version")
             d[name] = got
-        default = cls(streams=streams_for(length, text=d["lines"]))
+        # A file is coded in as many streams as `streams_for` gives for its kind of data.
+        counts = {streams_for(length, kind) for kind in STREAM_CAPS}
+        default = cls(streams=d["streams"] if d["streams"] in counts else streams_for(length))
         if d["size"] not in COMPRESSOR_SIZES:
             raise ValueError(f"its setting size={shorten(repr(d['size']))} is not one of "
                              f"{', '.join(COMPRESSOR_SIZES)}")
@@ -140,16 +142,21 @@ def _shaped_like(got, want):
     return got if type(got) is type(want) else None
 
 
-def streams_for(length: int, text: bool = True) -> int:
+# The most streams for each kind of data (see streams_for).
+STREAM_CAPS = {"text": 64, "binary": 48, "table": 128}
+
+
+def streams_for(length: int, kind: str = "text") -> int:
     """How many streams a file of ``length`` bytes is coded in: at least 2 KB each, and at
-    most 64 for text, 48 for binary data. More streams learn less from each other; fewer take
-    more steps, and a step costs about the same for 1 or 128 of them (the LSTM's side and
-    Python's: about 1 ms a step). Measured: 128 streams cost a 354 KB ELF 8.0% against 32
-    (116,682 vs 107,983 bytes; 64: 111,281) and 501 KB of JSON 1.9% against 64; a 576 KB ELF
-    codes at 23 / 26 / 26 / 19 KB/s in 128 / 64 / 48 / 32 streams (158,083 bytes in 48, 164,418
-    in 128), the JSON at 41 / 33 KB/s in 128 / 64. Binary data gains most from fewer streams
-    and spends more of its time per byte (more contexts), so it takes fewer."""
-    return max(1, min(64 if text else 48, length // 2048))
+    most STREAM_CAPS[kind]. More streams learn less from each other; fewer take more steps, and
+    a step costs about the same for 1 or 128 of them (the LSTM's side and Python's: about 1 ms).
+    Measured: 128 streams cost a 354 KB ELF 8.0% against 32 (116,682 vs 107,983 bytes; 64:
+    111,281) and 501 KB of JSON 1.9% against 64; a 576 KB ELF codes at 23 / 26 / 26 / 19 KB/s in
+    128 / 64 / 48 / 32 streams (164,418 bytes in 128, 158,083 in 48), the JSON at 41 / 33 KB/s in
+    128 / 64. A table of fixed-size records is the exception: the 192 KB table took 23,947 bytes
+    in 93 streams, 24,725 in 64 and 29,704 in 48 (there every stream starts at the same column of
+    its rows, and the shared models see one column at a time)."""
+    return max(1, min(STREAM_CAPS[kind], length // 2048))
 
 
 def looks_like_text(data: bytes, sample: int = 1 << 16) -> bool:
@@ -169,6 +176,8 @@ def config_for(data: bytes, size: str = "small", seed: int = 0) -> CompressorCon
     with the line context; binary data the other way round (see the fields' comments)."""
     default = CompressorConfig()
     text = looks_like_text(data)
-    return CompressorConfig(size=size, seed=seed, streams=streams_for(len(data), text),
-                            record=record_length(data, MAX_RECORD) or elf_row(data), x86=is_x86(data),
+    table = record_length(data, MAX_RECORD)
+    kind = "text" if text else "table" if table else "binary"
+    return CompressorConfig(size=size, seed=seed, streams=streams_for(len(data), kind),
+                            record=table or elf_row(data), x86=is_x86(data),
                             skips=() if text else default.skips, lines=text)
