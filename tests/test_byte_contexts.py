@@ -61,19 +61,6 @@ def test_two_mixers_fed_the_same_bytes_agree_bit_for_bit():
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
-def test_streams_split_between_threads_predict_what_one_thread_does():
-    # From 16 streams on, predict splits them in two parts run side by side: every prediction
-    # and everything saved for the update must be the same as with one part.
-    rng = np.random.default_rng(2)
-    h = rng.integers(0, 12, (20, 200))
-    split, whole = _mixer(20), _mixer(20)
-    assert len(split.parts) == 3
-    whole.parts = np.array([0, 20])
-    a, b = _feed(split, h), _feed(whole, h)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
-    assert np.array_equal(split.table, whole.table) and np.array_equal(split.weights, whole.weights)
-
-
 def test_dead_streams_teach_nothing():
     h = _history([b"xxxxxxxx", b"yyyyyyyy"])
     model = _mixer()

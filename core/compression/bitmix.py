@@ -24,7 +24,7 @@ inside them.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .bitcontexts import NEXT_STATE, STATE_COUNTS, STATES, context_names, hash_contexts, next_words
 
@@ -162,17 +162,16 @@ def _node(s, n, rows, table, sx, weights, apm, last2, match_byte, match_len, mat
 
 @njit(cache=True, nogil=True)
 def _predict(table, sx, weights, apm, hashes, last2, match_byte, match_len, match_sm,
-             saved_states, saved_x, saved_pm, saved_apm, evaluated, logp, floor, seen, s0, s1):
+             saved_states, saved_x, saved_pm, saved_apm, evaluated, logp, floor, seen):
     """For every stream s: ln P of each byte in logp[s]. The first nibble's 15 nodes are
     evaluated; the second nibble's only under high nibbles at least ``floor`` likely (ln), the
     others share their high nibble's probability evenly (rarely needed, and 4x fewer nodes).
-    Streams s0 to s1 - 1 only: it reads the shared tables and writes only those streams' rows,
-    so two threads can each take a part. Saves what `_update` learns from."""
-    C = hashes.shape[1]
+    Reads the tables only; saves what `_update` learns from."""
+    S, C = hashes.shape
     shift_bits = 64 - int(np.log2(table.shape[1]))
     rows = np.empty(C, dtype=np.int64)
     lp = np.empty(512, dtype=np.float64)
-    for s in range(s0, s1):
+    for s in range(S):
         _find_slots(table, hashes, s, 0, False, shift_bits, seen, rows)
         lp[1] = 0.0
         for n in range(1, 16):
@@ -198,17 +197,6 @@ def _predict(table, sx, weights, apm, hashes, last2, match_byte, match_len, matc
                     lp[2 * n] = lp[n] + LN[4096 - p]
             for b in range(16):
                 logp[s, hi * 16 + b] = lp[256 + hi * 16 + b]
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _predict_parts(table, sx, weights, apm, hashes, last2, match_byte, match_len, match_sm,
-                   saved_states, saved_x, saved_pm, saved_apm, evaluated, logp, floor, seen,
-                   parts):
-    """`_predict` of streams parts[k] to parts[k + 1] - 1 for every k, side by side."""
-    for k in prange(parts.shape[0] - 1):
-        _predict(table, sx, weights, apm, hashes, last2, match_byte, match_len, match_sm,
-                 saved_states, saved_x, saved_pm, saved_apm, evaluated, logp, floor, seen,
-                 parts[k], parts[k + 1])
 
 
 @njit(cache=True, nogil=True)
@@ -360,8 +348,6 @@ class BitContextMixer:
         self.saved_apm = np.zeros((streams, 256), dtype=np.int64)
         self.evaluated = np.zeros((streams, 16), dtype=np.bool_)
         self.mixer_rate = mixer_rate
-        # the streams each thread of `predict` takes: two halves (one part for a few streams)
-        self.parts = np.array([0, streams // 2, streams] if streams >= 16 else [0, streams])
         self.sm_limit = sm_limit
         self.floor = float(np.log(floor))
 
@@ -373,12 +359,9 @@ class BitContextMixer:
                        self.prev_word, self.record, self.lines, self.hashes, self.last2)
         self._match = (match_byte.astype(np.int64), np.minimum(match_len, 63).astype(np.int64))
         logp = np.empty((self.S, 256), dtype=np.float32)
-        args = (self.table, self.sx, self.weights, self.apm, self.hashes, self.last2, *self._match,
-                self.match_sm, self.saved_states, self.saved_x, self.saved_pm, self.saved_apm,
-                self.evaluated, logp, self.floor, self.seen)
-        # Each stream's prediction reads the shared tables and writes only its own rows, so
-        # the streams are split between two threads (the same numbers as one).
-        _predict_parts(*args, self.parts)
+        _predict(self.table, self.sx, self.weights, self.apm, self.hashes, self.last2, *self._match,
+                 self.match_sm, self.saved_states, self.saved_x, self.saved_pm, self.saved_apm,
+                 self.evaluated, logp, self.floor, self.seen)
         return logp
 
     def update(self, symbols: np.ndarray, live: np.ndarray) -> None:
