@@ -224,7 +224,10 @@ def test_binary_data_is_coded_in_fewer_streams_than_text_and_tables_in_more():
     import pytest
     from lmviz.core.compression.config import CompressorConfig, config_for, streams_for
 
-    assert [streams_for(1 << 20, kind) for kind in ("text", "binary", "table")] == [64, 48, 128]
+    assert [streams_for(400_000, kind) for kind in ("text", "binary", "table")] == [64, 48, 128]
+    # a long file takes more again, so that it is coded in at most 8,192 steps
+    assert [streams_for(1 << 20, kind) for kind in ("text", "binary")] == [128, 128]
+    assert streams_for(576_288, "binary") == 70
     assert streams_for(10_000, "binary") == streams_for(10_000) == 4  # 2 KB each at least
     text = b"plain words in plain lines\n" * 9000
     binary = np.random.default_rng(0).integers(0, 256, 250_000, dtype=np.uint8).tobytes()

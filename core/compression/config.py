@@ -144,11 +144,12 @@ def _shaped_like(got, want):
 
 # The most streams for each kind of data (see streams_for).
 STREAM_CAPS = {"text": 64, "binary": 48, "table": 128}
+MAX_STEPS = 8192  # ... unless that would take more steps than this
 
 
 def streams_for(length: int, kind: str = "text") -> int:
     """How many streams a file of ``length`` bytes is coded in: at least 2 KB each, and at
-    most STREAM_CAPS[kind]. More streams learn less from each other; fewer take more steps, and
+    most STREAM_CAPS[kind] (or length / MAX_STEPS, up to 128, for a long file). More streams learn less from each other; fewer take more steps, and
     a step costs about the same for 1 or 128 of them (the LSTM's side and Python's: about 1 ms).
     Measured: 128 streams cost a 354 KB ELF 8.0% against 32 (116,682 vs 107,983 bytes; 64:
     111,281) and 501 KB of JSON 1.9% against 64; a 576 KB ELF codes at 23 / 26 / 26 / 19 KB/s in
@@ -156,7 +157,10 @@ def streams_for(length: int, kind: str = "text") -> int:
     128 / 64. A table of fixed-size records is the exception: the 192 KB table took 23,947 bytes
     in 93 streams, 24,725 in 64 and 29,704 in 48 (there every stream starts at the same column of
     its rows, and the shared models see one column at a time)."""
-    return max(1, min(STREAM_CAPS[kind], length // 2048))
+    # A long file takes more streams again, up to 128, so that it is coded in at most 8,192
+    # steps: a step costs about 1.5 ms whatever the streams, so this bounds the time a byte
+    # (the 1 MB mix took 70 s in 64 streams, 44 to 54 s in 128).
+    return max(1, min(length // 2048, max(STREAM_CAPS[kind], min(128, length // MAX_STEPS))))
 
 
 def looks_like_text(data: bytes, sample: int = 1 << 16) -> bool:
