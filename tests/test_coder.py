@@ -302,3 +302,28 @@ def test_the_compressors_bits_are_packed_as_they_are_made():
     assert longest < PackedBits.DRAIN + 64 and nbits >= 8 * len(symbols)
     assert unpack_bits(packed, nbits) == stream_encode([Cdf.of(np.ones(256, int))] * len(symbols),
                                                        symbols)
+
+
+def test_a_row_of_intervals_codes_the_same_bits_as_one_at_a_time():
+    """`Encoder.encode_intervals` (compiled, the file compressor's path) against
+    `encode_interval`: random intervals and near-certain ones, whose straddles pile up pending
+    bits, in several rows, then the flush."""
+    from lmviz.core.coding.stream import Encoder
+
+    rng = np.random.default_rng(0)
+    for trial in range(60):
+        total = 1 << int(rng.integers(1, 24))
+        one, rows = Encoder(), Encoder()
+        for _ in range(3):
+            n = int(rng.integers(1, 200))
+            if trial % 3 == 0 and total > 2:  # about 1 - 2/total likely: long straddle runs
+                lo, hi = np.ones(n, np.int64), np.full(n, total - 1)
+            else:
+                lo = rng.integers(0, total, n)
+                hi = np.minimum(total, lo + 1 + rng.integers(0, total, n) // int(rng.integers(1, 64)))
+            for a, b in zip(lo.tolist(), hi.tolist()):
+                one.encode_interval(a, b, total)
+            rows.encode_intervals(lo, hi, total)
+            assert (one.low, one.high, one.pending, one.out) == (rows.low, rows.high, rows.pending,
+                                                                rows.out)
+        assert one.finish() == rows.finish()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -118,6 +119,21 @@ class Encoder:
         assert 0 <= low < HALF <= high < FULL and high - low > QUARTER, str(self)
         self.low, self.high = low, high
 
+    def encode_intervals(self, cum_lo: np.ndarray, cum_hi: np.ndarray, total: int) -> None:
+        """`encode_interval` for every pair of ``cum_lo`` and ``cum_hi`` in turn, compiled: the
+        file compressor codes a row of them at every step (100 KB of English: 0.3 s as single
+        calls). numba is imported on the first call only. The same bits, bit for bit (a test
+        checks them against the single calls)."""
+        if self.finished:
+            raise RuntimeError("encoder already finished")
+        lo = np.ascontiguousarray(cum_lo, dtype=np.int64)
+        hi = np.ascontiguousarray(cum_hi, dtype=np.int64)
+        # Each symbol shifts out at most log2(total) + 1 bits; the pending ones may all go at once.
+        bits = np.empty(len(lo) * (int(total).bit_length() + 1) + self.pending + 1, dtype=np.uint8)
+        self.low, self.high, self.pending, n = _compiled_encode()(
+            self.low, self.high, self.pending, lo, hi, int(total), bits)
+        self.out.extend(bits[:n].tolist())
+
     def encode(self, freqs: Cdf | Sequence[int] | np.ndarray, symbol: int) -> CoderStep:
         """Code one symbol and return the record of what happened to the interval."""
         cdf = _as_cdf(freqs)
@@ -141,6 +157,50 @@ class Encoder:
         self.pending = 0
         self.finished = True
         return self.out
+
+
+@functools.cache
+def _compiled_encode():
+    from numba import njit
+
+    return njit(cache=True, nogil=True)(_encode_rows)
+
+
+def _encode_rows(low, high, pending, lo, hi, total, bits):
+    """Encoder.encode_interval's arithmetic over arrays of intervals, a bit at a time (the same
+    result as its bulk shifts: after a straddle no bit is settled). Returns the new state and
+    how many bits it wrote into ``bits``."""
+    n = 0
+    for i in range(lo.shape[0]):
+        span = high - low + 1
+        high = low + span * hi[i] // total - 1
+        low = low + span * lo[i] // total
+        while True:
+            if high < 0x80000000:  # HALF: the next bit is 0
+                bits[n] = 0
+                n += 1
+                for _ in range(pending):
+                    bits[n] = 1
+                    n += 1
+                pending = 0
+            elif low >= 0x80000000:  # ... 1
+                bits[n] = 1
+                n += 1
+                for _ in range(pending):
+                    bits[n] = 0
+                    n += 1
+                pending = 0
+                low -= 0x80000000
+                high -= 0x80000000
+            elif low >= 0x40000000 and high < 0xC0000000:  # straddles the middle: pending
+                pending += 1
+                low -= 0x40000000
+                high -= 0x40000000
+            else:
+                break
+            low = low << 1
+            high = (high << 1) | 1
+    return low, high, pending, n
 
 
 WINDOW_BLOCK = 1 << 15  # read positions whose 32-bit windows are held at once (bounded memory)

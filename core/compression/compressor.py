@@ -219,8 +219,7 @@ def compress_packed(data: bytes, config: CompressorConfig,
     def code_step(t, cum, live):
         rows = np.flatnonzero(live)
         sym = arr[rows, t].astype(np.int64)
-        for lo, hi in zip(cum[rows, sym].tolist(), cum[rows, sym + 1].tolist()):
-            enc.encode_interval(lo, hi, total)
+        enc.encode_intervals(cum[rows, sym], cum[rows, sym + 1], total)
         sink.drain()
         return arr[:, t]
 
