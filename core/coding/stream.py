@@ -176,22 +176,16 @@ def _encode_rows(low, high, pending, lo, hi, total, bits):
         high = low + span * hi[i] // total - 1
         low = low + span * lo[i] // total
         while True:
-            if high < 0x80000000:  # HALF: the next bit is 0
-                bits[n] = 0
+            if high < 0x80000000 or low >= 0x80000000:  # both in one half (HALF): a bit settles
+                b = 1 if low >= 0x80000000 else 0
+                bits[n] = b
                 n += 1
-                for _ in range(pending):
-                    bits[n] = 1
+                for _ in range(pending):  # and the pending bits, its opposite
+                    bits[n] = 1 - b
                     n += 1
                 pending = 0
-            elif low >= 0x80000000:  # ... 1
-                bits[n] = 1
-                n += 1
-                for _ in range(pending):
-                    bits[n] = 0
-                    n += 1
-                pending = 0
-                low -= 0x80000000
-                high -= 0x80000000
+                low -= b << 31
+                high -= b << 31
             elif low >= 0x40000000 and high < 0xC0000000:  # straddles the middle: pending
                 pending += 1
                 low -= 0x40000000
