@@ -133,6 +133,8 @@ class Encoder:
         self.low, self.high, self.pending, n = _compiled_encode()(
             self.low, self.high, self.pending, lo, hi, int(total), bits)
         self.out.extend(bits[:n].tolist())
+        low, high = self.low, self.high
+        assert 0 <= low < HALF <= high < FULL and high - low > QUARTER, str(self)
 
     def encode(self, freqs: Cdf | Sequence[int] | np.ndarray, symbol: int) -> CoderStep:
         """Code one symbol and return the record of what happened to the interval."""

@@ -108,9 +108,9 @@ class CompressorConfig:
             if got is None:
                 raise ValueError(f"its setting {name}={shorten(repr(d[name]))} is not of this version")
             d[name] = got
-        # A file is coded in as many streams as `streams_for` gives for its kind of data.
-        counts = {streams_for(length, kind) for kind in STREAM_CAPS}
-        default = cls(streams=d["streams"] if d["streams"] in counts else streams_for(length))
+        if d["streams"] not in {streams_for(length, kind) for kind in STREAM_CAPS}:
+            raise ValueError(f"its setting streams={d['streams']} is not a count this version "
+                             f"uses for {length:,} bytes")
         if d["size"] not in COMPRESSOR_SIZES:
             raise ValueError(f"its setting size={shorten(repr(d['size']))} is not one of "
                              f"{', '.join(COMPRESSOR_SIZES)}")
@@ -121,7 +121,7 @@ class CompressorConfig:
         config = cls(**d)
         if d["skips"] not in ((), default.skips):
             raise ValueError(f"its setting skips={shorten(repr(d['skips']))} is not of this version")
-        chosen = ("size", "seed", "record", "x86", "skips", "lines")  # what it sets per file
+        chosen = ("size", "seed", "record", "x86", "skips", "lines", "streams")  # set per file
         if config != dataclasses.replace(default, **{n: getattr(config, n) for n in chosen}):
             bad = next(n for n in names if getattr(config, n) != getattr(default, n)
                        and n not in chosen)
@@ -142,24 +142,23 @@ def _shaped_like(got, want):
     return got if type(got) is type(want) else None
 
 
-# The most streams for each kind of data (see streams_for).
+# The most streams for each kind of data (see streams_for), and the most steps a long file takes.
 STREAM_CAPS = {"text": 64, "binary": 48, "table": 128}
-MAX_STEPS = 8192  # ... unless that would take more steps than this
+MAX_STEPS = 8192
 
 
 def streams_for(length: int, kind: str = "text") -> int:
-    """How many streams a file of ``length`` bytes is coded in: at least 2 KB each, and at
-    most STREAM_CAPS[kind] (or length / MAX_STEPS, up to 128, for a long file). More streams learn less from each other; fewer take more steps, and
-    a step costs about the same for 1 or 128 of them (the LSTM's side and Python's: about 1 ms).
-    Measured: 128 streams cost a 354 KB ELF 8.0% against 32 (116,682 vs 107,983 bytes; 64:
-    111,281) and 501 KB of JSON 1.9% against 64; a 576 KB ELF codes at 23 / 26 / 26 / 19 KB/s in
-    128 / 64 / 48 / 32 streams (164,418 bytes in 128, 158,083 in 48), the JSON at 41 / 33 KB/s in
-    128 / 64. A table of fixed-size records is the exception: the 192 KB table took 23,947 bytes
-    in 93 streams, 24,725 in 64 and 29,704 in 48 (there every stream starts at the same column of
-    its rows, and the shared models see one column at a time)."""
-    # A long file takes more streams again, up to 128, so that it is coded in at most 8,192
-    # steps: a step costs about 1.5 ms whatever the streams, so this bounds the time a byte
-    # (the 1 MB mix took 70 s in 64 streams, 44 to 54 s in 128).
+    """How many streams a file of ``length`` bytes is coded in: at least 2 KB each, at most
+    STREAM_CAPS[kind], and, for a long file, as many as keep it within MAX_STEPS steps (up to
+    128). More streams learn less from each other; fewer take more steps, and a step's LSTM
+    and Python work costs about the same for 1 or 128 of them (about 0.8 ms of torch a step).
+    Measured, bytes: a 354 KB ELF 116,682 in 128 streams, 111,281 in 64, 107,983 in 32; a 576 KB
+    ELF 164,418 in 128, 158,083 in 48; 501 KB of JSON 35,094 in 128, 34,435 in 64. Time, in one
+    quick hour of this machine: the ELF 25.9 / 28.7 / 26.6 / 30.1 s in 128 / 64 / 48 / 32 (its
+    time is mostly the bit mixer's, per byte), the JSON 12.0 / 12.2 s in 128 / 64; but the 1 MB
+    mix took 70.4 s in 64 streams and 42.5 s in 122, hence MAX_STEPS. A table of fixed-size
+    records is the exception: the 192 KB one took 23,947 bytes in 93 streams, 24,725 in 64 and
+    29,704 in 48 (in 48 every stream starts at the same column of its rows)."""
     return max(1, min(length // 2048, max(STREAM_CAPS[kind], min(128, length // MAX_STEPS))))
 
 

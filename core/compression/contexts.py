@@ -1,16 +1,13 @@
-"""What the bytes coded so far say about the next one, besides the bit mixer (bitmix.py): a long
-match, the shape of a fixed-record table, and the labels of the mixer's confidence buckets.
+"""What the bytes coded so far say about the next one besides the bit mixer (bitmix.py) and
+the match model (match.py): the shape of a fixed-record table, and the labels of the buckets the
+mix and the inspect screen sort predictions into.
 
-Numpy only (match.py is compiled), and fully determined by the bytes already coded, so Alice and Bob hold identical
-tables (the inspect screen reads the bucket constants without torch or numba).
+Numpy only, and fully determined by the bytes already coded, so Alice and Bob agree (the inspect
+screen reads the bucket constants without torch or numba).
 
-Streams are coded side by side (S of them, one byte each per step); the models are shared by all
-streams, and within a step they are updated in stream order, after every stream's byte is known.
-
-* `MatchModel` (match.py, compiled): the byte that followed the latest earlier place with the
-  same last bytes, and how long that match has held.
 * `record_length`: the row length of a table of fixed-size records, for the bit mixer's column
   contexts.
+* `log_bucket`: 0, 1, 2-3, 4-7, ...: the match model's lengths and how often a context was seen.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ stream's (found by hash, in the stream's own past first, then anywhere; followed
 while it keeps predicting right) and the byte that came next there, with how long the match has
 held. This is what LZ77 and xz live on.
 
-Compiled (numba, without the GIL) because the compressor runs it on its own thread beside the
-LSTM (compressor.py): as numpy calls it held the GIL and slowed the LSTM's side.
+Its update is compiled (numba): as a dozen numpy calls a step it took 0.27 s of the 100 KB
+English file's compression, and the models' whole update went from 0.6 s to 0.3 s.
 """
 
 from __future__ import annotations
@@ -12,26 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .contexts import MATCH_BUCKETS
+from .contexts import MATCH_BUCKETS, log_bucket
 
 MULT = np.uint64(0x9E3779B97F4A7C15)  # a 64-bit multiplicative hash; the top bits mix best
-
-
-@njit(cache=True, nogil=True)
-def _predict(flat, ptr, length, byte, bucket, top):
-    for s in range(ptr.shape[0]):
-        if ptr[s] >= 0:
-            byte[s] = flat[ptr[s]]
-            # log bucket of length + 1: 1 + floor(log2 n), that is n's bit length, capped
-            n = length[s] + 1
-            b = 0
-            while n > 0:
-                n >>= 1
-                b += 1
-            bucket[s] = min(top, b)
-        else:
-            byte[s] = -1
-            bucket[s] = 0
 
 
 @njit(cache=True, nogil=True)
@@ -88,12 +71,11 @@ class MatchModel:
         self._owns = np.zeros(streams, dtype=np.int64)
 
     def predict(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Predicted byte per stream (-1: none) and its length bucket (MATCH_BUCKETS);
-        flat is history.ravel()."""
-        byte = np.empty(len(self.ptr), dtype=np.int64)
-        bucket = np.empty(len(self.ptr), dtype=np.int64)
-        _predict(flat, self.ptr, self.length, byte, bucket, MATCH_BUCKETS - 1)
-        return byte, bucket
+        """Predicted byte per stream (-1: none) and its length bucket (MATCH_BUCKETS, by how
+        many bytes the match has predicted right, plus one); flat is history.ravel()."""
+        has = self.ptr >= 0
+        byte = np.where(has, flat[np.maximum(self.ptr, 0)].astype(np.int64), -1)
+        return byte, np.where(has, log_bucket(self.length + 1, MATCH_BUCKETS), 0)
 
     def update(self, history: np.ndarray, t: int, symbols: np.ndarray, live: np.ndarray) -> None:
         """After step t: extend matches that held, drop the rest, then look up and record the
