@@ -323,7 +323,7 @@ class BitContextMixer:
     and with ``words`` the word being written, alone and after the last word."""
 
     def __init__(self, orders: tuple[int, ...], sparse: tuple[tuple[int, ...], ...], words: bool,
-                 streams: int, rows_log2: int = 18, mixer_rate: int = 24,
+                 streams: int, rows_log2: int = 18, mixer_rate: int = 16,
                  sm_limit: int = 255, floor: float = 1 / 512, local: tuple[int, ...] = (),
                  record: int = 0, lines: bool = False) -> None:
         self.names = context_names(orders, local, sparse, words, record, lines)
