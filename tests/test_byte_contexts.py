@@ -61,6 +61,40 @@ def test_two_mixers_fed_the_same_bytes_agree_bit_for_bit():
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
+def test_predict_gives_the_probabilities_the_update_learns_from():
+    """predict evaluates a nibble's 15 nodes context by context (_nibble); the update
+    evaluates each node alone (_node). Both must give the same 12-bit probabilities, match
+    input included, or the coder would code with one model and learn with another."""
+    import lmviz.core.compression.bitmix as bm
+
+    rng = np.random.default_rng(3)
+    h = rng.integers(0, 6, (3, 400))
+    model = _mixer(3, floor=1e-300)  # every nibble evaluated: ln P exact for all 256 bytes
+    _feed(model, h, upto=399)
+    match_byte = np.array([2, -1, 200], dtype=np.int64)
+    match_len = np.array([5, 0, 63], dtype=np.int64)
+    logp = model.predict(h.astype(np.uint8), 399, match_byte, match_len)
+    m = model
+    rows = np.empty(m.C, dtype=np.int64)
+    wd = np.empty((8, m.weights.shape[1]), dtype=np.int64)
+    shift = 64 - int(np.log2(m.table.shape[1]))
+    for s in range(3):
+        bm._depth_weights(s, m.last2, m.weights, wd)
+        for byte in (0, 1, 2, 5, 200, 255):
+            lp, n = 0.0, 1
+            for depth in range(8):
+                if depth in (0, 4):
+                    bm._find_slots(m.table, m.hashes, s, 0 if depth == 0 else (byte >> 4) + 1,
+                                   False, shift, m.seen, rows)
+                p = bm._node(s, n, rows, m.table, m.sx, m.weights, wd, m.apm, m.last2,
+                             *m._match, m.match_sm, m.saved_states, m.saved_x, m.saved_pm,
+                             m.saved_apm)
+                bit = (byte >> (7 - depth)) & 1
+                lp += bm.LN[p] if bit else bm.LN[4096 - p]
+                n = 2 * n + bit
+            assert abs(logp[s, byte] - lp) < 1e-5, (s, byte)
+
+
 def test_dead_streams_teach_nothing():
     h = _history([b"xxxxxxxx", b"yyyyyyyy"])
     model = _mixer()
