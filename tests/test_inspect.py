@@ -310,3 +310,17 @@ async def test_a_click_puts_the_cursor_on_the_byte():
         await pilot.pause(0.1)
         assert screen.query_one(ByteMap).cursor == 50
         assert screen.query_one(ByteParts).detail.position == 50
+
+
+def test_the_mix_row_names_the_mix_s_guess_not_the_real_byte():
+    """A byte the mix did not expect: its row's guess is the mix's likeliest byte ('e'), as
+    each part's row shows that part's, and p is still the real byte's ('q')."""
+    from lmviz.core.compression.costs import ByteDetail, PartView
+
+    d = ByteDetail(position=3, byte=ord("q"), lo=100, freq=64, total=65536,
+                   top=((ord("e"), 0, 30000), (ord("a"), 30000, 20000)),
+                   parts=(PartView("LSTM alone", ord("t"), 0.002, float("nan"), "1 (base)"),))
+    panel = ByteParts()
+    panel.show(d, 10)
+    row = next(line for line in panel.render().plain.splitlines() if line.startswith("  the mix"))
+    assert row[24:32].strip() == "'e'" and "0.0010" in row

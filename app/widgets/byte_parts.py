@@ -90,7 +90,8 @@ class ByteParts(Panel):
         best = 0.0
         for part in experts:
             best = max(best, self._row(lines, part))
-        lines.append(Text.assemble((f"  {'the mix':<22}{real:<8}{p_mix:>10.4f}{_bits(p_mix):>7}", "bold")))
+        guess = byte_label(d.top[0][0]) if len(d.top) else "–"  # its likeliest, as for each part
+        lines.append(Text.assemble((f"  {'the mix':<22}{guess:<8}{p_mix:>10.4f}{_bits(p_mix):>7}", "bold")))
         if contexts:
             lines.append(Text("inside the bit mixer, each context alone (weight: the bit mixer's)",
                               style="bold"))
