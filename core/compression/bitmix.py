@@ -134,6 +134,31 @@ def _depth_weights(s, last2, weights, out):
 
 
 @njit(cache=True, inline="always")
+def _match_input(s, n, depth, match_byte, match_len, match_sm):
+    """The match model's input at node n: its byte's next bit, stretched by how often a match
+    of its length has been right, where the byte so far agrees with it (else 0)."""
+    mb = match_byte[s]
+    if mb >= 0 and ((mb | 256) >> (8 - depth)) == n:
+        st = STRETCH[match_sm[match_len[s]] >> 4]
+        return st if (mb >> (7 - depth)) & 1 else -st
+    return 0
+
+
+@njit(cache=True, inline="always")
+def _refine(s, n, dot, apm, last2):
+    """The mixer's dot product to the node's probability of a 1: squashed (pm), then refined
+    by the APM by the previous byte (interpolating between two of 33 buckets of stretch(pm)).
+    Returns (pm, its APM position, the final 12-bit p)."""
+    pm = _squash(np.int32(dot >> 16))
+    pos = STRETCH[pm] + 2048
+    lo = pos >> 7
+    w = pos & 127
+    a = _apm_row(last2[s], n)
+    pa = (np.int64(apm[a, lo]) * (128 - w) + np.int64(apm[a, lo + 1]) * w) >> 11  # to 12 bits
+    return pm, pos, min(max((pm + 3 * pa) >> 2, 1), 4095)
+
+
+@njit(cache=True, inline="always")
 def _node(s, n, rows, table, sx, weights, wd, apm, last2, match_byte, match_len, match_sm,
           saved_states, saved_x, saved_pm, saved_apm):
     """Node n's probability of a 1 (12 bits) for stream s, its contexts' slots in ``rows``,
@@ -150,28 +175,15 @@ def _node(s, n, rows, table, sx, weights, wd, apm, last2, match_byte, match_len,
         saved_states[s, n, c] = st
         saved_x[s, n, c] = x
         dot += np.int64(weights[n, c] + wd[depth, c]) * x
-    # the match model: its byte's next bit, where the byte so far agrees with it
-    mb = match_byte[s]
-    xm = 0
-    if mb >= 0:
-        if ((mb | 256) >> (8 - depth)) == n:
-            st = STRETCH[match_sm[match_len[s]] >> 4]
-            xm = st if (mb >> (7 - depth)) & 1 else -st
+    xm = _match_input(s, n, depth, match_byte, match_len, match_sm)
     saved_x[s, n, C] = xm
     saved_x[s, n, C + 1] = 256
     dot += (np.int64(weights[n, C] + wd[depth, C]) * xm
             + np.int64(weights[n, C + 1] + wd[depth, C + 1]) * 256)
-    pm = _squash(np.int32(dot >> 16))
+    pm, pos, p = _refine(s, n, dot, apm, last2)
     saved_pm[s, n] = pm
-    # APM by the previous byte: interpolate between two of 33 buckets of stretch(pm)
-    pos = STRETCH[pm] + 2048
-    lo = pos >> 7
-    w = pos & 127
-    a = _apm_row(last2[s], n)
-    pa = (np.int64(apm[a, lo]) * (128 - w) + np.int64(apm[a, lo + 1]) * w) >> 11  # to 12 bits
     saved_apm[s, n] = pos
-    p = (pm + 3 * pa) >> 2
-    return min(max(p, 1), 4095)
+    return p
 
 
 @njit(cache=True, inline="always")
@@ -198,23 +210,10 @@ def _nibble(s, top, rows, table, sx, weights, wd, apm, last2, match_byte, match_
             x = sx[c, 0]
             for i in range(1, 16):
                 dot[i] += wt[c, i] * x
-    mb = match_byte[s]
     for i in range(1, 16):
-        depth = base + _NODE_DEPTH[i]
         n = nodes[i]
-        xm = 0
-        if mb >= 0:
-            if ((mb | 256) >> (8 - depth)) == n:
-                st = STRETCH[match_sm[match_len[s]] >> 4]
-                xm = st if (mb >> (7 - depth)) & 1 else -st
-        d = dot[i] + wt[C, i] * xm + wt[C + 1, i] * 256
-        pm = _squash(np.int32(d >> 16))
-        pos = STRETCH[pm] + 2048
-        lo = pos >> 7
-        w = pos & 127
-        a = _apm_row(last2[s], n)
-        pa = (np.int64(apm[a, lo]) * (128 - w) + np.int64(apm[a, lo + 1]) * w) >> 11
-        p = min(max((pm + 3 * pa) >> 2, 1), 4095)
+        xm = _match_input(s, n, base + _NODE_DEPTH[i], match_byte, match_len, match_sm)
+        _, _, p = _refine(s, n, dot[i] + wt[C, i] * xm + wt[C + 1, i] * 256, apm, last2)
         lp[2 * n + 1] = lp[n] + LN[p]
         lp[2 * n] = lp[n] + LN[4096 - p]
 

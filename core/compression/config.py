@@ -153,7 +153,7 @@ def streams_for(length: int, kind: str = "text") -> int:
     STREAM_CAPS[kind], and, for a long file, as many as keep it within MAX_STEPS steps (up to
     128). More streams learn less from each other; fewer take more steps, and a step's LSTM
     and Python work costs about the same for 1 or 128 of them (about 0.8 ms of torch a step).
-    Measured, bytes: a 354 KB ELF 116,682 in 128 streams, 111,281 in 64, 107,983 in 32; a 576 KB
+    Measured before the bit mixer's stream weight set and its faster prediction, bytes: a 354 KB ELF 116,682 in 128 streams, 111,281 in 64, 107,983 in 32; a 576 KB
     ELF 164,418 in 128, 158,083 in 48; 501 KB of JSON 35,094 in 128, 34,435 in 64. Time, in one
     quick hour of this machine: the ELF 25.9 / 28.7 / 26.6 / 30.1 s in 128 / 64 / 48 / 32 (its
     time is mostly the bit mixer's, per byte), the JSON 12.0 / 12.2 s in 128 / 64; but the 1 MB
