@@ -4,9 +4,10 @@ Layout (all integers little-endian):
 
     offset  size  field
     0       4     magic b"LMVZ"
-    4       1     format version (1)
+    4       1     format version (2)
     5       4     header length H
-    9       H     header: UTF-8 JSON, keys sorted:
+    9       H     header: UTF-8 JSON, keys sorted, deflated (raw, with HEADER_DICT as the
+                  preset dictionary: about 60 bytes instead of 180):
                     config        the compressor configuration (the "code f"; counted in the size):
                                   the settings that differ from this version's, and the
                                   CRC32 of the whole
@@ -32,7 +33,14 @@ import zlib
 from dataclasses import dataclass
 
 MAGIC = b"LMVZ"
-VERSION = 1
+VERSION = 2  # 1: the header as plain JSON (180 bytes, 0.7% of a 100 KB file's output)
+# The preset dictionary the header is deflated with: what a header says, less its numbers. Part
+# of the code both sides have, like the model; a header of 180 bytes takes about 60 with it (142
+# deflated without it).
+HEADER_DICT = (b'{"config":{"crc32":,"set":{"lines":false,"record":24,"skips":[],"streams":128,'
+               b'"x86":true}},"crc32":,"length":,"payload_bits":,"payload_crc32":,"threads":1,'
+               b'"torch":"2.13.0+cpu"}')
+MAX_HEADER = 4096  # the most bytes a header may inflate to (a real one: about 200)
 STORED_MAGIC = b"LMVS"  # the input stored as it is: magic, CRC32 of the data, the data
 STORED_OVERHEAD = 8
 # A periodic input (one byte repeated, "abcabc..."): magic, CRC32 of the data, its length (u64),
@@ -167,6 +175,26 @@ def _check_header(h, name: str) -> None:
         raise ContainerError(f"{name} is corrupt: its header's torch version is not one")
 
 
+def pack_header(header: dict) -> bytes:
+    """The header as the file holds it: sorted compact JSON, deflated with HEADER_DICT."""
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    z = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict=HEADER_DICT)
+    return z.compress(text) + z.flush()
+
+
+def unpack_header(blob: bytes, name: str = "input"):
+    """pack_header's JSON back (not yet checked: _check_header), inflating at most MAX_HEADER
+    bytes; one sentence (ContainerError) if it cannot be read."""
+    z = zlib.decompressobj(-15, zdict=HEADER_DICT)
+    try:
+        text = z.decompress(blob, MAX_HEADER)
+        if not z.eof or z.unconsumed_tail or z.unused_data:
+            raise ValueError
+        return json.loads(text)
+    except (zlib.error, ValueError):
+        raise ContainerError(f"{name} is corrupt: its header cannot be read") from None
+
+
 @dataclass(frozen=True)
 class Container:
     config_json: str  # CompressorConfig.to_header_json()
@@ -178,19 +206,15 @@ class Container:
     payload: bytes
 
     def to_bytes(self) -> bytes:
-        header = json.dumps(
-            {
-                "config": json.loads(self.config_json),
-                "torch": self.torch_version,
-                "threads": self.threads,
-                "length": self.length,
-                "crc32": self.crc32,
-                "payload_bits": self.payload_bits,
-                "payload_crc32": zlib.crc32(self.payload),
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        ).encode()
+        header = pack_header({
+            "config": json.loads(self.config_json),
+            "torch": self.torch_version,
+            "threads": self.threads,
+            "length": self.length,
+            "crc32": self.crc32,
+            "payload_bits": self.payload_bits,
+            "payload_crc32": zlib.crc32(self.payload),
+        })
         head = MAGIC + bytes([VERSION]) + struct.pack("<I", len(header)) + header
         return head + struct.pack("<I", zlib.crc32(head)) + self.payload
 
@@ -211,10 +235,7 @@ class Container:
         (crc,) = struct.unpack("<I", data[9 + hlen : 13 + hlen])
         if zlib.crc32(head) != crc:
             raise ContainerError(f"{name} is corrupt: its header checksum does not match")
-        try:
-            h = json.loads(data[9 : 9 + hlen])
-        except ValueError:
-            raise ContainerError(f"{name} is corrupt: its header cannot be read") from None
+        h = unpack_header(data[9 : 9 + hlen], name)
         _check_header(h, name)
         payload = data[13 + hlen :]
         c = cls(json.dumps(h["config"], sort_keys=True, separators=(",", ":")), h["torch"],
