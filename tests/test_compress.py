@@ -202,6 +202,7 @@ FORGED = {
     "threads-a-string": lambda h: h.update(threads="x"),
     "lr-a-bool": lambda h: h["config"]["set"].update(lr=True),
     "extra-field": lambda h: h.update(extra=1),
+    "own-orders-1-to-9": lambda h: h["config"]["set"].update(local=list(range(1, 10))),
 }
 
 

@@ -16,6 +16,10 @@ from .filters import elf_row, is_x86
 from .model import COMPRESSOR_SIZES
 
 MAX_RECORD = 512  # the longest record row contexts.record_length looks for
+# The stream's own orders for binary data: its last byte and its last two (the order-3 and
+# longer ones found nothing more): two ELFs, an ELF slice and the record table 286,991 bytes
+# with (2, 4, 6), 285,394 with (1, 2) (libmagic -0.8%), 285,298 with (0, 1, 2) for a context more.
+BINARY_LOCAL = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -34,10 +38,13 @@ class CompressorConfig:
     threads: int = 1  # torch intra-op threads (floats depend on it; 2 were not reproducible here)
     total_bits: int = 16  # frequencies sum to 2**total_bits
     orders: tuple[int, ...] = (0, 1, 2, 3, 4, 6)  # context lengths of the bit models (bitmix.py)
-    local: tuple[int, ...] = (2, 4, 6)  # ... of bit models each stream keeps for itself: a
+    local: tuple[int, ...] = (1, 2, 6)  # ... of bit models each stream keeps for itself: a
     #   stream's own recent past (the last rows of its table) is what it is most like, and the
     #   shared models hear 128 places of the file at once (the bit mixer alone, no match model,
-    #   on 150 KB of JSON in 73 streams: 15,978 -> 13,410 bytes)
+    #   on 150 KB of JSON in 73 streams: 15,978 -> 13,410 bytes). Binary data takes BINARY_LOCAL.
+    #   With the stream's own weight set the low orders pay: five text files 178,587 bytes with
+    #   (2, 4, 6), 178,009 with (1, 2, 6) (every one smaller), 178,700 with (1, 2, 4) (the 501 KB
+    #   JSON +2.5%, the rest smaller)
     rows_log2: int = 18  # slots (16 bit histories each) per context's hash table
     mixer_rate: int = 16  # learning rate of the bit mixer's weights (fixed point; 24 before the
     #   update evaluated its nodes afresh: 11 benchmark files 514,781 -> 513,736 bytes at 16)
@@ -122,7 +129,9 @@ class CompressorConfig:
         config = cls(**d)
         if d["skips"] not in ((), default.skips):
             raise ValueError(f"its setting skips={shorten(repr(d['skips']))} is not of this version")
-        chosen = ("size", "seed", "record", "x86", "skips", "lines", "streams")  # set per file
+        if d["local"] not in (default.local, BINARY_LOCAL):
+            raise ValueError(f"its setting local={shorten(repr(d['local']))} is not of this version")
+        chosen = ("size", "seed", "record", "x86", "skips", "lines", "streams", "local")  # per file
         if config != dataclasses.replace(default, **{n: getattr(config, n) for n in chosen}):
             bad = next(n for n in names if getattr(config, n) != getattr(default, n)
                        and n not in chosen)
@@ -177,11 +186,13 @@ def config_for(data: bytes, size: str = "small", seed: int = 0) -> CompressorCon
     """What `lmviz compress` uses for this input (and `lmviz inspect`, to find the same bits).
     Text goes without the skip contexts (they cost prose, HTML, JSON and source more than they
     gave: the four text files of the experiment set, 92,767 bytes with them, 92,493 without) and
-    with the line context; binary data the other way round (see the fields' comments)."""
+    with the line context and its own orders 1, 2 and 6; binary data the other way round, its
+    own orders 1 and 2 (see the fields' comments)."""
     default = CompressorConfig()
     text = looks_like_text(data)
     table = record_length(data, MAX_RECORD)
     kind = "text" if text else "table" if table else "binary"
     return CompressorConfig(size=size, seed=seed, streams=streams_for(len(data), kind),
                             record=table or elf_row(data), x86=is_x86(data),
-                            skips=() if text else default.skips, lines=text)
+                            skips=() if text else default.skips, lines=text,
+                            local=default.local if text else BINARY_LOCAL)

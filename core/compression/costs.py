@@ -1,8 +1,8 @@
 """What `lmviz inspect` knows about every byte of a file, as plain numbers (numpy only: the
 screen reads this without torch). The job side, which makes the chunks, is inspect.py.
 
-`CostMap` collects ExplainChunk records into compact arrays (at most 162 bytes a byte with the
-22 parts of a binary record table's model, so a file of MAX_INSPECT bytes needs about 340 MB besides
+`CostMap` collects ExplainChunk records into compact arrays (at most 156 bytes a byte with the
+21 parts of a binary record table's model, so a file of MAX_INSPECT bytes needs about 330 MB besides
 the compressor's own) and answers what the screen
 draws: costs along the file, windowed and cumulative, and one byte's `ByteDetail`.
 """
