@@ -65,7 +65,7 @@ def test_predict_gives_the_probabilities_the_update_learns_from():
     """predict evaluates a nibble's 15 nodes context by context (_nibble); the update
     evaluates each node alone (_node). Both must give the same 12-bit probabilities, match
     input included, or the coder would code with one model and learn with another."""
-    import lmviz.core.compression.bitmix as bm
+    import lmviz.core.compression.bitkernels as bm
 
     rng = np.random.default_rng(3)
     h = rng.integers(0, 6, (3, 400))

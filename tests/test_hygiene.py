@@ -74,6 +74,7 @@ def test_only_the_job_layer_drives_the_engine():
                   "lmviz.core.learning.windows", "lmviz.core.grokking.trainer",
                   "lmviz.core.compression.compressor", "lmviz.core.compression.inspect",
                   "lmviz.core.compression.bitmix", "lmviz.core.compression.bitcontexts",
+                  "lmviz.core.compression.bitkernels",
                   "lmviz.core.compression.filters", "lmviz.core.compression.config",
                   "lmviz.core.compression.match",
                   "lmviz.core.models"}

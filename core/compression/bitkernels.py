@@ -1,0 +1,332 @@
+"""The bit mixer's compiled loops and their tables (bitmix.py holds the class that drives
+them and the design). Every function numba compiles for the bit mixer lives in this one file:
+numba's cache is invalidated only by a change to the file a function is in, so a kernel that
+inlined one from another file could run stale after that file changed."""
+
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# stretch(p) = ln(p / (1 - p)) for 12-bit p, scaled by 256 and clipped to +-2047; squash is its
+# inverse on that range. Tables, so that everything after them is integer.
+_P = (np.arange(4096) + 0.5) / 4096
+STRETCH = np.clip(np.round(np.log(_P / (1 - _P)) * 256), -2047, 2047).astype(np.int32)
+SQUASH = np.clip(np.round(4096 / (1 + np.exp(-np.arange(-2047, 2048) / 256))), 1, 4095).astype(np.int32)
+
+LN = np.log(np.maximum(np.arange(4097), 1) / 4096)  # ln(p / 4096) for 12-bit p
+LN16 = float(np.log(16))
+
+# Node n of the byte tree (1..255; n = 1 followed by the bits seen so far): which hashed slot
+# holds its history (0: the first nibble's, 1 + h: the second nibble's after high nibble h) and
+# its place in that slot (1..15).
+_NODE_SLOT = np.zeros(256, dtype=np.int64)
+_NODE_IDX = np.zeros(256, dtype=np.int64)
+_NODE_DEPTH = np.zeros(256, dtype=np.int64)
+for _n in range(1, 256):
+    _d = _NODE_DEPTH[_n] = _n.bit_length() - 1
+    if _d < 4:
+        _NODE_SLOT[_n], _NODE_IDX[_n] = 0, _n
+    else:
+        _prefix = _n - (1 << _d)
+        _NODE_SLOT[_n] = 1 + (_prefix >> (_d - 4))
+        _NODE_IDX[_n] = (1 << (_d - 4)) | (_prefix & ((1 << (_d - 4)) - 1))
+
+WEIGHT_LIMIT = 128 << 16
+# The nibble slots' hash multiplier. Tables from other modules are passed in as arguments, never
+# read as globals: numba freezes a global into the compiled code and its cache is invalidated
+# only by a change to this file (a state table changed in bitcontexts.py once ran stale here).
+_K = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True, inline="always")
+def _squash(d):
+    if d > 2047:
+        d = 2047
+    if d < -2047:
+        d = -2047
+    return SQUASH[d + 2047]
+
+
+@njit(cache=True, inline="always")
+def _mixhash(h):
+    h = (h ^ (h >> np.uint64(31))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def _find(table, c, h, create, shift_bits, seen):
+    """Row of context c's table holding hash h's slot (two places tried); -1 when absent and
+    not ``create``. A new slot takes the place whose first node has seen less."""
+    shift = np.uint64(shift_bits)
+    r0 = np.int64(h >> shift)
+    check = np.uint8((h >> np.uint64(8)) & np.uint64(0xFF)) | np.uint8(1)  # 0 marks empty
+    r1 = r0 ^ 1
+    if table[c, r0, 0] == check:
+        return r0
+    if table[c, r1, 0] == check:
+        return r1
+    if not create:
+        return -1
+    n0 = seen[table[c, r0, 1]]
+    n1 = seen[table[c, r1, 1]]
+    r = r0 if (table[c, r0, 0] == 0 or n0 <= n1) else r1
+    table[c, r, :] = 0
+    table[c, r, 0] = check
+    return r
+
+
+@njit(cache=True, inline="always")
+def _find_slots(table, hashes, s, hi1, create, shift_bits, seen, rows):
+    """Every context's slot row for stream s: the first nibble's (hi1 = 0) or the second
+    nibble's after high nibble hi1 - 1."""
+    for c in range(hashes.shape[1]):
+        rows[c] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi1) * _K), create,
+                        shift_bits, seen)
+
+
+@njit(cache=True, inline="always")
+def _apm_row(last2, n):
+    """The APM's row: the last byte and the node."""
+    return ((last2 & 255) << 8) | n
+
+
+@njit(cache=True, inline="always")
+def _weight_sets(s, last2, depth):
+    """The three weight sets besides the node's: by (last byte, bit depth), by (the byte
+    before it, bit depth) and by (stream, bit depth). A node's weight on an input is the sum
+    of its four sets'. The stream's own set lets each part of the file lean on the inputs that
+    work there while the shared sets learn from every stream: without it a 354 KB ELF in 48
+    streams took 2.0% more, and every file of the benchmark more."""
+    return (256 + ((last2 & 255) << 3) + depth, 2304 + ((last2 >> 8) << 3) + depth,
+            4352 + (s << 3) + depth)
+
+
+@njit(cache=True, inline="always")
+def _depth_weights(s, last2, weights, out):
+    """out[d, j]: the three depth-keyed sets' weights summed for stream s (a node then adds
+    only its own: one read an input instead of four)."""
+    for d in range(8):
+        a, b, c = _weight_sets(s, last2[s], d)
+        for j in range(weights.shape[1]):
+            out[d, j] = weights[a, j] + weights[b, j] + weights[c, j]
+
+
+@njit(cache=True, inline="always")
+def _match_input(s, n, depth, match_byte, match_len, match_sm):
+    """The match model's input at node n: its byte's next bit, stretched by how often a match
+    of its length has been right, where the byte so far agrees with it (else 0)."""
+    mb = match_byte[s]
+    if mb >= 0 and ((mb | 256) >> (8 - depth)) == n:
+        st = STRETCH[match_sm[match_len[s]] >> 4]
+        return st if (mb >> (7 - depth)) & 1 else -st
+    return 0
+
+
+@njit(cache=True, inline="always")
+def _refine(s, n, dot, apm, last2):
+    """The mixer's dot product to the node's probability of a 1: squashed (pm), then refined
+    by the APM by the previous byte (interpolating between two of 33 buckets of stretch(pm)).
+    Returns (pm, its APM position, the final 12-bit p)."""
+    pm = _squash(np.int32(dot >> 16))
+    pos = STRETCH[pm] + 2048
+    lo = pos >> 7
+    w = pos & 127
+    a = _apm_row(last2[s], n)
+    pa = (np.int64(apm[a, lo]) * (128 - w) + np.int64(apm[a, lo + 1]) * w) >> 11  # to 12 bits
+    return pm, pos, min(max((pm + 3 * pa) >> 2, 1), 4095)
+
+
+@njit(cache=True, inline="always")
+def _node(s, n, rows, table, sx, weights, wd, apm, last2, match_byte, match_len, match_sm,
+          saved_states, saved_x, saved_pm, saved_apm):
+    """Node n's probability of a 1 (12 bits) for stream s, its contexts' slots in ``rows``,
+    ``wd`` its depth-keyed weights (_depth_weights); what the update learns from is kept
+    under [s, n]. (predict computes the same numbers a nibble at a time: _nibble.)"""
+    C = rows.shape[0]
+    idx = _NODE_IDX[n]
+    depth = _NODE_DEPTH[n]
+    dot = np.int64(0)
+    for c in range(C):
+        r = rows[c]
+        st = table[c, r, idx] if r >= 0 else np.uint8(0)
+        x = sx[c, st]
+        saved_states[s, n, c] = st
+        saved_x[s, n, c] = x
+        dot += np.int64(weights[n, c] + wd[depth, c]) * x
+    xm = _match_input(s, n, depth, match_byte, match_len, match_sm)
+    saved_x[s, n, C] = xm
+    saved_x[s, n, C + 1] = 256
+    dot += (np.int64(weights[n, C] + wd[depth, C]) * xm
+            + np.int64(weights[n, C + 1] + wd[depth, C + 1]) * 256)
+    pm, pos, p = _refine(s, n, dot, apm, last2)
+    saved_pm[s, n] = pm
+    saved_apm[s, n] = pos
+    return p
+
+
+@njit(cache=True, inline="always")
+def _nibble(s, top, rows, table, sx, weights, wd, apm, last2, match_byte, match_len, match_sm,
+            dot, wt, nodes, lp):
+    """ln P of the 16 paths below nibble root ``top`` (1: the first nibble's tree, 16 + h: the
+    second's under high nibble h) into lp, as _node computes each of its 15 nodes, but context
+    by context: a slot's 15 states are contiguous, so each context's row is read once (the
+    same integers, summed in another order: the same bits, in a third less time)."""
+    C = rows.shape[0]
+    base = 0 if top == 1 else 4
+    for i in range(1, 16):
+        dot[i] = 0
+        nodes[i] = (top << _NODE_DEPTH[i]) | (i - (1 << _NODE_DEPTH[i]))
+    for c in range(C + 2):  # each node's summed weights, context by context
+        for i in range(1, 16):
+            wt[c, i] = weights[nodes[i], c] + wd[base + _NODE_DEPTH[i], c]
+    for c in range(C):
+        r = rows[c]
+        if r >= 0:
+            for i in range(1, 16):
+                dot[i] += wt[c, i] * sx[c, table[c, r, i]]
+        else:
+            x = sx[c, 0]
+            for i in range(1, 16):
+                dot[i] += wt[c, i] * x
+    for i in range(1, 16):
+        n = nodes[i]
+        xm = _match_input(s, n, base + _NODE_DEPTH[i], match_byte, match_len, match_sm)
+        _, _, p = _refine(s, n, dot[i] + wt[C, i] * xm + wt[C + 1, i] * 256, apm, last2)
+        lp[2 * n + 1] = lp[n] + LN[p]
+        lp[2 * n] = lp[n] + LN[4096 - p]
+
+
+@njit(cache=True, nogil=True)
+def _predict(table, sx, weights, apm, hashes, last2, match_byte, match_len, match_sm, logp,
+             floor, seen):
+    """For every stream s: ln P of each byte in logp[s]. The first nibble's 15 nodes are
+    evaluated; the second nibble's only under high nibbles at least ``floor`` likely (ln), the
+    others share their high nibble's probability evenly (rarely needed, and 4x fewer nodes).
+    Reads the tables only and keeps nothing: `_update` evaluates the byte's eight nodes again
+    as it learns (keeping every node's inputs here cost a 300 KB ELF 15% of its bit mixer's
+    time, and learning from the fresh values took 0.16% less)."""
+    S, C = hashes.shape
+    shift_bits = 64 - int(np.log2(table.shape[1]))
+    rows = np.empty(C, dtype=np.int64)
+    lp = np.empty(512, dtype=np.float64)
+    wd = np.empty((8, weights.shape[1]), dtype=np.int64)
+    dot = np.empty(16, dtype=np.int64)
+    wt = np.empty((C + 2, 16), dtype=np.int64)
+    nodes = np.empty(16, dtype=np.int64)
+    for s in range(S):
+        _depth_weights(s, last2, weights, wd)
+        _find_slots(table, hashes, s, 0, False, shift_bits, seen, rows)
+        lp[1] = 0.0
+        _nibble(s, 1, rows, table, sx, weights, wd, apm, last2, match_byte, match_len, match_sm,
+                dot, wt, nodes, lp)
+        for hi in range(16):
+            top = 16 + hi
+            if lp[top] < floor:
+                for b in range(16):
+                    logp[s, hi * 16 + b] = lp[top] - LN16
+                continue
+            _find_slots(table, hashes, s, hi + 1, False, shift_bits, seen, rows)
+            _nibble(s, top, rows, table, sx, weights, wd, apm, last2, match_byte, match_len,
+                    match_sm, dot, wt, nodes, lp)
+            for b in range(16):
+                logp[s, hi * 16 + b] = lp[256 + hi * 16 + b]
+
+
+@njit(cache=True, nogil=True)
+def _update(table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_len, match_sm,
+            match_sm_n, saved_states, saved_x, saved_pm, saved_apm, symbols, live,
+            mixer_rate, sm_limit, nxt, seen):
+    """Stream by stream, learn from the byte that came: the eight nodes on its path, each
+    evaluated again as it stands after the learning on the nodes above it (and on the streams
+    before this one), as a coder of single bits would."""
+    S, C = hashes.shape
+    shift_bits = 64 - int(np.log2(table.shape[1]))
+    NI = C + 2
+    rows = np.empty(C, dtype=np.int64)
+    wd = np.empty((8, weights.shape[1]), dtype=np.int64)
+    for s in range(S):
+        if not live[s]:
+            continue
+        byte = np.int64(symbols[s])
+        hi = byte >> 4
+        _depth_weights(s, last2, weights, wd)
+        n = 1
+        _find_slots(table, hashes, s, 0, True, shift_bits, seen, rows)
+        for depth in range(8):
+            bit = (byte >> (7 - depth)) & 1
+            if depth == 4:
+                _find_slots(table, hashes, s, hi + 1, True, shift_bits, seen, rows)
+            _node(s, n, rows, table, sx, weights, wd, apm, last2, match_byte, match_len, match_sm,
+                  saved_states, saved_x, saved_pm, saved_apm)
+            idx = _NODE_IDX[n]
+            for c in range(C):
+                st = saved_states[s, n, c]
+                # the state map: this history's probability of a 1, learned 1/n then steadily
+                k = sm_n[c, st]
+                sm[c, st] += ((bit << 16) - sm[c, st]) * 2 // (2 * k + 3)
+                sx[c, st] = STRETCH[sm[c, st] >> 4]
+                if k < sm_limit:
+                    sm_n[c, st] = k + 1
+                r = rows[c]
+                table[c, r, idx] = nxt[table[c, r, idx], bit]
+            err = ((bit << 12) - saved_pm[s, n]) * mixer_rate
+            ws, ws3, ws4 = _weight_sets(s, last2[s], depth)
+            for j in range(NI):  # fixed point, 1.0 = 65536; kept within +-128
+                d = (np.int64(saved_x[s, n, j]) * err) >> 16
+                weights[n, j] = min(max(weights[n, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+                weights[ws, j] = min(max(weights[ws, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+                weights[ws3, j] = min(max(weights[ws3, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+                weights[ws4, j] = min(max(weights[ws4, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+            if saved_x[s, n, C] != 0:
+                expected = (match_byte[s] >> (7 - depth)) & 1
+                ml = match_len[s]
+                k = match_sm_n[ml]
+                match_sm[ml] += (((expected == bit) << 16) - match_sm[ml]) * 2 // (2 * k + 3)
+                if k < 1023:
+                    match_sm_n[ml] = k + 1
+            a = _apm_row(last2[s], n)
+            pos = saved_apm[s, n]
+            lo = pos >> 7
+            w = pos & 127
+            target = bit * 65535  # uint16: 65536 would wrap
+            apm[a, lo] += ((target - np.int64(apm[a, lo])) * (128 - w)) >> 13
+            apm[a, lo + 1] += ((target - np.int64(apm[a, lo + 1])) * w) >> 13
+            n = 2 * n + bit
+
+
+@njit(cache=True, nogil=True)
+def _explain(table, sm, weights, hashes, last2, rows, symbols, logp, path_w, first, seen):
+    """Each context's own distribution over bytes (its state maps' probabilities multiplied
+    along the tree, every node read from the table as it stands before the update: the
+    prediction evaluated only the likely nibbles), the mixer's mean weight on it along the
+    real byte's path, and its bit history at the first node."""
+    C = hashes.shape[1]
+    shift_bits = 64 - int(np.log2(table.shape[1]))
+    slots = np.empty(17, dtype=np.int64)
+    lp = np.empty(512, dtype=np.float64)
+    for i in range(rows.shape[0]):
+        s = rows[i]
+        for c in range(C):
+            for hi1 in range(17):  # the first nibble's slot, then the second's under each
+                slots[hi1] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi1) * _K), False,
+                                   shift_bits, seen)
+            first[i, c] = table[c, slots[0], 1] if slots[0] >= 0 else np.uint8(0)
+            lp[1] = 0.0
+            for n in range(1, 256):
+                r = slots[_NODE_SLOT[n]]
+                st = table[c, r, _NODE_IDX[n]] if r >= 0 else np.uint8(0)
+                q = ((sm[c, st] >> 4) + 0.5) / 4096.0
+                lp[2 * n + 1] = lp[n] + np.log(q)
+                lp[2 * n] = lp[n] + np.log(1.0 - q)
+            for b in range(256):
+                logp[i, c, b] = lp[256 + b]
+            n = 1
+            acc = 0.0
+            for depth in range(8):  # the node's weight and the three keyed by depth
+                ws, ws3, ws4 = _weight_sets(s, last2[s], depth)
+                acc += (weights[n, c] + weights[ws, c] + weights[ws3, c] + weights[ws4, c]) / 65536.0
+                n = 2 * n + ((symbols[i] >> (7 - depth)) & 1)
+            path_w[i, c] = acc / 8
