@@ -86,9 +86,9 @@ def test_predict_gives_the_probabilities_the_update_learns_from():
                 if depth in (0, 4):
                     bm._find_slots(m.table, m.hashes, s, 0 if depth == 0 else (byte >> 4) + 1,
                                    False, shift, m.seen, rows)
-                p = bm._node(s, n, rows, m.table, m.sx, m.weights, wd, m.apm, m.last2,
-                             *m._match, m.match_sm, m.saved_states, m.saved_x, m.saved_pm,
-                             m.saved_apm)
+                _, _, p = bm._node(s, n, rows, m.table, m.sx, m.weights, wd, m.apm, m.last2,
+                                   *m._match, m.match_sm, np.empty(m.C, np.uint8),
+                                   np.empty(m.C + 2, np.int32))
                 bit = (byte >> (7 - depth)) & 1
                 lp += bm.LN[p] if bit else bm.LN[4096 - p]
                 n = 2 * n + bit

@@ -77,10 +77,6 @@ class BitContextMixer:
         self.apm = np.tile(ident, (256 * 256, 1)).astype(np.uint16)
         self.match_sm = np.full(64, 65536 * 3 // 4, dtype=np.int64)
         self.match_sm_n = np.zeros(64, dtype=np.int64)
-        self.saved_states = np.zeros((streams, 256, contexts), dtype=np.uint8)
-        self.saved_x = np.zeros((streams, 256, contexts + 2), dtype=np.int32)
-        self.saved_pm = np.zeros((streams, 256), dtype=np.int64)
-        self.saved_apm = np.zeros((streams, 256), dtype=np.int64)
         self.mixer_rate = mixer_rate
         self.sm_limit = sm_limit
         self.floor = float(np.log(floor))
@@ -101,8 +97,7 @@ class BitContextMixer:
         """Learn from step t's bytes (of live streams), after `predict` of step t."""
         symbols = symbols.astype(np.int64)
         _update(self.table, self.sm, self.sm_n, self.sx, self.weights, self.apm, self.hashes, self.last2,
-                *self._match, self.match_sm, self.match_sm_n, self.saved_states, self.saved_x,
-                self.saved_pm, self.saved_apm, symbols, live, self.mixer_rate,
+                *self._match, self.match_sm, self.match_sm_n, symbols, live, self.mixer_rate,
                 self.sm_limit, NEXT_STATE, self.seen)
         if self.words:
             next_words(symbols, live, self.word, self.prev_word)
