@@ -179,14 +179,9 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
                        help="what each browser tab starts on (default: the tour)")
     elif name == "inspect":
         p.add_argument("file", help="the file to inspect (up to 2 MB)")
-        p.add_argument("--size", choices=["small", "medium"], default="small",
-                       help="the compressor's model size (as lmviz compress --size)")
     elif name in ("compress", "decompress"):
         p.add_argument("input", help="input file, or - for stdin")
         p.add_argument("output", help="output file, or - for stdout")
-        if name == "compress":
-            p.add_argument("--size", choices=["small", "medium"], default="small")
-            p.add_argument("--seed", type=natural_int, default=0)
         p.add_argument("--force", action="store_true", help="overwrite an existing output")
         p.add_argument("--json", action="store_true", help="print a summary as JSON")
     return p

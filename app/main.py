@@ -26,7 +26,7 @@ class LmvizApp(App):
                  digits: int = 4, grok: GrokConfig = DEFAULT_GROK, explorer_job=None,
                  tour_step: int = 0, make_tour_job=None, make_live_job=None,
                  make_explorer_job=None, train_autostart: bool = True,
-                 inspect: tuple[str, bytes, str] | None = None, make_inspect_job=None) -> None:
+                 inspect: tuple[str, bytes] | None = None, make_inspect_job=None) -> None:
         super().__init__()
         self.request = request or ExplorerRequest()
         self.explorer_job = explorer_job  # None: the screen makes the real one in its worker
@@ -39,7 +39,7 @@ class LmvizApp(App):
         self.first = screen
         self.train_digits = digits
         self.grok_config = grok
-        self.inspect = inspect  # `lmviz inspect`: (file name, its bytes, model size)
+        self.inspect = inspect  # `lmviz inspect`: (file name, its bytes)
         self.make_inspect_job = make_inspect_job  # tests: fixed records (None: the real job)
 
     def on_mount(self) -> None:

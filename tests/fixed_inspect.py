@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 from lmviz.app.jobs.events import ClassicalRate, InspectFinished, InspectStarted
-from lmviz.core.compression.costs import TOP_K, ExplainChunk
+from lmviz.core.compression.costs import TOP_K, TOTAL, ExplainChunk
 
-PARTS = ("order-1", "order-2", "match model", "LSTM alone")
-TOTAL_BITS = 16
+PARTS = ("order-1", "order-2", "match model")
 TEXT = (b"The quick brown fox jumps over the lazy dog.\n" * 6
         + b"Then a zebra! It costs more.\n" + b"the end\n")
 
@@ -28,18 +27,20 @@ def fixed_chunk(data: bytes, positions: np.ndarray) -> ExplainChunk:
     freq = fixed_cost(arr)[positions]
     n = len(positions)
     real = arr[positions].astype(np.int64)
-    # The real byte's interval starts at its value * 64; the others are made to fit around it.
+    # The real byte's interval starts at its value * 64 / 2**16; the others fit around it.
     lo = real.astype(np.int64) * 64
     top = np.stack([real] + [(real + k) % 256 for k in range(1, TOP_K)], axis=1).astype(np.uint8)
     top_lo = np.stack([lo] + [lo + freq + 16 * (k - 1) for k in range(1, TOP_K)], axis=1)
     top_freq = np.stack([freq] + [np.full(n, 16)] * (TOP_K - 1), axis=1)
     p = freq / 65536
-    part_p = np.stack([p / 2, p / 3, np.ones(n), p / 4], axis=1)
-    part_top = np.stack([real, (real + 1) % 256, real, real], axis=1).astype(np.uint8)
-    part_w = np.tile(np.array([0.5, 0.4, 2.0, np.nan]), (n, 1))
-    bucket = np.tile(np.array([7, 3, 4, 0]), (n, 1))
-    return ExplainChunk(positions.astype(np.int64), lo.astype(np.uint16), freq.astype(np.uint16),
-                        top, top_lo.astype(np.uint16), top_freq.astype(np.uint16),
+    part_p = np.stack([p / 2, p / 3, np.ones(n)], axis=1)
+    part_top = np.stack([real, (real + 1) % 256, real], axis=1).astype(np.uint8)
+    part_w = np.tile(np.array([0.5, 0.4, 2.0]), (n, 1))
+    bucket = np.tile(np.array([7, 3, 4]), (n, 1))
+    scale = TOTAL >> 16  # the intervals above are out of 2**16
+    return ExplainChunk(positions.astype(np.int64), (-np.log2(p)).astype(np.float32),
+                        (lo * scale).astype(np.uint32), (freq * scale).astype(np.uint32), top,
+                        (top_lo * scale).astype(np.uint32), (top_freq * scale).astype(np.uint32),
                         part_p.astype(np.float16), part_top, part_w.astype(np.float16),
                         bucket.astype(np.uint8), payload_bits=int(np.ceil(
                             -np.log2(fixed_cost(arr)[:positions.max() + 1] / 65536).sum())),
@@ -55,7 +56,7 @@ class FixedInspectJob:
 
     def run(self, emit, cancelled) -> None:
         n = len(self.data)
-        emit(InspectStarted("fixed.txt", self.data, PARTS, TOTAL_BITS, "a fixed model", 2))
+        emit(InspectStarted("fixed.txt", self.data, PARTS, "a fixed model"))
         emit(ClassicalRate("gzip -9", 3.25))
         emit(ClassicalRate("xz -9e", 3.5))
         emit(ClassicalRate("zpaq -m5", None))

@@ -193,15 +193,15 @@ def test_the_record_contexts_pay_for_themselves_and_round_trip():
     the header) than without them, and decodes exactly."""
     from dataclasses import replace
 
-    from lmviz.core.compression.compressor import compress_bytes, decompress_bits
-    from lmviz.core.compression.config import CompressorConfig, streams_for
+    from lmviz.core.compression.compressor import compress_packed, decompress_packed
+    from lmviz.core.compression.config import CompressorConfig
 
     data = _table()
-    plain = CompressorConfig(streams=streams_for(len(data)))
+    plain = CompressorConfig()
     with_records = replace(plain, record=12)
-    bits = compress_bytes(data, with_records)
-    assert len(bits) < 0.8 * len(compress_bytes(data, plain))
-    assert decompress_bits(bits, len(data), with_records) == data
+    payload, nbits = compress_packed(data, with_records)
+    assert nbits < 0.8 * compress_packed(data, plain)[1]
+    assert decompress_packed(payload, nbits, len(data), with_records) == data
     assert CompressorConfig.from_json(with_records.to_json(), len(data)) == with_records
     for bad in (1, 513):
         try:
@@ -252,25 +252,22 @@ def test_the_line_column_context_sees_the_byte_above():
     assert line_hash(17) != line_hash(7)  # ":" above instead
 
 
-def test_binary_data_is_coded_in_fewer_streams_than_text_and_tables_in_more():
-    from dataclasses import replace
+def test_the_bit_coder_round_trips_certainty_and_surprise():
+    """The binary arithmetic coder at its extremes: a long run the model grows sure of (its
+    surest bits, p = 4095/4096), then the bytes it least expects, every byte value, random
+    bytes; decoded exactly, and the payload within a byte (the flush; the decoder's padding
+    can save as much) and 0.05% of what the eight bits' probabilities say it costs."""
+    from lmviz.core.compression.compressor import compress_packed, decompress_packed
+    from lmviz.core.compression.config import CompressorConfig
+    from lmviz.core.compression.inspect import explained_compress
 
-    import pytest
-    from lmviz.core.compression.config import CompressorConfig, config_for, streams_for
-
-    assert [streams_for(400_000, kind) for kind in ("text", "binary", "table")] == [64, 48, 128]
-    # a long file takes more again, so that it is coded in at most 8,192 steps
-    assert [streams_for(1 << 20, kind) for kind in ("text", "binary")] == [128, 128]
-    assert streams_for(576_288, "binary") == 70
-    assert streams_for(10_000, "binary") == streams_for(10_000) == 4  # 2 KB each at least
-    text = b"plain words in plain lines\n" * 9000
-    binary = np.random.default_rng(0).integers(0, 256, 250_000, dtype=np.uint8).tobytes()
-    table = _table(20_000)
-    assert [config_for(d).streams for d in (text, binary, table)] == [64, 48, 117]
-    # A header is held to a count this version picks for a file of its length.
-    config = config_for(binary)
-    assert CompressorConfig.from_json(config.to_json(), len(binary)) == config
-    as_text = replace(config, streams=64)  # text's count for this length: one this version picks
-    assert CompressorConfig.from_json(as_text.to_json(), len(binary)) == as_text
-    with pytest.raises(ValueError, match="streams=100"):
-        CompressorConfig.from_json(replace(config, streams=100).to_json(), len(binary))
+    rng = np.random.default_rng(3)
+    data = (b"a" * 20_000 + b"\x00\xff" + bytes(range(256)) + b"a" * 3_000
+            + rng.integers(0, 256, 2_000, dtype=np.uint8).tobytes() + b"\xfe")
+    config = CompressorConfig()
+    payload, nbits = compress_packed(data, config)
+    assert decompress_packed(payload, nbits, len(data), config) == data
+    costs = []
+    explained_compress(data, config, lambda c: costs.append(c.bits.astype(np.float64).sum()))
+    ideal = sum(costs)
+    assert ideal - 8 <= nbits <= ideal + 8 + 0.0005 * ideal

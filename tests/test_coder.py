@@ -284,26 +284,6 @@ def test_the_decoder_holds_a_block_of_windows_not_the_whole_stream():
     assert peak < 8_000_000, peak
 
 
-def test_the_compressors_bits_are_packed_as_they_are_made():
-    """The encoder's list of bits is drained into bytes as it grows (PackedBits), so a large
-    file's payload costs a bit per bit, not a Python list entry per bit."""
-    from lmviz.core.compression.compressor import PackedBits
-
-    rng = np.random.default_rng(2)
-    enc = Encoder()
-    sink = PackedBits(enc)
-    symbols = rng.integers(0, 256, 60_000).tolist()
-    longest = 0
-    for s in symbols:
-        enc.encode_interval(s, s + 1, 256)
-        sink.drain()
-        longest = max(longest, len(enc.out))
-    packed, nbits = sink.finish()
-    assert longest < PackedBits.DRAIN + 64 and nbits >= 8 * len(symbols)
-    assert unpack_bits(packed, nbits) == stream_encode([Cdf.of(np.ones(256, int))] * len(symbols),
-                                                       symbols)
-
-
 def test_a_row_of_intervals_codes_the_same_bits_as_one_at_a_time():
     """`Encoder.encode_intervals` (compiled, the file compressor's path) against
     `encode_interval`: random intervals and near-certain ones, whose straddles pile up pending

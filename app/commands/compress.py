@@ -52,7 +52,7 @@ def run(name: str, args) -> int:
         if unpacking:
             result = decompress(data, label, progress)
         else:
-            result = compress(data, args.size, args.seed, progress)
+            result = compress(data, progress)
     if args.output == "-":
         sys.stdout.buffer.write(result.data)
         sys.stdout.buffer.flush()

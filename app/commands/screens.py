@@ -33,7 +33,7 @@ def run(name: str, args) -> int:
 
         data = read_inspected(args.file)
         require_terminal("lmviz inspect")
-        app = LmvizApp(screen="inspect", inspect=(args.file, data, args.size))
+        app = LmvizApp(screen="inspect", inspect=(args.file, data))
     elif name == "tour":
         if args.export:
             from .tour_export import export_tour

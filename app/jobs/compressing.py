@@ -6,8 +6,6 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
-from lmviz.core.coding import CodingError
 from lmviz.core.compression.compressor import compress_packed, decompress_packed
 from lmviz.core.compression.config import CompressorConfig, config_for
 from lmviz.core.compression.container import (
@@ -31,26 +29,28 @@ class CompressionResult:
     original_length: int  # bytes of the uncompressed file
 
 
-def compress(data: bytes, size: str = "small", seed: int = 0,
-             progress: Progress = lambda done, total: None) -> CompressionResult:
+def compress(data: bytes, progress: Progress = lambda done, total: None) -> CompressionResult:
     repeated = repeat_form(data)
     if repeated is not None:  # one byte, or a few, over and over: no model needed
         progress(len(data), len(data))
         return CompressionResult(repeated, len(data))
-    config = config_for(data, size, seed)
+    config = config_for(data)
     payload, nbits = compress_packed(data, config, lambda p: progress(p.done, len(data)))
     return CompressionResult(package(data, config, payload, nbits), len(data))
 
 
-def package(data: bytes, config: CompressorConfig, payload: bytes, nbits: int) -> bytes:
+def package(data: bytes, config: CompressorConfig, payload: bytes | None, nbits: int) -> bytes:
     """What `lmviz compress` writes once the model has coded ``data``: the smallest of the
     container, the LZMA form (xz -9e's coder: already-compressed data, where the model learns
     too little to pay for its header) and the input stored raw (incompressible or tiny input:
     never more than 8 bytes over the input); the container on a tie. A periodic input never
-    gets here: see `repeat_form`."""
-    out = Container(config.to_header_json(), torch.__version__, config.threads, len(data),
-                    zlib.crc32(data), nbits, payload).to_bytes()
-    return min((out, lzma_form(data), store(data)), key=len)
+    gets here: see `repeat_form`. ``payload`` None: the model's output did not fit (see
+    compress_packed)."""
+    forms = [lzma_form(data), store(data)]
+    if payload is not None:
+        forms.insert(0, Container(config.to_header_json(), len(data), zlib.crc32(data), nbits,
+                                  payload).to_bytes())
+    return min(forms, key=len)
 
 
 def decompress(data: bytes, name: str, progress: Progress = lambda done, total: None) -> CompressionResult:
@@ -60,21 +60,14 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
         result = unpack(data, name)
         return CompressionResult(result, len(result))
     c = Container.from_bytes(data, name)
-    if c.torch_version != torch.__version__:
-        raise ContainerError(
-            f"{name} was made with torch {c.torch_version} and this is torch "
-            f"{torch.__version__}: the model's floats would differ, so it cannot be decoded exactly")
     try:
         config = CompressorConfig.from_header_json(c.config_json, c.length)
     except ValueError as exc:
         raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
-    if config.threads != c.threads:
-        raise ContainerError(f"{name} is inconsistent: its thread count does not match its configuration")
-    try:
-        result = decompress_packed(c.payload, c.payload_bits, c.length, config,
-                                   lambda p: progress(p.done, c.length))
-    except CodingError:
-        raise ContainerError(f"{name} is corrupt: its payload does not decode") from None
+    # The decoder cannot fail (past the payload's end it reads 255s): a corrupt payload
+    # decodes to the header's length of wrong bytes, which the CRC below refuses.
+    result = decompress_packed(c.payload, c.payload_bits, c.length, config,
+                               lambda p: progress(p.done, c.length))
     if zlib.crc32(result) != c.crc32 or len(result) != c.length:
         raise ContainerError(f"{name} did not decode to the original (CRC mismatch); nothing written")
     return CompressionResult(result, len(result))

@@ -94,9 +94,7 @@ class InspectStarted:
     name: str
     data: bytes  # the file
     parts: tuple[str, ...]  # the model's parts (core.compression.inspect.part_names)
-    total_bits: int  # frequencies sum to 2**total_bits
     model: str  # what the model is, in words
-    streams: int  # pieces of the file coded side by side
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from lmviz.core.compression.config import config_for
 from lmviz.core.compression.container import form_of, repeat_form
 from lmviz.core.compression.inspect import Cancelled as Stop
 from lmviz.core.compression.inspect import explained_compress, part_names
-from lmviz.core.compression.model import COMPRESSOR_SIZES
 
 from .base import Cancelled, Emit, JobControl
 from .compressing import package
@@ -25,12 +24,10 @@ ZPAQ = "zpaq -m5"
 
 
 def describe(config) -> str:
-    """The model in words, e.g. "bit mixer (orders 0-6, 3 of the stream's own, words) + a match
-    model + LSTM 64 wide, mixed"."""
+    """The model in words, e.g. "bit mixer (orders 0-6, words, line columns) + a match
+    model"."""
     orders = config.orders
     parts = [f"orders {orders[0]}-{orders[-1]}" if len(orders) > 1 else f"order {orders[0]}"]
-    if config.local:
-        parts.append(f"{len(config.local)} of the stream's own")
     if config.record:
         parts.append(f"rows of {config.record} bytes")
     if config.skips:
@@ -42,8 +39,7 @@ def describe(config) -> str:
     if config.x86:
         parts.append("x86 calls")
     match = " + a match model" if config.match_min else ""
-    return (f"bit mixer ({', '.join(parts)}){match} + LSTM {COMPRESSOR_SIZES[config.size]} wide, "
-            "mixed")
+    return f"bit mixer ({', '.join(parts)}){match}"
 
 
 class ClassicalRates(threading.Thread):
@@ -78,18 +74,16 @@ class ClassicalRates(threading.Thread):
 
 
 class InspectJob:
-    """Made in the worker thread (it imports torch)."""
+    """Made in the worker thread (it imports numba's kernels)."""
 
-    def __init__(self, name: str, data: bytes, size: str = "small",
-                 control: JobControl | None = None) -> None:  # no commands: it codes, then ends
-        self.name, self.data = name, data
-        self.config = config_for(data, size)
+    def __init__(self, name: str, data: bytes, control: JobControl | None = None) -> None:
+        self.name, self.data = name, data  # no commands: it codes, then ends
+        self.config = config_for(data)
 
     def run(self, emit: Emit, cancelled: Cancelled) -> None:
         c = self.config
-        emit(InspectStarted(self.name, self.data, part_names(c), c.total_bits, describe(c),
-                            c.streams))
-        emit(Status(f"coding {len(self.data):,} bytes in {c.streams} streams side by side…"))
+        emit(InspectStarted(self.name, self.data, part_names(c), describe(c)))
+        emit(Status(f"coding {len(self.data):,} bytes…"))
         stop = threading.Event()
         classical = ClassicalRates(self.data, emit, stop)
         classical.start()

@@ -57,10 +57,10 @@ class InspectScreen(Screen):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, name: str, data: bytes, size: str = "small", make_job=None, **kwargs) -> None:
+    def __init__(self, name: str, data: bytes, make_job=None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.file_name, self.data, self.size_preset = name, data, size
-        self.make_job = make_job or job_in_worker("inspecting", "InspectJob", name, data, size)
+        self.file_name, self.data = name, data
+        self.make_job = make_job or job_in_worker("inspecting", "InspectJob", name, data)
         self.costs: CostMap | None = None
         self.started: InspectStarted | None = None
         self.finished: InspectFinished | None = None
@@ -105,11 +105,11 @@ class InspectScreen(Screen):
         event = msg.event
         if isinstance(event, InspectStarted):
             self.started = event
-            self.costs = CostMap(event.data, event.parts, event.total_bits)
+            self.costs = CostMap(event.data, event.parts)
             self.query_one(ByteMap).show(self.costs.data, self.costs.cost, self.costs.coded)
             self.query_one("#model-info", Static).update(
-                f"[b]{event.model}[/] · the file is cut into [b]{event.streams}[/] pieces coded "
-                "side by side, so colour appears in that many places at once")
+                f"[b]{event.model}[/] · coded from the start, bit by bit, learning from "
+                "every byte")
         elif isinstance(event, ClassicalRate):
             self.rates[event.name] = event.bits_per_byte
             self.dirty = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from lmviz.core.compression.costs import FINAL_EXPERTS, MATCH
+from lmviz.core.compression.costs import MATCH
 from rich.text import Text
 
 from ..palette import TOKEN, bits_color
@@ -54,7 +54,7 @@ class ByteParts(Panel):
             p_text, bits = ("✓ right" if part.p > 0 else "✗ wrong"), ""
         else:
             p, p_text, bits = part.p, f"{part.p:.4f}", _bits(part.p)
-        weight = "1 (base)" if math.isnan(part.weight) else f"{part.weight:.2f}"
+        weight = "–" if math.isnan(part.weight) else f"{part.weight:.2f}"
         lines.append(Text(f"  {part.name:<22}{guess:<8}{p_text:>10}{bits:>7}{weight:>10}  "
                           f"{part.confidence}"))
         return p
@@ -69,7 +69,7 @@ class ByteParts(Panel):
             return Text("not coded yet: the cursor's byte is shown once the coder reaches it",
                         style="dim italic")
         real = byte_label(d.byte)
-        p_mix = d.freq / d.total
+        p_mix = 2.0 ** -d.bits  # what the coder used: its eight bits' probabilities
         lines = [
             Text.assemble(("byte ", "dim"), (f"{d.position:,}", "bold"), (f" of {self.length:,} · ", "dim"),
                           (real, f"bold {TOKEN}"), (" · ", "dim"),
@@ -83,27 +83,21 @@ class ByteParts(Panel):
                        style=f"bold black on {TOKEN}" if b == d.byte else "bold")
         lines += [top, Text(f"{'each part alone':<24}{'guess':<8}{'p(' + real + ')':>10}{'bits':>7}"
                             f"{'weight':>10}  context", style="bold")]
-        # The final mix's experts first, then the bit mixer's own contexts: on a small screen
-        # (or with a binary record table's 19 contexts) it is the contexts that get cropped.
-        experts = [p for p in d.parts if p.name in FINAL_EXPERTS]
-        contexts = [p for p in d.parts if p.name not in FINAL_EXPERTS]
-        best = 0.0
-        for part in experts:
-            best = max(best, self._row(lines, part))
+        # The mix first, then the match model and the contexts: on a small screen (or with a
+        # binary record table's 19 contexts) it is the last contexts that get cropped.
         guess = byte_label(d.top[0][0]) if len(d.top) else "–"  # its likeliest, as for each part
         lines.append(Text.assemble((f"  {'the mix':<22}{guess:<8}{p_mix:>10.4f}{_bits(p_mix):>7}", "bold")))
-        if contexts:
-            lines.append(Text("inside the bit mixer, each context alone (weight: the bit mixer's)",
-                              style="bold"))
-            for part in contexts:
-                best = max(best, self._row(lines, part))
-        verdict = ("beats every part alone" if p_mix > best else
+        best = 0.0
+        for part in sorted(d.parts, key=lambda p: p.name != MATCH):
+            best = max(best, self._row(lines, part))
+        verdict = ("beats every part alone" if p_mix > best * 1.001 else
+                   "does as well as its best part" if p_mix >= best * 0.999 else
                    "does worse than its best part here (it pays for the bytes where that part is wrong)")
         lines.append(Text(
-            f"The mix {verdict}. The bit mixer weighs its contexts bit by bit (the weight shown is "
-            "their mean along this byte's eight bits); the mix raises each expert's probability "
-            "to the power w in the LSTM's odds, so the LSTM learns what they miss and alone it "
-            "can be poor.", style="dim"))
+            f"The mix {verdict}. It weighs its parts bit by bit, in the odds of each bit (the "
+            "weight shown is the mean along this byte's eight bits), so a part that is often "
+            "right where the others are unsure gains weight; then a small table keyed by the "
+            "last byte corrects the mixed probability.", style="dim"))
         return Text("\n").join(lines)
 
     WRAP = True

@@ -1,6 +1,7 @@
-"""`lmviz compress`: a byte LSTM mixed with a bit-level context mixer and a match model,
-learning as it goes.
+"""`lmviz compress`: context mixing by bits (a bit-level context mixer and a match model),
+learning as it codes, each bit coded with a binary arithmetic coder.
 
-`compressor` (torch) codes and decodes; `bitmix` (its loops in `bitkernels`), `bitcontexts` and
-`match` (numba) are the classical models; `container` (no torch) is the `.lmvz` file format and its checks.
+`compressor` codes and decodes; `bitmix` (its loops in `bitkernels`), `bitcontexts` and `match`
+(numba) are the models; `container` is the `.lmvz` file format and its checks; `inspect` and
+`costs` are `lmviz inspect`'s view of every byte.
 """

@@ -234,74 +234,137 @@ def _predict(table, sx, weights, apm, hashes, last2, match_byte, match_len, matc
                 logp[s, hi * 16 + b] = lp[256 + hi * 16 + b]
 
 
+@njit(cache=True, inline="always")
+def _learn(s, byte, table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_len,
+           match_sm, match_sm_n, mixer_rate, sm_limit, nxt, seen, rows, wd, states, xs):
+    """Stream s learns from its byte: the eight nodes on its path, each evaluated again as it
+    stands after the learning on the nodes above it (and on the streams before this one)."""
+    C = hashes.shape[1]
+    shift_bits = 64 - int(np.log2(table.shape[1]))
+    hi = byte >> 4
+    _depth_weights(s, last2, weights, wd)
+    n = 1
+    _find_slots(table, hashes, s, 0, True, shift_bits, seen, rows)
+    for depth in range(8):
+        bit = (byte >> (7 - depth)) & 1
+        if depth == 4:
+            _find_slots(table, hashes, s, hi + 1, True, shift_bits, seen, rows)
+        pm, pos, _ = _node(s, n, rows, table, sx, weights, wd, apm, last2, match_byte,
+                           match_len, match_sm, states, xs)
+        idx = _NODE_IDX[n]
+        for c in range(C):
+            st = states[c]
+            # the state map: this history's probability of a 1, learned 1/n then steadily
+            k = sm_n[c, st]
+            sm[c, st] += ((bit << 16) - sm[c, st]) * 2 // (2 * k + 3)
+            sx[c, st] = STRETCH[sm[c, st] >> 4]
+            if k < sm_limit:
+                sm_n[c, st] = k + 1
+            r = rows[c]
+            table[c, r, idx] = nxt[table[c, r, idx], bit]
+        err = ((bit << 12) - pm) * mixer_rate
+        ws, ws3, ws4 = _weight_sets(s, last2[s], depth)
+        for j in range(C + 2):  # fixed point, 1.0 = 65536; kept within +-128
+            d = (np.int64(xs[j]) * err) >> 16
+            weights[n, j] = min(max(weights[n, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+            weights[ws, j] = min(max(weights[ws, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+            weights[ws3, j] = min(max(weights[ws3, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+            weights[ws4, j] = min(max(weights[ws4, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+        if xs[C] != 0:
+            expected = (match_byte[s] >> (7 - depth)) & 1
+            ml = match_len[s]
+            k = match_sm_n[ml]
+            match_sm[ml] += (((expected == bit) << 16) - match_sm[ml]) * 2 // (2 * k + 3)
+            if k < 1023:
+                match_sm_n[ml] = k + 1
+        a = _apm_row(last2[s], n)
+        lo = pos >> 7
+        w = pos & 127
+        target = bit * 65535  # uint16: 65536 would wrap
+        apm[a, lo] += ((target - np.int64(apm[a, lo])) * (128 - w)) >> 13
+        apm[a, lo + 1] += ((target - np.int64(apm[a, lo + 1])) * w) >> 13
+        n = 2 * n + bit
+
+
 @njit(cache=True, nogil=True)
 def _update(table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_len, match_sm,
             match_sm_n, symbols, live, mixer_rate, sm_limit, nxt, seen):
-    """Stream by stream, learn from the byte that came: the eight nodes on its path, each
-    evaluated again as it stands after the learning on the nodes above it (and on the streams
-    before this one), as a coder of single bits would."""
+    """Stream by stream, learn from the byte that came (_learn), as a coder of single bits
+    would."""
     S, C = hashes.shape
-    shift_bits = 64 - int(np.log2(table.shape[1]))
-    NI = C + 2
     rows = np.empty(C, dtype=np.int64)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     states = np.empty(C, dtype=np.uint8)
-    xs = np.empty(NI, dtype=np.int32)
+    xs = np.empty(C + 2, dtype=np.int32)
     for s in range(S):
-        if not live[s]:
-            continue
-        byte = np.int64(symbols[s])
-        hi = byte >> 4
-        _depth_weights(s, last2, weights, wd)
-        n = 1
-        _find_slots(table, hashes, s, 0, True, shift_bits, seen, rows)
-        for depth in range(8):
-            bit = (byte >> (7 - depth)) & 1
-            if depth == 4:
-                _find_slots(table, hashes, s, hi + 1, True, shift_bits, seen, rows)
-            pm, pos, _ = _node(s, n, rows, table, sx, weights, wd, apm, last2, match_byte,
-                               match_len, match_sm, states, xs)
-            idx = _NODE_IDX[n]
-            for c in range(C):
-                st = states[c]
-                # the state map: this history's probability of a 1, learned 1/n then steadily
-                k = sm_n[c, st]
-                sm[c, st] += ((bit << 16) - sm[c, st]) * 2 // (2 * k + 3)
-                sx[c, st] = STRETCH[sm[c, st] >> 4]
-                if k < sm_limit:
-                    sm_n[c, st] = k + 1
-                r = rows[c]
-                table[c, r, idx] = nxt[table[c, r, idx], bit]
-            err = ((bit << 12) - pm) * mixer_rate
-            ws, ws3, ws4 = _weight_sets(s, last2[s], depth)
-            for j in range(NI):  # fixed point, 1.0 = 65536; kept within +-128
-                d = (np.int64(xs[j]) * err) >> 16
-                weights[n, j] = min(max(weights[n, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
-                weights[ws, j] = min(max(weights[ws, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
-                weights[ws3, j] = min(max(weights[ws3, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
-                weights[ws4, j] = min(max(weights[ws4, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
-            if xs[C] != 0:
-                expected = (match_byte[s] >> (7 - depth)) & 1
-                ml = match_len[s]
-                k = match_sm_n[ml]
-                match_sm[ml] += (((expected == bit) << 16) - match_sm[ml]) * 2 // (2 * k + 3)
-                if k < 1023:
-                    match_sm_n[ml] = k + 1
-            a = _apm_row(last2[s], n)
-            lo = pos >> 7
-            w = pos & 127
-            target = bit * 65535  # uint16: 65536 would wrap
-            apm[a, lo] += ((target - np.int64(apm[a, lo])) * (128 - w)) >> 13
-            apm[a, lo + 1] += ((target - np.int64(apm[a, lo + 1])) * w) >> 13
-            n = 2 * n + bit
+        if live[s]:
+            _learn(s, np.int64(symbols[s]), table, sm, sm_n, sx, weights, apm, hashes, last2,
+                   match_byte, match_len, match_sm, match_sm_n, mixer_rate, sm_limit, nxt, seen,
+                   rows, wd, states, xs)
+
+
+# The binary arithmetic coder (lpaq1's, exact to 64 bits): the interval [x1, x2] of 32-bit integers, split at
+# xmid in proportion to the 12-bit probability of a 1; a leading byte both ends share is final
+# and goes out. coder holds x1, x2, the decoder's x and the position in buf; the encoder counts
+# bytes past buf's end without writing them (the caller then stores the input as it is).
+@njit(cache=True, inline="always")
+def _code_bit(coder, buf, bit, p, decode):
+    x1, x2 = coder[0], coder[1]
+    xmid = x1 + (((x2 - x1) * p) >> 12)  # 64-bit: lpaq's ((x2 - x1) >> 12) * p lost 0.13%
+    if decode:
+        bit = 1 if coder[2] <= xmid else 0
+    if bit:
+        x2 = xmid
+    else:
+        x1 = xmid + 1
+    while ((x1 ^ x2) & 0xFF000000) == 0:
+        pos = coder[3]
+        if decode:
+            coder[2] = ((coder[2] << 8) & 0xFFFFFFFF) | (buf[pos] if pos < buf.shape[0] else 255)
+        elif pos < buf.shape[0]:
+            buf[pos] = x2 >> 24
+        coder[3] = pos + 1
+        x1 = (x1 << 8) & 0xFFFFFFFF
+        x2 = ((x2 << 8) & 0xFFFFFFFF) | 255
+    coder[0], coder[1] = x1, x2
+    return bit
+
+
+@njit(cache=True, nogil=True)
+def _code_byte(table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_len,
+               match_sm, match_sm_n, byte, mixer_rate, sm_limit, nxt, seen, coder, buf, decode,
+               probs):
+    """Code (or, with ``decode``, decode) stream 0's next byte bit by bit, each with its node's
+    probability as the tables stand before the byte (what _predict computes for its path, so
+    the byte costs -log2 of the probability `lmviz inspect` shows), each node's 12-bit p in
+    probs; then learn from it (_learn). Returns the byte."""
+    C = hashes.shape[1]
+    shift_bits = 64 - int(np.log2(table.shape[1]))
+    rows = np.empty(C, dtype=np.int64)
+    wd = np.empty((8, weights.shape[1]), dtype=np.int64)
+    states = np.empty(C, dtype=np.uint8)
+    xs = np.empty(C + 2, dtype=np.int32)
+    _depth_weights(0, last2, weights, wd)
+    _find_slots(table, hashes, 0, 0, False, shift_bits, seen, rows)
+    n = 1
+    for depth in range(8):
+        if depth == 4:  # n is 16 + the high nibble
+            _find_slots(table, hashes, 0, n - 15, False, shift_bits, seen, rows)
+        _, _, p = _node(0, n, rows, table, sx, weights, wd, apm, last2, match_byte, match_len,
+                        match_sm, states, xs)
+        probs[depth] = p
+        n = 2 * n + _code_bit(coder, buf, (byte >> (7 - depth)) & 1, p, decode)
+    _learn(0, n - 256, table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_len,
+           match_sm, match_sm_n, mixer_rate, sm_limit, nxt, seen, rows, wd, states, xs)
+    return n - 256
 
 
 @njit(cache=True, nogil=True)
 def _explain(table, sm, weights, hashes, last2, rows, symbols, logp, path_w, first, seen):
     """Each context's own distribution over bytes (its state maps' probabilities multiplied
     along the tree, every node read from the table as it stands before the update: the
-    prediction evaluated only the likely nibbles), the mixer's mean weight on it along the
-    real byte's path, and its bit history at the first node."""
+    prediction evaluated only the likely nibbles), the mixer's mean weight on it (and on the
+    match input) along the real byte's path, and its bit history at the first node."""
     C = hashes.shape[1]
     shift_bits = 64 - int(np.log2(table.shape[1]))
     slots = np.empty(17, dtype=np.int64)
@@ -324,6 +387,7 @@ def _explain(table, sm, weights, hashes, last2, rows, symbols, logp, path_w, fir
                 lp[2 * n] = lp[n] + np.log(1.0 - q)
             for b in range(256):
                 logp[i, c, b] = lp[256 + b]
+        for c in range(C + 1):  # the mixer's weights: each context's, then the match input's
             n = 1
             acc = 0.0
             for depth in range(8):  # the node's weight and the three keyed by depth

@@ -12,9 +12,9 @@ average 75 of the 255 on English, 45 on JSON, 167 on an ELF), reading the tables
 learns on the eight nodes of the byte that came, evaluating each again as it learns.
 
 Everything here is integer arithmetic (tables of uint8 states, 16-bit probabilities, fixed-point
-mixer weights), so both sides compute the same numbers; only the last step, the
-log-probabilities handed to the LSTM's mix, is floating point (a table lookup and additions, in
-the same order on both sides).
+mixer weights), so both sides compute the same numbers on any machine. `lmviz compress` codes
+each bit with its 12-bit probability (bitkernels._code_byte); the distribution over bytes
+(`predict`, floating point) is what `lmviz inspect` shows.
 
 The per-bit loops (bitkernels.py) run under numba: in numpy they would cost a thousand array calls a byte. They
 release the interpreter's lock, so the UI thread can draw while the inspect screen's worker is
@@ -105,11 +105,11 @@ class BitContextMixer:
     def explain(self, rows: np.ndarray, symbols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For streams ``rows`` whose bytes were ``symbols`` (before `update`): each context's
         own ln P over bytes (n, C, 256), the mixer's mean weight on it along the byte's path
-        (n, C), and how often its context was seen with how many different bits at the first
-        node: (n, C, 2) counts (n0, n1)."""
+        (n, C + 1: the last column the match input's), and how often its context was seen with
+        how many different bits at the first node: (n, C, 2) counts (n0, n1)."""
         n = len(rows)
         logp = np.empty((n, self.C, 256), dtype=np.float64)
-        path_w = np.empty((n, self.C), dtype=np.float64)
+        path_w = np.empty((n, self.C + 1), dtype=np.float64)
         first = np.empty((n, self.C), dtype=np.uint8)
         _explain(self.table, self.sm, self.weights, self.hashes, self.last2, rows.astype(np.int64),
                  symbols.astype(np.int64), logp, path_w, first, self.seen)

@@ -1,32 +1,36 @@
-"""A neural compressor for real files: a byte LSTM that learns as it codes, on both sides.
+"""The compressor for real files: context mixing by bits (bitmix.py) and a match model, learning
+as they code, on both sides.
 
-The input is split into ``streams`` contiguous pieces coded side by side as one batch (as NNCP
-does). At every step each stream's next byte is coded with the model's prediction, made one step
-at a time with identical tensor shapes on both sides; every ``segment`` steps both sides train on
-the segment just coded (truncated backpropagation) and carry the state on. No weights are stored:
-the configuration (config.py) is the whole "training code f".
+The file is one stream, coded byte by byte in order. Before each byte both sides hash its
+contexts and look up the match model; then the byte is coded bit by bit with a binary arithmetic
+coder, each bit with the model's probability as the tables stand before the byte, and both sides
+learn from the byte (bitkernels._code_byte). Everything is integer arithmetic, so the two sides
+agree on every machine. No weights are stored: the configuration (config.py) is the whole
+"training code f".
+
+Until this version the bit mixer was one input of a byte LSTM (torch) that coded the file as
+64 streams side by side, so that a torch step served 64 bytes; measured on the four benchmark
+sets, the LSTM bought less than the streams cost (the bit mixer learns most from the part of
+the file just before a byte): see the README.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from ..coding import Decoder, Encoder, pack_bits, unpack_bits
-from ..coding.quantize import quantize_rows
-from ..learning.optim import StreamAdam
+from .bitcontexts import NEXT_STATE, hash_contexts, next_words
+from .bitkernels import _code_byte
 from .bitmix import BitContextMixer
 from .config import CompressorConfig
-from .contexts import MIX_BUCKETS
 from .filters import x86_decode, x86_encode
 from .match import MatchModel
-from .model import COMPRESSOR_SIZES, ByteLSTM, ContextInputs
+from .match import _update as _match_update
+
+PROGRESS_EVERY = 4096  # bytes between progress reports (and cancellation checks)
 
 
 @dataclass(frozen=True)
@@ -37,222 +41,109 @@ class CompressProgress:
     seconds: float
 
 
-class _Engine:
-    """The part both sides share: model, optimiser, context models, state, and the per-step
-    distributions. Both sides run the same steps with autograd recording, and train at the end
-    of each segment by backpropagating through the steps that coded it (no second forward)."""
+class BitModel:
+    """Both sides' model of one file: the bit mixer, its contexts and the match model, over the
+    bytes coded so far (``history``)."""
 
-    def __init__(self, config: CompressorConfig, steps: int) -> None:
-        if config.model != "lstm":
-            raise ValueError("file compression uses the lstm model")
-        torch.set_num_threads(config.threads)
+    def __init__(self, config: CompressorConfig, length: int) -> None:
         self.config = config
-        gen = torch.Generator().manual_seed(config.seed)
-        # 257 inputs: 256 bytes and a start symbol; 256 outputs.
-        m = self.model = ByteLSTM(COMPRESSOR_SIZES[config.size], gen, bool(config.match_min))
-        m.train()  # every step records its graph for the segment's update
-        lstm = [p for name, p in m.named_parameters() if name not in ("mix_w", "gate")]
-        self.opt = StreamAdam([(lstm, config.lr), ([m.mix_w], config.mix_lr),
-                               ([m.gate], config.gate_lr)], betas=config.betas)
-        self.state = self.model.zero_state(config.streams)
-        self.bits = BitContextMixer(config.orders, config.skips, config.words, config.streams,
-                                    config.rows_log2, config.mixer_rate, local=config.local,
-                                    record=config.record, lines=config.lines)
-        self.match = MatchModel(config.streams, steps, config.match_min) if config.match_min else None
-        self.kept: list[torch.Tensor] = []  # this segment's logits, graph attached
-        # Set by `lmviz inspect` (inspect.py): keep each step's parts for it to read.
-        self.explaining = False
-        self.last_parts: tuple[ContextInputs, torch.Tensor, torch.Tensor] | None = None
+        self.mixer = BitContextMixer(config.orders, config.skips, config.words, 1,
+                                     config.rows_log2, config.mixer_rate, record=config.record,
+                                     lines=config.lines)
+        self.history = np.zeros((1, length), dtype=np.uint8)  # a byte each: the file's size
+        self.flat = self.history.reshape(-1)
+        self.match = MatchModel(1, length, config.match_min) if config.match_min else None
+        self.match_byte = np.full(1, -1, dtype=np.int64)
+        self.match_len = np.zeros(1, dtype=np.int64)
+        self.symbol = np.zeros(1, dtype=np.int64)
+        self.live = np.ones(1, dtype=bool)
+        self.probs = np.zeros(8, dtype=np.int64)  # the last byte's eight 12-bit p(1)
 
-    def _context(self, history: np.ndarray, t: int) -> ContextInputs:
-        S = history.shape[0]
+    def context(self, t: int) -> None:
+        """Before byte t: its contexts' hashes and the match model's byte."""
+        m = self.mixer
+        hash_contexts(self.history, t, m.orders, m.local, m.sparse, m.words, m.word, m.prev_word,
+                      m.record, m.lines, m.hashes, m.last2)
         if self.match is not None:
-            byte, bucket = self.match.predict(history.reshape(-1))
-            length = self.match.length
-        else:
-            byte, bucket, length = np.full(S, -1), np.zeros(S, np.int64), np.zeros(S, np.int64)
-        logp = self.bits.predict(history, t, byte, length)
-        # How sure the bit mixer is: its likeliest byte's -log2 p in quarter bits.
-        sure = np.minimum(MIX_BUCKETS - 1, (-logp.max(axis=1) * (4 / math.log(2))).astype(np.int64))
-        rows, index = [logp[:, None, :]], [sure[:, None]]
+            ptr = self.match.ptr[0]
+            self.match_byte[0] = self.flat[ptr] if ptr >= 0 else -1
+            self.match_len[0] = min(self.match.length[0], 63)
+
+    def code(self, t: int, byte: int, coder: np.ndarray, buf: np.ndarray, decode: bool) -> int:
+        """Code (or decode) byte t, after `context(t)`, and learn from it; returns the byte."""
+        m = self.mixer
+        byte = _code_byte(m.table, m.sm, m.sm_n, m.sx, m.weights, m.apm, m.hashes, m.last2,
+                          self.match_byte, self.match_len, m.match_sm, m.match_sm_n, byte,
+                          m.mixer_rate, m.sm_limit, NEXT_STATE, m.seen, coder, buf, decode,
+                          self.probs)
+        self.history[0, t] = byte
+        self.symbol[0] = byte
+        if m.words:
+            next_words(self.symbol, self.live, m.word, m.prev_word)
         if self.match is not None:
-            hot = np.zeros((S, 1, 256), dtype=np.float32)
-            has = np.flatnonzero(byte >= 0)
-            hot[has, 0, byte[has]] = 1.0
-            rows.append(hot)
-            index.append(bucket[:, None] + MIX_BUCKETS)
-        return ContextInputs(torch.from_numpy(np.concatenate(rows, axis=1)),
-                             torch.from_numpy(np.concatenate(index, axis=1)))
-
-    def cdfs(self, prev: np.ndarray, history: np.ndarray, t: int) -> np.ndarray:
-        """Cumulative frequencies (S, 257) of every stream's next byte at step t."""
-        ctx = self._context(history, t)
-        h, self.state = self.model.cell(torch.as_tensor(prev, dtype=torch.long), self.state)
-        logits, head, weights = self.model.mix(h, ctx)
-        if self.explaining:
-            self.last_parts = (ctx, head.detach(), weights.detach())
-        self.kept.append(logits)
-        probs = F.softmax(logits.detach().float(), dim=-1).double().numpy()
-        freqs = quantize_rows(probs, self.config.total_bits)
-        cum = np.zeros((freqs.shape[0], 257), dtype=np.int64)
-        np.cumsum(freqs, axis=1, out=cum[:, 1:])
-        return cum
-
-    def observe(self, history: np.ndarray, t: int, row: np.ndarray, live: np.ndarray) -> None:
-        """Step t's bytes are known on both sides: update the context models."""
-        self.bits.update(row, live)
-        if self.match is not None:
-            self.match.update(history, t, row, live)
-
-    def train(self, targets: np.ndarray, mask: np.ndarray) -> None:
-        """One update on the segment just coded: targets (S, T); mask marks real bytes."""
-        logits, self.kept = torch.stack(self.kept, 1), []
-        if mask.any():
-            y = torch.as_tensor(np.where(mask, targets.astype(np.int64), -1), dtype=torch.long)
-            loss = F.cross_entropy(logits.reshape(-1, 256), y.reshape(-1), ignore_index=-1)
-            self.opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip,
-                                           foreach=True)
-            self.opt.step()
-        # Truncated backpropagation: the next segment starts from a state without history.
-        self.state = tuple(s.detach() for s in self.state)
+            mm = self.match
+            _match_update(self.history, t, self.symbol, self.live, mm.ptr, mm.length, mm.table,
+                          mm.local, mm.min_len, mm.shift, mm._keys, mm._owns)
+        return byte
 
 
-START = 256
+# Called before byte t is coded (the models have not learned from it): `lmviz inspect`'s view.
+Explain = Callable[[BitModel, int, int], None]
+# Called after it is coded, with the model's eight bit probabilities of it in model.probs.
+Explained = Callable[[BitModel, int], None]
 
 
-def _layout(length: int, streams: int) -> tuple[int, np.ndarray]:
-    """Steps and the length of each contiguous stream."""
-    steps = math.ceil(length / streams) if length else 0
-    lens = np.array([max(0, min(steps, length - i * steps)) for i in range(streams)])
-    return steps, lens
-
-
-Explain = Callable[["_Engine", int, np.ndarray, np.ndarray, np.ndarray], None]
-
-
-def _run(config: CompressorConfig, length: int, code_step: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
-         progress: Callable[[CompressProgress], None] | None, bits_so_far: Callable[[], int],
-         explain: Explain | None = None) -> np.ndarray:
-    """Drive both sides: for each step get distributions, let `code_step` code (or decode) the
-    byte of every live stream, train every `segment` steps. Returns the (S, steps) byte matrix.
-
-    ``explain(engine, t, cums, row, live)``, called once a step's bytes are known and before any
-    model has learned from them, is how `lmviz inspect` sees each part's prediction."""
-    S = config.streams
-    steps, lens = _layout(length, S)
-    eng = _Engine(config, steps)
-    eng.explaining = explain is not None
-    data = np.zeros((S, steps), dtype=np.uint8)  # a byte each: memory is the file's size
-    prev = np.full(S, START, dtype=np.int64)
-    seg_start = 0
+def _run(config: CompressorConfig, length: int, data: np.ndarray | None, buf: np.ndarray,
+         progress: Callable[[CompressProgress], None] | None,
+         explain: tuple[Explain, Explained] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides: encode ``data`` into ``buf`` or, with data None, decode ``length`` bytes
+    from it. Returns the bytes and the coder's state (its position: bytes written or read)."""
+    decode = data is None
+    model = BitModel(config, length)
+    coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)
+    if decode:
+        for _ in range(4):  # the first four bytes are the decoder's x
+            pos = coder[3]
+            coder[2] = (coder[2] << 8) | (buf[pos] if pos < len(buf) else 255)
+            coder[3] = pos + 1
     t0 = time.perf_counter()
-    last = t0
-    for t in range(steps):
-        cums = eng.cdfs(prev, data, t)
-        live = lens > t
-        row = np.where(live, code_step(t, cums, live), 0)
-        data[:, t] = row
+    for t in range(length):
+        model.context(t)
+        byte = 0 if decode else int(data[t])
         if explain is not None:
-            explain(eng, t, cums, row, live)
-        eng.observe(data, t, row, live)
-        prev = row
-        if t + 1 - seg_start == config.segment or t + 1 == steps:
-            targets = data[:, seg_start : t + 1]
-            mask = lens[:, None] > np.arange(seg_start, t + 1)[None, :]
-            eng.train(targets, mask)
-            seg_start = t + 1
-        now = time.perf_counter()
-        if progress and (now - last > 0.1 or t + 1 == steps):
-            last = now
-            progress(CompressProgress(int(np.minimum(lens, t + 1).sum()), length, bits_so_far(), now - t0))
-    return data
-
-
-class PackedBits:
-    """The encoder's output packed as it is made, 8 bits a byte: a Python list of bits costs 8
-    bytes a bit, which for a large file was most of the compressor's memory."""
-
-    DRAIN = 1 << 16  # bits moved from the encoder's list into bytes at a time
-
-    def __init__(self, enc: Encoder) -> None:
-        self.enc = enc
-        self.parts: list[bytes] = []
-        self.packed_bits = 0
-
-    def drain(self, final: bool = False) -> None:
-        out = self.enc.out
-        n = len(out) if final else len(out) // 8 * 8
-        if n and (final or n >= self.DRAIN):
-            self.parts.append(np.packbits(np.array(out[:n], dtype=np.uint8)).tobytes())
-            self.packed_bits += n
-            del out[:n]
-
-    @property
-    def bits_so_far(self) -> int:
-        return self.packed_bits + len(self.enc.out) + self.enc.pending
-
-    def finish(self) -> tuple[bytes, int]:
-        self.enc.finish()
-        self.drain(final=True)
-        return b"".join(self.parts), self.packed_bits
+            explain[0](model, t, byte)
+        model.code(t, byte, coder, buf, decode)
+        if explain is not None:
+            explain[1](model, t)
+        if progress and ((t + 1) % PROGRESS_EVERY == 0 or t + 1 == length):
+            progress(CompressProgress(t + 1, length, 8 * int(coder[3]), time.perf_counter() - t0))
+    return model.flat, coder
 
 
 def compress_packed(data: bytes, config: CompressorConfig,
                     progress: Callable[[CompressProgress], None] | None = None,
-                    explain: Explain | None = None) -> tuple[bytes, int]:
-    """The arithmetic-coded bits of ``data`` under ``config`` (whose streams must fit), packed
-    8 to a byte (most significant first), and how many bits there are. ``explain``: see _run
-    (the bits are the same with it or without)."""
-    steps, _ = _layout(len(data), config.streams)
-    # Stream i is bytes [i * steps, (i + 1) * steps): the input, zero-padded, as rows.
-    arr = np.zeros(config.streams * steps, dtype=np.uint8)
-    arr[: len(data)] = np.frombuffer(data, dtype=np.uint8)
+                    explain: tuple[Explain, Explained] | None = None) -> tuple[bytes | None, int]:
+    """The arithmetic-coded bytes of ``data`` under ``config`` and their length in bits (a
+    multiple of 8); None for the bytes where they would be longer than the input plus 64 bytes
+    (incompressible: `lmviz compress` stores the input, and the coder's buffer stays bounded).
+    ``explain``: see Explain (the bytes are the same with it or without)."""
+    arr = np.frombuffer(data, dtype=np.uint8).copy()
     if config.x86:
-        x86_encode(arr[: len(data)])
-    arr = arr.reshape(config.streams, steps)
-    enc = Encoder()
-    sink = PackedBits(enc)
-    total = 1 << config.total_bits
-
-    def code_step(t, cum, live):
-        rows = np.flatnonzero(live)
-        sym = arr[rows, t].astype(np.int64)
-        enc.encode_intervals(cum[rows, sym], cum[rows, sym + 1], total)
-        sink.drain()
-        return arr[:, t]
-
-    _run(config, len(data), code_step, progress, lambda: sink.bits_so_far, explain)
-    return sink.finish()
-
-
-def compress_bytes(data: bytes, config: CompressorConfig,
-                   progress: Callable[[CompressProgress], None] | None = None) -> list[int]:
-    """The same bits as a list (tests and small inputs)."""
-    packed, nbits = compress_packed(data, config, progress)
-    return unpack_bits(packed, nbits)
+        x86_encode(arr)
+    buf = np.zeros(len(data) + 64, dtype=np.uint8)
+    _, coder = _run(config, len(data), arr, buf, progress, explain)
+    n = int(coder[3])
+    if n >= len(buf):  # it did not fit
+        return None, 8 * (n + 1)
+    buf[n] = coder[0] >> 24  # flush: x1's leading byte; the decoder reads 255s after it
+    return buf[: n + 1].tobytes(), 8 * (n + 1)
 
 
 def decompress_packed(payload: bytes, nbits: int, length: int, config: CompressorConfig,
                       progress: Callable[[CompressProgress], None] | None = None) -> bytes:
-    """``length`` bytes back from a packed payload of ``nbits`` bits: the decoder reads the
-    payload in blocks, never as one Python object a bit."""
-    dec = Decoder(packed=payload, nbits=nbits)
-    total = 1 << config.total_bits
-    S = config.streams
-
-    def code_step(t, cum, live):
-        row = np.zeros(S, dtype=np.int64)
-        rows = np.flatnonzero(live)
-        for i in rows.tolist():
-            row[i] = dec.decode_row(cum[i], total)
-        return row
-
-    data = _run(config, length, code_step, progress, lambda: dec.pos).reshape(-1)[:length]
+    """``length`` bytes back from a payload of ``nbits`` bits."""
+    # a writable copy: the coder's kernel is compiled once, for the encoder's writable buffer
+    buf = np.frombuffer(payload, dtype=np.uint8)[: (nbits + 7) // 8].copy()
+    data, _ = _run(config, length, None, buf, progress)
+    data = data.copy()
     return (x86_decode(data) if config.x86 else data).tobytes()
-
-
-def decompress_bits(bits: list[int], length: int, config: CompressorConfig,
-                    progress: Callable[[CompressProgress], None] | None = None) -> bytes:
-    return decompress_packed(pack_bits(bits), len(bits), length, config, progress)

@@ -4,21 +4,19 @@ Layout (all integers little-endian):
 
     offset  size  field
     0       4     magic b"LMVZ"
-    4       1     format version (2)
+    4       1     format version (3)
     5       4     header length H
     9       H     header: UTF-8 JSON, keys sorted, deflated (raw, with HEADER_DICT as the
                   preset dictionary: about 60 bytes instead of 180):
                     config        the compressor configuration (the "code f"; counted in the size):
                                   the settings that differ from this version's, and the
                                   CRC32 of the whole
-                    torch         torch version that made the file (floats depend on it)
-                    threads       torch thread count used
                     length        original length in bytes
                     crc32         CRC32 of the original
                     payload_bits  number of meaningful bits in the payload
                     payload_crc32 CRC32 of the payload bytes
     9+H     4     CRC32 of bytes 0 .. 9+H (magic, version, length and header)
-    13+H    ...   payload: the arithmetic-coded bits, packed most significant bit first
+    13+H    ...   payload: the binary arithmetic coder's bytes (compressor.py)
 
 Any flipped byte is caught before decoding starts (header or payload CRC); the original's CRC is
 checked again after decoding, before the output file appears.
@@ -33,13 +31,13 @@ import zlib
 from dataclasses import dataclass
 
 MAGIC = b"LMVZ"
-VERSION = 2  # 1: the header as plain JSON (180 bytes, 0.7% of a 100 KB file's output)
+VERSION = 3  # 1: the header as plain JSON (180 bytes, 0.7% of a 100 KB file's output); 2: the
+#   LSTM's model, whose header named the torch version and thread count its floats depended on
 # The preset dictionary the header is deflated with: what a header says, less its numbers. Part
 # of the code both sides have, like the model; a header of 180 bytes takes about 60 with it (142
 # deflated without it).
-HEADER_DICT = (b'{"config":{"crc32":,"set":{"lines":false,"record":24,"skips":[],"streams":128,'
-               b'"x86":true}},"crc32":,"length":,"payload_bits":,"payload_crc32":,"threads":1,'
-               b'"torch":"2.13.0+cpu"}')
+HEADER_DICT = (b'{"config":{"crc32":,"set":{"lines":false,"record":24,"skips":[],"words":false,'
+               b'"x86":true}},"crc32":,"length":,"payload_bits":,"payload_crc32":}')
 MAX_HEADER = 4096  # the most bytes a header may inflate to (a real one: about 200)
 STORED_MAGIC = b"LMVS"  # the input stored as it is: magic, CRC32 of the data, the data
 STORED_OVERHEAD = 8
@@ -63,10 +61,10 @@ LZMA_DICT_LOG2 = (12, 26)
 FORMS = {MAGIC: "model", LZMA_MAGIC: "lzma", STORED_MAGIC: "stored", REPEAT_MAGIC: "repeated"}
 
 
-MAX_BYTES_PER_BIT = 180  # the most bytes one payload bit can stand for (see from_bytes)
+MAX_BYTES_PER_BIT = 400  # the most bytes one payload bit can stand for (see from_bytes)
 MAX_LENGTH = 256 << 20  # the largest input `lmviz compress` takes (app/commands/compress.py)
-HEADER_FIELDS = {"config": dict, "torch": str, "threads": int, "length": int, "crc32": int,
-                 "payload_bits": int, "payload_crc32": int}
+HEADER_FIELDS = {"config": dict, "length": int, "crc32": int, "payload_bits": int,
+                 "payload_crc32": int}
 
 
 class ContainerError(ValueError):
@@ -168,11 +166,9 @@ def _check_header(h, name: str) -> None:
             what = {dict: "a set of settings", str: "a string", int: "a whole number"}[kind]
             raise ContainerError(f"{name} is corrupt: its header's {key} is not {what}")
     for key, top in (("length", MAX_LENGTH + 1), ("crc32", 2**32), ("payload_crc32", 2**32),
-                     ("payload_bits", 2**51), ("threads", 257)):
+                     ("payload_bits", 2**51)):
         if not 0 <= h[key] < top:
             raise ContainerError(f"{name} is corrupt: its header's {key} is out of range")
-    if len(h["torch"]) > 64:
-        raise ContainerError(f"{name} is corrupt: its header's torch version is not one")
 
 
 def pack_header(header: dict) -> bytes:
@@ -198,8 +194,6 @@ def unpack_header(blob: bytes, name: str = "input"):
 @dataclass(frozen=True)
 class Container:
     config_json: str  # CompressorConfig.to_header_json()
-    torch_version: str
-    threads: int
     length: int
     crc32: int
     payload_bits: int
@@ -208,8 +202,6 @@ class Container:
     def to_bytes(self) -> bytes:
         header = pack_header({
             "config": json.loads(self.config_json),
-            "torch": self.torch_version,
-            "threads": self.threads,
             "length": self.length,
             "crc32": self.crc32,
             "payload_bits": self.payload_bits,
@@ -238,12 +230,13 @@ class Container:
         h = unpack_header(data[9 : 9 + hlen], name)
         _check_header(h, name)
         payload = data[13 + hlen :]
-        c = cls(json.dumps(h["config"], sort_keys=True, separators=(",", ":")), h["torch"],
-                h["threads"], h["length"], h["crc32"], h["payload_bits"], payload)
+        c = cls(json.dumps(h["config"], sort_keys=True, separators=(",", ":")), h["length"],
+                h["crc32"], h["payload_bits"], payload)
         payload_crc = h["payload_crc32"]
         if c.length > MAX_BYTES_PER_BIT * (c.payload_bits + 64):
-            # No byte costs less than -log2(1 - 255 / 2**16) = 0.0056 bit, so a payload this
-            # short cannot hold that many bytes: refuse before allocating anything for them.
+            # No byte costs less than 8 * -log2(4095 / 4096) = 0.0028 bit (eight bits at the
+            # coder's surest), so a payload this short cannot hold that many bytes: refuse
+            # before allocating anything for them.
             raise ContainerError(f"{name} is corrupt: its header claims {c.length:,} bytes from "
                                  f"{c.payload_bits:,} bits")
         if len(payload) != (c.payload_bits + 7) // 8:

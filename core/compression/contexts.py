@@ -1,9 +1,9 @@
 """What the bytes coded so far say about the next one besides the bit mixer (bitmix.py) and
-the match model (match.py): the shape of a fixed-record table, and the labels of the buckets the
-mix and the inspect screen sort predictions into.
+the match model (match.py): the shape of a fixed-record table, and the buckets the inspect
+screen sorts predictions into.
 
 Numpy only, and fully determined by the bytes already coded, so Alice and Bob agree (the inspect
-screen reads the bucket constants without torch or numba).
+screen reads the bucket constants without numba).
 
 * `record_length`: the row length of a table of fixed-size records, for the bit mixer's column
   contexts.
@@ -17,9 +17,6 @@ import numpy as np
 # How often a bit context was seen (`lmviz inspect`'s label): 0, 1, 2-3, 4-7, ...; and each
 # again where its first bit has always been the same.
 SEEN_BUCKETS = 8
-# Confidence buckets of the bit mixer's whole prediction: its likeliest byte's -log2 p in
-# quarter bits (0: sure, 15: 3.75 bits or more).
-MIX_BUCKETS = 16
 # Match length buckets: 0 = no match, then 1, 2, 3-4, 5-8, 9-16, 17-32, > 32 bytes verified.
 MATCH_BUCKETS = 8
 

@@ -1,44 +1,44 @@
 """What `lmviz inspect` knows about every byte of a file, as plain numbers (numpy only: the
 screen reads this without torch). The job side, which makes the chunks, is inspect.py.
 
-`CostMap` collects ExplainChunk records into compact arrays (at most 156 bytes a byte with the
-21 parts of a binary record table's model, so a file of MAX_INSPECT bytes needs about 330 MB besides
+`CostMap` collects ExplainChunk records into compact arrays (at most 155 bytes a byte with the
+20 parts of a binary record table's model, so a file of MAX_INSPECT bytes needs about 330 MB besides
 the compressor's own) and answers what the screen
 draws: costs along the file, windowed and cumulative, and one byte's `ByteDetail`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .contexts import MATCH_BUCKETS, MIX_BUCKETS, SEEN_BUCKETS
+from .contexts import MATCH_BUCKETS, SEEN_BUCKETS
 
-BIT_MIXER = "bit mixer, all"  # the part that is the bit mixer's whole distribution
-MATCH = "match model"  # one byte, right or wrong, no distribution
-LSTM = "LSTM alone"  # the LSTM's own logits, before the experts join
-# The parts the final mix weighs (the others are the bit mixer's contexts).
-FINAL_EXPERTS = (BIT_MIXER, MATCH, LSTM)
+MATCH = "match model"  # one byte, right or wrong, no distribution (the other parts: contexts)
 TOP_K = 4  # the mix's most likely bytes kept per byte
+# Intervals are kept as integers out of TOTAL: the explorer's coder, which the bisection panel
+# runs on them, takes totals up to 2**30 (a byte under 2**-30 is drawn as 1 of it; its cost is
+# kept exactly).
+TOTAL = 1 << 30
 MAX_INSPECT = 2 << 20  # the largest file `lmviz inspect` takes (the issue asks for 1 MB)
 
 
 @dataclass(frozen=True)
 class ExplainChunk:
-    """Bytes coded since the last chunk, in coding order (a step codes one byte of every stream,
-    so they lie all over the file). n bytes, P parts (part_names), K = TOP_K."""
+    """Bytes coded since the last chunk, in the file's order. n bytes, P parts (part_names),
+    K = TOP_K."""
 
     positions: np.ndarray  # (n,) int64: offsets in the file
-    lo: np.ndarray  # (n,) uint16: start of the byte's interval, out of 2**total_bits
-    freq: np.ndarray  # (n,) uint16: its width (the mix's quantized frequency)
+    bits: np.ndarray  # (n,) float32: what the byte cost the coder (-log2 of its eight bits' p)
+    lo: np.ndarray  # (n,) uint32: start of the byte's interval, out of TOTAL
+    freq: np.ndarray  # (n,) uint32: its width (at least 1)
     top: np.ndarray  # (n, K) uint8: the mix's most likely bytes, most likely first
-    top_lo: np.ndarray  # (n, K) uint16
-    top_freq: np.ndarray  # (n, K) uint16
+    top_lo: np.ndarray  # (n, K) uint32
+    top_freq: np.ndarray  # (n, K) uint32
     part_p: np.ndarray  # (n, P) float16: each part's probability of the real byte (NaN: none)
     part_top: np.ndarray  # (n, P) uint8: each part's most likely byte
-    part_w: np.ndarray  # (n, P) float16: the mixer's weight on the part (NaN for the LSTM)
+    part_w: np.ndarray  # (n, P) float16: the mixer's weight on the part
     part_bucket: np.ndarray  # (n, P) uint8: count confidence / match length bucket
     payload_bits: int  # the encoder's bits so far
     seconds: float
@@ -62,15 +62,12 @@ class ByteDetail:
 
     position: int
     byte: int
+    bits: float  # what it cost the coder
     lo: int  # the byte's interval [lo, lo + freq) out of total
     freq: int
     total: int
     top: tuple[tuple[int, int, int], ...]  # (byte, lo, freq) of the mix's likeliest, best first
     parts: tuple[PartView, ...]
-
-    @property
-    def bits(self) -> float:
-        return math.log2(self.total / self.freq)
 
     def segments(self) -> tuple[list[int], list[int]]:
         """[0, 1) as the bytes we know the intervals of (the top ones and the real one) and the
@@ -106,13 +103,6 @@ def _count_label(bucket: int) -> str:
     return text
 
 
-def _mix_label(bucket: int) -> str:
-    # contexts.MIX_BUCKETS: the likeliest byte's -log2 p in quarter bits.
-    if bucket == MIX_BUCKETS - 1:
-        return f"best at {MIX_BUCKETS // 4 - 0.25:g}+ bits"
-    return f"best at {bucket / 4:g}-{(bucket + 1) / 4:g} bits"
-
-
 def _match_label(bucket: int, top_bucket: int) -> str:
     # MatchModel buckets the verified length plus one: bucket b holds 2**(b-1) - 1 .. 2**b - 2.
     if bucket == 0:
@@ -127,18 +117,18 @@ class CostMap:
     """Every byte's cost and parts as chunks arrive (preallocated: memory is fixed by the file's
     size when it is made)."""
 
-    def __init__(self, data: bytes, parts: tuple[str, ...], total_bits: int) -> None:
+    def __init__(self, data: bytes, parts: tuple[str, ...]) -> None:
         n, P = len(data), len(parts)
         self.data = np.frombuffer(data, dtype=np.uint8)
         self.parts = parts
-        self.total = 1 << total_bits
+        self.total = TOTAL
         self.coded = np.zeros(n, dtype=bool)
         self.cost = np.zeros(n, dtype=np.float32)  # bits of each coded byte (0 until coded)
-        self.lo = np.zeros(n, dtype=np.uint16)
-        self.freq = np.zeros(n, dtype=np.uint16)
+        self.lo = np.zeros(n, dtype=np.uint32)
+        self.freq = np.zeros(n, dtype=np.uint32)
         self.top = np.zeros((n, TOP_K), dtype=np.uint8)
-        self.top_lo = np.zeros((n, TOP_K), dtype=np.uint16)
-        self.top_freq = np.zeros((n, TOP_K), dtype=np.uint16)
+        self.top_lo = np.zeros((n, TOP_K), dtype=np.uint32)
+        self.top_freq = np.zeros((n, TOP_K), dtype=np.uint32)
         self.part_p = np.zeros((n, P), dtype=np.float16)
         self.part_top = np.zeros((n, P), dtype=np.uint8)
         self.part_w = np.zeros((n, P), dtype=np.float16)
@@ -155,7 +145,7 @@ class CostMap:
         at = chunk.positions
         assert not self.coded[at].any(), "every byte is coded once"
         self.coded[at] = True
-        bits = np.log2(self.total / chunk.freq.astype(np.float64))
+        bits = chunk.bits.astype(np.float64)
         self.cost[at] = bits
         for name in ("lo", "freq", "top", "top_lo", "top_freq", "part_p", "part_top", "part_w",
                      "part_bucket"):
@@ -196,15 +186,11 @@ class CostMap:
                 has = bucket > 0
                 confidence = _match_label(bucket, MATCH_BUCKETS - 1)
                 top = int(self.part_top[pos, i]) if has else -1
-            elif name == BIT_MIXER:
-                confidence, top = _mix_label(bucket), int(self.part_top[pos, i])
-            elif name == LSTM:
-                confidence, top = "", int(self.part_top[pos, i])
             else:  # a context never seen has no guess (its flat distribution's argmax is 0)
                 confidence = _count_label(bucket)
                 top = int(self.part_top[pos, i]) if bucket % SEEN_BUCKETS else -1
             parts.append(PartView(name, top, p, float(self.part_w[pos, i]), confidence))
         top = tuple((int(b), int(lo), int(f)) for b, lo, f in
                     zip(self.top[pos], self.top_lo[pos], self.top_freq[pos]))
-        return ByteDetail(pos, int(self.data[pos]), int(self.lo[pos]), int(self.freq[pos]),
-                          self.total, top, tuple(parts))
+        return ByteDetail(pos, int(self.data[pos]), float(self.cost[pos]), int(self.lo[pos]),
+                          int(self.freq[pos]), self.total, top, tuple(parts))
