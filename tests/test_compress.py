@@ -306,6 +306,35 @@ def test_the_coder_stops_writing_past_the_input_plus_64_bytes():
     assert payload is None and nbits > 8 * (len(data) + 64)
 
 
+def test_memory_is_the_tables_plus_a_few_bytes_a_byte():
+    """Both ways, what the compressor allocates is its tables (fixed: a few MB a context, the
+    APM, the match model's) plus a few bytes per input byte (the input's copy, the history, the
+    output): 5x the input adds under 5 bytes a byte (numpy's arrays are traced)."""
+    import tracemalloc
+
+    from lmviz.core.compression.compressor import compress_packed, decompress_packed
+    from lmviz.core.compression.config import config_for
+
+    def peaks(data: bytes) -> tuple[int, int]:
+        config = config_for(data)
+        tracemalloc.start()
+        try:
+            payload, nbits = compress_packed(data, config)
+            packing = tracemalloc.get_traced_memory()[1]
+            tracemalloc.reset_peak()
+            assert decompress_packed(payload, nbits, len(data), config) == data
+            return packing, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peaks(english(2_000))  # the first call loads the compiled loops: traced, and not the model
+    small, large = english(40_000), english(200_000)
+    (p1, u1), (p2, u2) = peaks(small), peaks(large)
+    assert p1 < 120e6 and u1 < 120e6  # the tables (11 contexts of 4 MB, the match model 16 MB)
+    grown = len(large) - len(small)
+    assert (p2 - p1) / grown < 5 and (u2 - u1) / grown < 5, (p1, p2, u1, u2)
+
+
 def test_an_input_over_the_limit_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
     """Memory grows with the input (about 7 bytes a byte): past MAX_INPUT_BYTES, one sentence."""
     import lmviz.app.commands.compress as command

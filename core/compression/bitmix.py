@@ -73,8 +73,8 @@ class BitContextMixer:
         self.weights[:256, contexts] = 65536 // 2
         # APM starts as the identity: bucket j holds squash of its stretch value
         ident = np.array([SQUASH[np.clip(j * 128 - 2048, -2047, 2047) + 2047] * 16
-                          for j in range(33)], dtype=np.int64)
-        self.apm = np.tile(ident, (256 * 256, 1)).astype(np.uint16)
+                          for j in range(33)], dtype=np.uint16)
+        self.apm = np.tile(ident, (256 * 256, 1))  # (tiled as uint16: no 17 MB int64 copy)
         self.match_sm = np.full(64, 65536 * 3 // 4, dtype=np.int64)
         self.match_sm_n = np.zeros(64, dtype=np.int64)
         self.mixer_rate = mixer_rate
