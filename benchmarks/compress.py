@@ -11,7 +11,9 @@ Debian packages: `apt-get install zpaq 7zip bzip3 zstd` (gzip, bzip2 and xz are 
 missing one is marked "missing", not skipped silently.
 
 Without --corpus: English text (docstrings of Python's standard library, benchmarks/corpus.py)
-and this repository's own source, against gzip, bzip2 and xz (issue 6).
+and this repository's own source, against gzip, bzip2 and xz (issue 6); and 100 KB of that
+English through `lmviz compress` and `lmviz decompress` from the command line, three times, wall
+time with start-up (issue 12's 6 s).
 
 Targets (issue 12): total below zpaq -method 5 and no file above xz -9e; at least 20 KB/s
 compression on files of 400 KB and more; a 100 KB file in under 6 s; decompression within 1.3x
@@ -24,6 +26,7 @@ import argparse
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -159,6 +162,26 @@ def measure(name: str, data: bytes) -> dict:
     }
 
 
+def command_line_runs(data: bytes, runs: int = 3) -> list[dict]:
+    """Wall seconds of `lmviz compress` and `lmviz decompress` as a user runs them (a fresh
+    process each: the interpreter, the imports and numba's cache load included)."""
+    lmviz = [sys.executable, "-m", "lmviz.app.cli"]
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        src, packed, back = Path(tmp, "in.txt"), Path(tmp, "in.lmvz"), Path(tmp, "out.txt")
+        src.write_bytes(data)
+        for i in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run(lmviz + ["compress", str(src), str(packed), "--force"], check=True)
+            t1 = time.perf_counter()
+            subprocess.run(lmviz + ["decompress", str(packed), str(back), "--force"], check=True)
+            t2 = time.perf_counter()
+            assert back.read_bytes() == data, "lmviz did not round-trip"
+            out.append({"run": i + 1, "bytes": len(data), "compress_s": t1 - t0,
+                        "decompress_s": t2 - t1, "output_bytes": packed.stat().st_size})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", metavar="DIR", type=Path)
@@ -172,9 +195,13 @@ def main() -> None:
         if args.json:
             Path(args.json).write_text(json.dumps({"files": rows, "speed": speed}, indent=1))
         return
-    rows = [measure("stdlib docstrings", stdlib_docstrings(args.size)),
-            measure("this repository's source", repo_source())]
-    emit("lmviz compress (byte LSTM, online) vs classical compressors", rows, args.json)
+    english = stdlib_docstrings(args.size)
+    rows = [measure("stdlib docstrings", english), measure("this repository's source", repo_source())]
+    emit("lmviz compress (context mixing by bits, online) vs classical compressors", rows, None)
+    runs = command_line_runs(english[:100_000])
+    emit("lmviz compress / decompress, 100 KB of English from the command line (wall s)", runs, None)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "command_line_100KB": runs}, indent=1))
 
 
 if __name__ == "__main__":
