@@ -333,3 +333,12 @@ def test_the_mix_row_names_the_mix_s_guess_not_the_real_byte():
     panel.show(d, 10)
     row = next(line for line in panel.render().plain.splitlines() if line.startswith("  the mix"))
     assert row[24:32].strip() == "'e'" and "0.0010" in row
+
+
+def test_the_model_line_names_every_order():
+    """The screen's first line lists the orders, runs joined ("orders 0-24" said that all 25
+    were there)."""
+    from lmviz.app.jobs.inspecting import describe, spans
+
+    assert spans((0, 1, 2, 3, 4, 6, 12, 24)) == "0-4, 6, 12, 24" and spans((1, 2)) == "1, 2"
+    assert describe(config_for(english(3_000))).startswith("bit mixer (orders 0-4, 6, 12, 24, words")

@@ -23,11 +23,21 @@ from .events import ClassicalRate, InspectFinished, InspectStarted, Status
 ZPAQ = "zpaq -m5"
 
 
+def spans(numbers: tuple[int, ...]) -> str:
+    """(0, 1, 2, 3, 4, 6, 12, 24) as "0-4, 6, 12, 24": runs of consecutive numbers joined."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
 def describe(config) -> str:
-    """The model in words, e.g. "bit mixer (orders 0-6, words, line columns) + a match
-    model"."""
-    orders = config.orders
-    parts = [f"orders {orders[0]}-{orders[-1]}" if len(orders) > 1 else f"order {orders[0]}"]
+    """The model in words, e.g. "bit mixer (orders 0-4, 6, 12, 24, words, line columns) + a
+    match model"."""
+    parts = [("orders " if len(config.orders) > 1 else "order ") + spans(config.orders)]
     if config.record:
         parts.append(f"rows of {config.record} bytes")
     if config.skips:
