@@ -252,20 +252,6 @@ def test_a_packed_stream_decodes_in_blocks_as_the_list_does():
             short.decode_interval(cdf)
 
 
-def test_decoding_from_a_numpy_row_is_decoding_from_a_cdf():
-    """decode_row (the file compressor's path: 128 rows a step) finds the same symbols as
-    decode_interval, across blocks of windows, with symbols at both ends of the vocabulary."""
-    rng = np.random.default_rng(6)
-    freqs = quantize_probs(rng.dirichlet(np.full(256, 0.3), size=20_000))
-    symbols = [0, 255] + rng.integers(0, 256, len(freqs) - 2).tolist()
-    cdfs = [Cdf.of(f) for f in freqs]
-    bits = stream_encode(cdfs, symbols)
-    rows = np.zeros((len(freqs), 257), dtype=np.int64)
-    np.cumsum(freqs, axis=1, out=rows[:, 1:])
-    dec = Decoder(packed=pack_bits(bits), nbits=len(bits))
-    assert [dec.decode_row(rows[i], 1 << 16) for i in range(len(freqs))] == symbols
-
-
 def test_the_decoder_holds_a_block_of_windows_not_the_whole_stream():
     """Decoding a 2 MB payload allocates a few MB, not the 40 bytes a bit (640 MB) that one
     window per bit cost before: what bounds `lmviz decompress`'s memory."""
@@ -282,31 +268,3 @@ def test_the_decoder_holds_a_block_of_windows_not_the_whole_stream():
     finally:
         tracemalloc.stop()
     assert peak < 8_000_000, peak
-
-
-def test_a_row_of_intervals_codes_the_same_bits_as_one_at_a_time():
-    """`Encoder.encode_intervals` (compiled, the file compressor's path) against
-    `encode_interval`: random intervals and near-certain ones, whose straddles pile up pending
-    bits, in several rows, then the flush."""
-    from lmviz.core.coding.stream import Encoder
-
-    rng = np.random.default_rng(0)
-    most_pending = 0
-    for trial in range(60):
-        total = 1 << int(rng.integers(1, 24))
-        one, rows = Encoder(), Encoder()
-        for _ in range(3):
-            n = int(rng.integers(1, 200))
-            if trial % 3 == 0 and total > 2:  # about 1 - 2/total likely: long straddle runs
-                lo, hi = np.ones(n, np.int64), np.full(n, total - 1)
-            else:
-                lo = rng.integers(0, total, n)
-                hi = np.minimum(total, lo + 1 + rng.integers(0, total, n) // int(rng.integers(1, 64)))
-            for a, b in zip(lo.tolist(), hi.tolist()):
-                one.encode_interval(a, b, total)
-            rows.encode_intervals(lo, hi, total)
-            most_pending = max(most_pending, rows.pending)
-            assert (one.low, one.high, one.pending, one.out) == (rows.low, rows.high, rows.pending,
-                                                                rows.out)
-        assert one.finish() == rows.finish()
-    assert most_pending > 10  # the straddle runs were there to be coded

@@ -8,8 +8,6 @@ thread count).
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 MAX_TOTAL_BITS = 24  # the streaming coder keeps 32-bit state; it needs total <= 2**30 (see cdf.py)
@@ -40,7 +38,7 @@ def quantize_probs(probs: np.ndarray, total_bits: int = 16) -> np.ndarray:
         raise ValueError("probabilities contain NaN or infinity")
     if np.any(p < 0):
         raise ValueError("probabilities contain a negative value")
-    # Summed left to right (cumsum, not numpy's pairwise sum), as `quantize_rows` sums.
+    # Summed left to right (cumsum, not numpy's pairwise sum): the order is part of the rule.
     sums = np.cumsum(p, axis=1)[:, -1:]
     if np.any(sums <= 0):
         raise ValueError("probabilities are all zero: there is no distribution to code with")
@@ -59,7 +57,7 @@ def quantize_probs(probs: np.ndarray, total_bits: int = 16) -> np.ndarray:
         # The `short` largest fractional parts of each row get one unit, ties to the lower
         # index: everything above the row's short-th largest value, then as many of the values
         # equal to it as are still owed, leftmost first. (The same result as a stable argsort,
-        # at a third of its cost: this runs once per coded step of the file compressor.)
+        # at a third of its cost.)
         owed = np.maximum(short, 1)[:, None]
         threshold = np.take_along_axis(-np.sort(-frac, axis=1), owed - 1, axis=1)
         above = frac > threshold
@@ -69,79 +67,3 @@ def quantize_probs(probs: np.ndarray, total_bits: int = 16) -> np.ndarray:
         freqs += give & (short > 0)[:, None]
     assert np.all(freqs.sum(axis=1) == total) and np.all(freqs >= 1)
     return freqs[0] if single else freqs
-
-
-def quantize_rows(probs: np.ndarray, total_bits: int) -> np.ndarray:
-    """`quantize_probs` of a batch (N, V) of rows already known to be fine (finite,
-    non-negative, each with a positive sum: a softmax), compiled: the same frequencies, about
-    three times sooner. The file compressor calls it at every step (a 100 KB file: 2,084 calls,
-    0.6 s as quantize_probs). numba is imported on the first call only, so the screens that
-    quantize a few rows never load it."""
-    p = np.ascontiguousarray(probs, dtype=np.float64)
-    out = np.empty(p.shape, dtype=np.int64)
-    if not _compiled_rows()(p, 1 << total_bits, out):
-        raise ValueError("probabilities do not sum to a positive finite number")
-    return out
-
-
-@functools.cache
-def _compiled_rows():
-    from numba import njit
-
-    return njit(cache=True, nogil=True)(_rows)
-
-
-def _rows(p, total, out):
-    """quantize_probs's rule, row by row, for numba. The units owed go to the largest
-    fractional parts: those in a higher one of 1024 bins take one each, and the bin where the
-    owed units run out is sorted (stable, so ties go to the lower index) to pick the rest: a
-    full sort of every row cost more than all the rest of the rule. False for a bad row."""
-    n, vocab = p.shape
-    spare = total - vocab
-    frac = np.empty(vocab)
-    bins = np.empty(vocab, dtype=np.int64)
-    counts = np.empty(1024, dtype=np.int64)
-    cand = np.empty(vocab, dtype=np.int64)
-    for i in range(n):
-        s = 0.0
-        for j in range(vocab):
-            s += p[i, j]
-        if not (s > 0 and s < np.inf):
-            return False
-        got = 0
-        for j in range(vocab):
-            x = p[i, j] / s * spare
-            b = np.floor(x)
-            frac[j] = x - b
-            out[i, j] = np.int64(b) + 1
-            got += out[i, j]
-        short = total - got
-        assert short >= 0  # see quantize_probs
-        if short == 0:
-            continue
-        counts[:] = 0
-        for j in range(vocab):
-            bins[j] = np.int64(frac[j] * 1024)  # frac < 1, and * 1024 is exact: at most 1023
-            counts[bins[j]] += 1
-        edge = 1023
-        above = 0  # units given to the bins above edge
-        while above + counts[edge] < short:
-            above += counts[edge]
-            edge -= 1
-        m = 0
-        for j in range(vocab):
-            if bins[j] > edge:
-                out[i, j] += 1
-            elif bins[j] == edge:
-                cand[m] = j
-                m += 1
-        for a in range(1, m):  # insertion sort, largest first; equal values keep their order
-            x = cand[a]
-            c = a - 1
-            while c >= 0 and frac[cand[c]] < frac[x]:
-                cand[c + 1] = cand[c]
-                c -= 1
-            cand[c + 1] = x
-        for k in range(short - above):
-            out[i, cand[k]] += 1
-    return True

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import bisect
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -119,23 +118,6 @@ class Encoder:
         assert 0 <= low < HALF <= high < FULL and high - low > QUARTER, str(self)
         self.low, self.high = low, high
 
-    def encode_intervals(self, cum_lo: np.ndarray, cum_hi: np.ndarray, total: int) -> None:
-        """`encode_interval` for every pair of ``cum_lo`` and ``cum_hi`` in turn, compiled: the
-        file compressor codes a row of them at every step (100 KB of English: 0.3 s as single
-        calls). numba is imported on the first call only. The same bits, bit for bit (a test
-        checks them against the single calls)."""
-        if self.finished:
-            raise RuntimeError("encoder already finished")
-        lo = np.ascontiguousarray(cum_lo, dtype=np.int64)
-        hi = np.ascontiguousarray(cum_hi, dtype=np.int64)
-        # Each symbol shifts out at most log2(total) + 1 bits; the pending ones may all go at once.
-        bits = np.empty(len(lo) * (int(total).bit_length() + 1) + self.pending + 1, dtype=np.uint8)
-        self.low, self.high, self.pending, n = _compiled_encode()(
-            self.low, self.high, self.pending, lo, hi, int(total), bits)
-        self.out.extend(bits[:n].tolist())
-        low, high = self.low, self.high
-        assert 0 <= low < HALF <= high < FULL and high - low > QUARTER, str(self)
-
     def encode(self, freqs: Cdf | Sequence[int] | np.ndarray, symbol: int) -> CoderStep:
         """Code one symbol and return the record of what happened to the interval."""
         cdf = _as_cdf(freqs)
@@ -159,44 +141,6 @@ class Encoder:
         self.pending = 0
         self.finished = True
         return self.out
-
-
-@functools.cache
-def _compiled_encode():
-    from numba import njit
-
-    return njit(cache=True, nogil=True)(_encode_rows)
-
-
-def _encode_rows(low, high, pending, lo, hi, total, bits):
-    """Encoder.encode_interval's arithmetic over arrays of intervals, a bit at a time (the same
-    result as its bulk shifts: after a straddle no bit is settled). Returns the new state and
-    how many bits it wrote into ``bits``."""
-    n = 0
-    for i in range(lo.shape[0]):
-        span = high - low + 1
-        high = low + span * hi[i] // total - 1
-        low = low + span * lo[i] // total
-        while True:
-            if high < 0x80000000 or low >= 0x80000000:  # both in one half (HALF): a bit settles
-                b = 1 if low >= 0x80000000 else 0
-                bits[n] = b
-                n += 1
-                for _ in range(pending):  # and the pending bits, its opposite
-                    bits[n] = 1 - b
-                    n += 1
-                pending = 0
-                low -= b << 31
-                high -= b << 31
-            elif low >= 0x40000000 and high < 0xC0000000:  # straddles the middle: pending
-                pending += 1
-                low -= 0x40000000
-                high -= 0x40000000
-            else:
-                break
-            low = low << 1
-            high = (high << 1) | 1
-    return low, high, pending, n
 
 
 WINDOW_BLOCK = 1 << 15  # read positions whose 32-bit windows are held at once (bounded memory)
@@ -262,14 +206,6 @@ class Decoder:
         cum = cdf.cum
         s = _bisect(cum, self._count(cdf.total)) - 1
         self._take(cum[s], cum[s + 1], cdf.total)
-        return s
-
-    def decode_row(self, cum: np.ndarray, total: int) -> int:
-        """decode_interval for cumulative frequencies held as a numpy row (length vocab + 1):
-        the file compressor decodes 128 of them a step, and making each a tuple cost more than
-        decoding it."""
-        s = int(cum.searchsorted(self._count(total), side="right")) - 1
-        self._take(int(cum[s]), int(cum[s + 1]), total)
         return s
 
     def _count(self, total: int) -> int:
