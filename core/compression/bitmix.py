@@ -6,15 +6,17 @@ context (how many 0s and 1s came after it, recent ones weighing more) mapped to 
 that is itself learned (an indirect model); a mixer, its weights chosen by the bits of the byte
 so far, combines them in the stretched domain (ln p/(1-p)); an adaptive probability map (APM/SSE)
 refines the result by the previous byte. The probability of a byte is the product of its eight
-bits' probabilities, so before each byte the model is evaluated at the nodes that matter (the
-first nibble's 15, and the second nibble's under every high nibble at least 1/512 likely: on
-average 75 of the 255 on English, 45 on JSON, 167 on an ELF), reading the tables only; then it
-learns on the eight nodes of the byte that came, evaluating each again as it learns.
+bits' probabilities. `lmviz compress` evaluates the eight nodes of the byte's path as the tables
+stand before the byte, coding each bit with its 12-bit probability (bitkernels._code_byte), then
+learns on them, evaluating each again as it learns. `predict` evaluates the whole tree the same
+way (the first nibble's 15 nodes, and the second nibble's under every high nibble at least 1/512
+likely: on average 75 of the 255 on English, 45 on JSON, 167 on an ELF): the distribution over
+bytes that `lmviz inspect` shows, in which the real byte has the probability it was coded with.
 
 Everything here is integer arithmetic (tables of uint8 states, 16-bit probabilities, fixed-point
-mixer weights), so both sides compute the same numbers on any machine. `lmviz compress` codes
-each bit with its 12-bit probability (bitkernels._code_byte); the distribution over bytes
-(`predict`, floating point) is what `lmviz inspect` shows.
+mixer weights), so both sides compute the same numbers on any machine; only `predict`'s
+log-probabilities, for the screen, are floating point. The tables and kernels take S streams
+side by side (the tests use two, to check what streams share); the compressor codes one.
 
 The per-bit loops (bitkernels.py) run under numba: in numpy they would cost a thousand array calls a byte. They
 release the interpreter's lock, so the UI thread can draw while the inspect screen's worker is

@@ -58,6 +58,42 @@ def _fixed(lo: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a.astype(np.uint32), np.clip(np.round(width * TOTAL), 1, TOTAL - a).astype(np.uint32)
 
 
+def _chunk(raw: list[tuple], C: int, P: int, payload_bits: int, seconds: float) -> ExplainChunk:
+    """Each byte's raw view (what `explained_compress` kept of it) as an ExplainChunk, the
+    arithmetic done for all of them at once."""
+    t, byte, cost, lo, width, logp, own, path_w, first, match, held = (np.array(c) for c in
+                                                                       zip(*raw))
+    n = len(t)
+    at = np.arange(n)
+    probs = np.exp(logp.astype(np.float64))  # the model's distribution before each byte
+    cum = np.cumsum(probs, axis=1) - probs
+    top = np.argsort(-probs, axis=1, kind="stable")[:, :TOP_K]
+    top_lo, top_freq = _fixed(np.take_along_axis(cum, top, 1), np.take_along_axis(probs, top, 1))
+    part_p = np.full((n, P), np.nan, dtype=np.float32)
+    part_top = np.zeros((n, P), dtype=np.uint8)
+    part_w = np.full((n, P), np.nan, dtype=np.float32)
+    part_bucket = np.zeros((n, P), dtype=np.uint8)
+    # Each context alone: its own bit probabilities multiplied along the tree.
+    own = np.exp(own.astype(np.float64))
+    part_p[:, :C] = np.fmax(own[at, :, byte], TINY)  # float16 keeps down to 2**-24
+    part_top[:, :C] = own.argmax(axis=2)
+    part_w[:, :C] = path_w[:, :C]  # the mixer's weight along the byte's path
+    seen = first.sum(axis=2)  # how often the context's first bit was seen, and whether only
+    part_bucket[:, :C] = (log_bucket(seen, SEEN_BUCKETS)  # one value came
+                          + SEEN_BUCKETS * ((first.min(axis=2) == 0) & (seen > 1)))
+    if P > C:  # the match model: a byte (or none) and how long it has held
+        has = match >= 0
+        part_top[:, C] = np.where(has, match, 0)
+        part_p[:, C] = np.where(has, (match == byte).astype(np.float32), np.nan)
+        part_w[:, C] = path_w[:, C]
+        part_bucket[:, C] = np.where(has, log_bucket(held + 1, MATCH_BUCKETS), 0)
+    a, f = _fixed(lo, width)
+    return ExplainChunk(t.astype(np.int64), cost.astype(np.float32), a, f, top.astype(np.uint8),
+                        top_lo, top_freq, part_p.astype(np.float16), part_top,
+                        part_w.astype(np.float16), part_bucket, payload_bits=payload_bits,
+                        seconds=seconds)
+
+
 def explained_compress(data: bytes, config: CompressorConfig,
                        on_chunk: Callable[[ExplainChunk], None],
                        cancelled: Callable[[], bool] = lambda: False) -> tuple[bytes | None, int]:
@@ -65,18 +101,16 @@ def explained_compress(data: bytes, config: CompressorConfig,
     ExplainChunk at least every CHUNK_SECONDS and at the end. Raises Cancelled as soon as
     ``cancelled()`` is true (it is asked every byte)."""
     P = len(part_names(config))
-    pending: list[tuple] = []
+    pending: list[tuple] = []  # each byte's raw view, until the next chunk
     t0 = last = time.perf_counter()
     bits = [0]
-    seen: dict = {}  # what the first hook saw of the byte, for the second
+    view: list = []  # what the first hook saw of the byte, for the second
 
     def flush() -> None:
-        if not pending:
-            return
-        cols = list(zip(*pending))
-        pending.clear()
-        on_chunk(ExplainChunk(*(np.stack(c) for c in cols), payload_bits=bits[0],
-                              seconds=time.perf_counter() - t0))
+        if pending:
+            on_chunk(_chunk(pending, P - bool(config.match_min), P, bits[0],
+                            time.perf_counter() - t0))
+            pending.clear()
 
     def progress(p) -> None:
         bits[0] = p.bits
@@ -87,34 +121,10 @@ def explained_compress(data: bytes, config: CompressorConfig,
             raise Cancelled
         mixer = model.mixer
         logp = mixer.predict(model.history, t, model.match_byte, model.match_len)[0]
-        probs = np.exp(logp.astype(np.float64))
-        cum = np.concatenate(([0.0], np.cumsum(probs)[:-1]))
-        top = np.argsort(-probs, kind="stable")[:TOP_K]
-        C = mixer.C
-        part_p = np.full(P, np.nan, dtype=np.float32)
-        part_top = np.zeros(P, dtype=np.uint8)
-        part_w = np.full(P, np.nan, dtype=np.float32)
-        part_bucket = np.zeros(P, dtype=np.uint8)
-        # Each context alone: its own bit probabilities multiplied along the tree.
         own, path_w, first = mixer.explain(np.zeros(1, dtype=np.int64), np.array([byte]))
-        own = np.exp(own[0].astype(np.float64))
-        part_p[:C] = np.fmax(own[:, byte], TINY)  # float16 keeps down to 2**-24
-        part_top[:C] = own.argmax(axis=1)
-        part_w[:C] = path_w[0, :C]  # the mixer's weight along the byte's path
-        n = first[0].sum(axis=1)  # how often the context's first bit was seen, and whether only
-        part_bucket[:C] = (log_bucket(n, SEEN_BUCKETS)  # one value came
-                           + SEEN_BUCKETS * ((first[0].min(axis=1) == 0) & (n > 1)))
-        if P > C:  # the match model: a byte (or none) and how long it has held
-            mb = int(model.match_byte[0])
-            if mb >= 0:
-                part_top[C] = mb
-                part_p[C] = float(mb == byte)
-            part_w[C] = path_w[0, C]
-            length = model.match.length[:1] + 1
-            part_bucket[C] = log_bucket(length, MATCH_BUCKETS)[0] if mb >= 0 else 0
-        top_lo, top_freq = _fixed(cum[top], probs[top])
-        seen["view"] = (top.astype(np.uint8), top_lo, top_freq, part_p.astype(np.float16),
-                        part_top, part_w.astype(np.float16), part_bucket)
+        match = model.match_byte[0]
+        held = model.match.length[0] if model.match is not None else 0
+        view[:] = [logp, own[0], path_w[0], first[0], match, held]
 
     def after(model: BitModel, t: int) -> None:
         nonlocal last
@@ -122,8 +132,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
         lo, width = byte_interval(model.probs, byte)
         cost = -sum(math.log2((p if (byte >> (7 - d)) & 1 else 4096 - p) / 4096)
                     for d, p in enumerate(model.probs.tolist()))
-        a, f = _fixed(np.array(lo), np.array(width))
-        pending.append((np.int64(t), np.float32(cost), a, f, *seen.pop("view")))
+        pending.append((t, byte, cost, lo, width, *view))
         now = time.perf_counter()
         if now - last > CHUNK_SECONDS:
             last = now
