@@ -16,7 +16,7 @@ def _history(texts: list[bytes]) -> np.ndarray:
 
 
 def _mixer(streams: int = 2, **kw) -> BitContextMixer:
-    return BitContextMixer((0, 1, 2, 3), ((2,),), True, streams, rows_log2=12, local=(2,), **kw)
+    return BitContextMixer((0, 1, 2, 3), ((2,),), True, streams, rows_log2=12, **kw)
 
 
 def _feed(model: BitContextMixer, h: np.ndarray, upto: int | None = None) -> list[np.ndarray]:
@@ -105,14 +105,14 @@ def test_dead_streams_teach_nothing():
     assert np.array_equal(model.table, before)
 
 
-def test_a_stream_keeps_its_own_local_contexts():
-    """The local orders hash the stream in: the same bytes in two streams are two contexts,
-    while the shared orders are one."""
-    h = _history([b"abab", b"abab"])
-    model = _mixer()
-    model.predict(h.astype(np.uint8), 3, np.full(2, -1), np.zeros(2, np.int64))
-    shared, local = model.hashes[:, :4], model.hashes[:, 4]
-    assert np.array_equal(shared[0], shared[1]) and local[0] != local[1]
+def test_streams_share_their_contexts():
+    """The same bytes in two streams are one context (the tables are shared), and a different
+    byte before makes another."""
+    h = _history([b"abab", b"abab", b"abbb"])
+    model = _mixer(streams=3)
+    model.predict(h.astype(np.uint8), 3, np.full(3, -1), np.zeros(3, np.int64))
+    assert np.array_equal(model.hashes[0], model.hashes[1])
+    assert model.hashes[0, 1] != model.hashes[2, 1]  # order-1: 'a' before, then 'b'
 
 
 def test_the_x86_filter_is_undone_exactly_and_only_for_executables():

@@ -55,11 +55,10 @@ _FOLD = np.arange(256, dtype=np.uint64)
 _FOLD[65:91] += np.uint64(32)
 
 
-def context_names(orders, local, sparse, words: bool, record: int, lines: bool = False) -> list[str]:
+def context_names(orders, sparse, words: bool, record: int, lines: bool = False) -> list[str]:
     """The contexts in the order hash_contexts lays them out (what `lmviz inspect` calls each);
     their number is the bit mixer's context count."""
     names = [f"order-{k}" for k in orders]
-    names += [f"order-{k}, own" for k in local]  # the stream's own past
     names += ["byte" + ("s " if len(d) > 1 else " ") + " and ".join(map(str, d)) + " back"
               for d in sparse]
     names += ["word so far", "word + last word"] if words else []
@@ -102,10 +101,9 @@ def _column(history, s, t):
 
 
 @njit(cache=True, nogil=True)
-def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, record, lines, out,
-                  last2):
+def hash_contexts(history, t, orders, sparse, words, word, prev_word, record, lines, out, last2):
     """Each stream's context hashes before step t, laid out as context_names says: the last k
-    bytes for each order, the same salted with the stream, each sparse context's bytes
+    bytes for each order, each sparse context's bytes
     (distances, 0 padded), the word so far and it with the last word, the line column with
     the bytes above and before, the record contexts."""
     S = history.shape[0]
@@ -113,9 +111,6 @@ def hash_contexts(history, t, orders, local, sparse, words, word, prev_word, rec
         c = 0
         for k in orders:
             out[s, c] = _last_bytes(history, s, t, k, np.uint64(k + 1) * _K)
-            c += 1
-        for k in local:  # the same, but each stream's own: what this part of the file does
-            out[s, c] = _last_bytes(history, s, t, k, (np.uint64(k + 50) * _K ^ np.uint64(s)) * _K)
             c += 1
         for i in range(sparse.shape[0]):
             h = np.uint64(100 + i) * _K

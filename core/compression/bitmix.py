@@ -39,13 +39,12 @@ class BitContextMixer:
 
     def __init__(self, orders: tuple[int, ...], sparse: tuple[tuple[int, ...], ...], words: bool,
                  streams: int, rows_log2: int = 18, mixer_rate: int = 16,
-                 sm_limit: int = 255, floor: float = 1 / 512, local: tuple[int, ...] = (),
-                 record: int = 0, lines: bool = False) -> None:
-        self.names = context_names(orders, local, sparse, words, record, lines)
+                 sm_limit: int = 255, floor: float = 1 / 512, record: int = 0,
+                 lines: bool = False) -> None:
+        self.names = context_names(orders, sparse, words, record, lines)
         self.lines = lines
         contexts = len(self.names)
         self.record = record
-        self.local = np.array(local, dtype=np.int64)
         self.C = contexts
         self.S = streams
         self.orders = np.array(orders, dtype=np.int64)
@@ -87,8 +86,8 @@ class BitContextMixer:
                 match_len: np.ndarray) -> np.ndarray:
         """ln P(byte) (S, 256), float32, for each stream's next byte at step t (history is
         (S, steps) uint8; match_byte -1 where the match model has none)."""
-        hash_contexts(history, t, self.orders, self.local, self.sparse, self.words, self.word,
-                       self.prev_word, self.record, self.lines, self.hashes, self.last2)
+        hash_contexts(history, t, self.orders, self.sparse, self.words, self.word, self.prev_word,
+                      self.record, self.lines, self.hashes, self.last2)
         self._match = (match_byte.astype(np.int64), np.minimum(match_len, 63).astype(np.int64))
         logp = np.empty((self.S, 256), dtype=np.float32)
         _predict(self.table, self.sx, self.weights, self.apm, self.hashes, self.last2, *self._match,

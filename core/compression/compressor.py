@@ -62,8 +62,8 @@ class BitModel:
     def context(self, t: int) -> None:
         """Before byte t: its contexts' hashes and the match model's byte."""
         m = self.mixer
-        hash_contexts(self.history, t, m.orders, m.local, m.sparse, m.words, m.word, m.prev_word,
-                      m.record, m.lines, m.hashes, m.last2)
+        hash_contexts(self.history, t, m.orders, m.sparse, m.words, m.word, m.prev_word, m.record,
+                      m.lines, m.hashes, m.last2)
         if self.match is not None:
             ptr = self.match.ptr[0]
             self.match_byte[0] = self.flat[ptr] if ptr >= 0 else -1
@@ -83,7 +83,7 @@ class BitModel:
         if self.match is not None:
             mm = self.match
             _match_update(self.history, t, self.symbol, self.live, mm.ptr, mm.length, mm.table,
-                          mm.local, mm.min_len, mm.shift, mm._keys, mm._owns)
+                          mm.min_len, mm.shift, mm._keys)
         return byte
 
 

@@ -33,8 +33,7 @@ class Cancelled(Exception):
 def part_names(config: CompressorConfig) -> tuple[str, ...]:
     """The model's parts, in the order of the per-part arrays: the bit mixer's contexts, then
     the match model."""
-    names = context_names(config.orders, (), config.skips, config.words, config.record,
-                          config.lines)
+    names = context_names(config.orders, config.skips, config.words, config.record, config.lines)
     return (*names, MATCH) if config.match_min else tuple(names)
 
 

@@ -1,7 +1,6 @@
 """The match model: the most recent earlier place whose last ``min_len`` bytes equal the
-stream's (found by hash, in the stream's own past first, then anywhere; followed byte by byte
-while it keeps predicting right) and the byte that came next there, with how long the match has
-held. This is what LZ77 and xz live on.
+stream's (found by hash; followed byte by byte while it keeps predicting right) and the byte
+that came next there, with how long the match has held. This is what LZ77 and xz live on.
 
 Its update is compiled (numba): as a dozen numpy calls a step it took 0.27 s of the 100 KB
 English file's compression, and the models' whole update went from 0.6 s to 0.3 s.
@@ -18,7 +17,7 @@ MULT = np.uint64(0x9E3779B97F4A7C15)  # a 64-bit multiplicative hash; the top bi
 
 
 @njit(cache=True, nogil=True)
-def _update(history, t, symbols, live, ptr, length, table, local, min_len, shift, keys, owns):
+def _update(history, t, symbols, live, ptr, length, table, min_len, shift, keys):
     S, steps = history.shape
     flat = history.reshape(-1)
     for s in range(S):
@@ -36,13 +35,11 @@ def _update(history, t, symbols, live, ptr, length, table, local, min_len, shift
         for j in range(t + 1 - min_len, t + 1):
             h = (h ^ np.uint64(history[s, j])) * MULT
         keys[s] = np.int64(h >> shift)
-        own = ((np.uint64(1) ^ h) * MULT ^ np.uint64(s)) * MULT
-        owns[s] = np.int64(own >> shift)
     # Streams without a match take the latest earlier place with the same context, looked up
     # before this step's writes: every entry in the tables points at a byte known by now.
     for s in range(S):
         if live[s] and ptr[s] < 0:
-            cand = local[owns[s]] if local[owns[s]] >= 0 else table[keys[s]]
+            cand = table[keys[s]]
             if cand >= 0:
                 ptr[s] = cand
                 length[s] = 0
@@ -51,7 +48,6 @@ def _update(history, t, symbols, live, ptr, length, table, local, min_len, shift
         if live[s]:
             here = s * steps + t + 1  # the byte after this context
             table[keys[s]] = here
-            local[owns[s]] = here
 
 
 class MatchModel:
@@ -62,13 +58,9 @@ class MatchModel:
         self.steps = steps
         self.shift = np.uint64(64 - table_log2)
         self.table = np.full(1 << table_log2, -1, dtype=np.int64)  # hash -> flat index of next byte
-        # (hash, stream) -> the same: the part of the file a stream codes is what its next bytes
-        # are most like (a table's previous row, not another stream's), so it is looked up first
-        self.local = np.full(1 << table_log2, -1, dtype=np.int64)
         self.ptr = np.full(streams, -1, dtype=np.int64)  # flat index of the predicted byte
         self.length = np.zeros(streams, dtype=np.int64)  # bytes the match has predicted right
         self._keys = np.zeros(streams, dtype=np.int64)
-        self._owns = np.zeros(streams, dtype=np.int64)
 
     def predict(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Predicted byte per stream (-1: none) and its length bucket (MATCH_BUCKETS, by how
@@ -81,4 +73,4 @@ class MatchModel:
         """After step t: extend matches that held, drop the rest, then look up and record the
         context that ends at t for every live stream."""
         _update(history, t, symbols.astype(np.int64), live, self.ptr, self.length, self.table,
-                self.local, self.min_len, self.shift, self._keys, self._owns)
+                self.min_len, self.shift, self._keys)
