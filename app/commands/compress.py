@@ -15,9 +15,9 @@ from ..errors import UsageError
 from ..jobs.compressing import compress, decompress
 from .output import progress_bar
 
-# The most `lmviz compress` takes: memory is about 430 MB plus 7 bytes per input byte (the input,
-# its streams, the payload; measured in the README), so at most about 2.3 GB; at 25 KB/s this
-# much already takes three hours.
+# The most `lmviz compress` takes: memory is about 225 MB plus 2 to 5 bytes per input byte (the
+# input, its history, the payload; measured in the README), so at most about 1.5 GB; at 100 KB/s
+# this much takes 45 minutes.
 MAX_INPUT_BYTES = MAX_LENGTH  # a header that says more is refused before decoding
 
 
