@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .bitcontexts import NEXT_STATE, STATE_COUNTS, STATES, context_names, hash_contexts, next_words
-from .bitkernels import SQUASH, STRETCH, _explain, _predict, _update
+from .bitkernels import SQUASH, STRETCH, _code_byte, _explain, _predict, _update
 
 
 class BitContextMixer:
@@ -78,6 +78,7 @@ class BitContextMixer:
         self.apm = np.tile(ident, (256 * 256, 1))  # (tiled as uint16: no 17 MB int64 copy)
         self.match_sm = np.full(64, 65536 * 3 // 4, dtype=np.int64)
         self.match_sm_n = np.zeros(64, dtype=np.int64)
+        self._byte, self._live = np.zeros(1, dtype=np.int64), np.ones(1, dtype=bool)  # code_byte's
         self.mixer_rate = mixer_rate
         self.sm_limit = sm_limit
         self.floor = float(np.log(floor))
@@ -86,13 +87,30 @@ class BitContextMixer:
                 match_len: np.ndarray) -> np.ndarray:
         """ln P(byte) (S, 256), float32, for each stream's next byte at step t (history is
         (S, steps) uint8; match_byte -1 where the match model has none)."""
-        hash_contexts(history, t, self.orders, self.sparse, self.words, self.word, self.prev_word,
-                      self.record, self.lines, self.hashes, self.last2)
+        self.hash(history, t)
         self._match = (match_byte.astype(np.int64), np.minimum(match_len, 63).astype(np.int64))
         logp = np.empty((self.S, 256), dtype=np.float32)
         _predict(self.table, self.sx, self.weights, self.apm, self.hashes, self.last2, *self._match,
                  self.match_sm, logp, self.floor, self.seen)
         return logp
+
+    def hash(self, history: np.ndarray, t: int) -> None:
+        """Every context's hash for each stream's next byte at step t (`predict` does this)."""
+        hash_contexts(history, t, self.orders, self.sparse, self.words, self.word, self.prev_word,
+                      self.record, self.lines, self.hashes, self.last2)
+
+    def code_byte(self, match_byte: np.ndarray, match_len: np.ndarray, byte: int,
+                  coder: np.ndarray, buf: np.ndarray, decode: bool, probs: np.ndarray) -> int:
+        """Code (or decode) stream 0's next byte after `hash`, and learn from it
+        (bitkernels._code_byte; ``match_len`` at most 63); returns the byte."""
+        byte = _code_byte(self.table, self.sm, self.sm_n, self.sx, self.weights, self.apm,
+                          self.hashes, self.last2, match_byte, match_len, self.match_sm,
+                          self.match_sm_n, byte, self.mixer_rate, self.sm_limit, NEXT_STATE,
+                          self.seen, coder, buf, decode, probs)
+        if self.words:
+            self._byte[0] = byte
+            next_words(self._byte, self._live, self.word, self.prev_word)
+        return byte
 
     def update(self, symbols: np.ndarray, live: np.ndarray) -> None:
         """Learn from step t's bytes (of live streams), after `predict` of step t."""

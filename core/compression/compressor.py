@@ -22,13 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bitcontexts import NEXT_STATE, hash_contexts, next_words
-from .bitkernels import _code_byte
 from .bitmix import BitContextMixer
 from .config import CompressorConfig
 from .filters import x86_decode, x86_encode
 from .match import MatchModel
-from .match import _update as _match_update
 
 PROGRESS_EVERY = 4096  # bytes between progress reports (and cancellation checks)
 
@@ -61,9 +58,7 @@ class BitModel:
 
     def context(self, t: int) -> None:
         """Before byte t: its contexts' hashes and the match model's byte."""
-        m = self.mixer
-        hash_contexts(self.history, t, m.orders, m.sparse, m.words, m.word, m.prev_word, m.record,
-                      m.lines, m.hashes, m.last2)
+        self.mixer.hash(self.history, t)
         if self.match is not None:
             ptr = self.match.ptr[0]
             self.match_byte[0] = self.flat[ptr] if ptr >= 0 else -1
@@ -71,19 +66,12 @@ class BitModel:
 
     def code(self, t: int, byte: int, coder: np.ndarray, buf: np.ndarray, decode: bool) -> int:
         """Code (or decode) byte t, after `context(t)`, and learn from it; returns the byte."""
-        m = self.mixer
-        byte = _code_byte(m.table, m.sm, m.sm_n, m.sx, m.weights, m.apm, m.hashes, m.last2,
-                          self.match_byte, self.match_len, m.match_sm, m.match_sm_n, byte,
-                          m.mixer_rate, m.sm_limit, NEXT_STATE, m.seen, coder, buf, decode,
-                          self.probs)
+        byte = self.mixer.code_byte(self.match_byte, self.match_len, byte, coder, buf, decode,
+                                    self.probs)
         self.history[0, t] = byte
-        self.symbol[0] = byte
-        if m.words:
-            next_words(self.symbol, self.live, m.word, m.prev_word)
         if self.match is not None:
-            mm = self.match
-            _match_update(self.history, t, self.symbol, self.live, mm.ptr, mm.length, mm.table,
-                          mm.min_len, mm.shift, mm._keys)
+            self.symbol[0] = byte
+            self.match.update(self.history, t, self.symbol, self.live)
         return byte
 
 

@@ -72,5 +72,5 @@ class MatchModel:
     def update(self, history: np.ndarray, t: int, symbols: np.ndarray, live: np.ndarray) -> None:
         """After step t: extend matches that held, drop the rest, then look up and record the
         context that ends at t for every live stream."""
-        _update(history, t, symbols.astype(np.int64), live, self.ptr, self.length, self.table,
-                self.min_len, self.shift, self._keys)
+        _update(history, t, np.asarray(symbols, dtype=np.int64), live, self.ptr, self.length,
+                self.table, self.min_len, self.shift, self._keys)
