@@ -202,10 +202,10 @@ def test_the_record_contexts_pay_for_themselves_and_round_trip():
     payload, nbits = compress_packed(data, with_records)
     assert nbits < 0.8 * compress_packed(data, plain)[1]
     assert decompress_packed(payload, nbits, len(data), with_records) == data
-    assert CompressorConfig.from_json(with_records.to_json(), len(data)) == with_records
+    assert CompressorConfig.from_json(with_records.to_json()) == with_records
     for bad in (1, 513):
         try:
-            CompressorConfig.from_json(replace(plain, record=bad).to_json(), len(data))
+            CompressorConfig.from_json(replace(plain, record=bad).to_json())
         except ValueError as exc:
             assert "record" in str(exc)
         else:

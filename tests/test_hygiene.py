@@ -75,9 +75,10 @@ def test_compressing_a_file_never_imports_torch():
 
 
 def test_only_the_job_layer_drives_the_engine():
-    """Screens, widgets, the app and the command line read core's records (torch-free
-    modules); the torch side of core (learners, sessions, trainers, the compressor) is reached
-    only through app/jobs, so the screens and the command line run the same jobs."""
+    """Screens, widgets, the app and the command line read core's records (modules without
+    torch or numba); the engine side of core (learners, sessions, trainers with torch; the
+    compressor with numba) is reached only through app/jobs, so the screens and the command
+    line run the same jobs."""
     torch_side = {"lmviz.core.learning.online", "lmviz.core.learning.session",
                   "lmviz.core.learning.stream", "lmviz.core.learning.pretrain",
                   "lmviz.core.learning.windows", "lmviz.core.grokking.trainer",

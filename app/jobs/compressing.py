@@ -61,7 +61,7 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
         return CompressionResult(result, len(result))
     c = Container.from_bytes(data, name)
     try:
-        config = CompressorConfig.from_header_json(c.config_json, c.length)
+        config = CompressorConfig.from_header_json(c.config_json)
     except ValueError as exc:
         raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
     # The decoder cannot fail (past the payload's end it reads 255s): a corrupt payload

@@ -57,7 +57,7 @@ class CompressorConfig:
                           sort_keys=True, separators=(",", ":"))
 
     @classmethod
-    def from_header_json(cls, text: str, length: int) -> CompressorConfig:
+    def from_header_json(cls, text: str) -> CompressorConfig:
         """The configuration a header names (to_header_json), checked like from_json; then its
         CRC32 must match, or the file was made by a version with other defaults."""
         h = json.loads(text)
@@ -68,25 +68,25 @@ class CompressorConfig:
         if not set(h["set"]) <= set(full):
             raise ValueError("its compressor settings differ from this version's")
         full.update(h["set"])
-        config = cls._from_dict(full, length)
+        config = cls._from_dict(full)
         if zlib.crc32(config.to_json().encode()) != h["crc32"]:
             raise ValueError("its settings' checksum differs from this version's")
         return config
 
     @classmethod
-    def from_json(cls, text: str, length: int) -> CompressorConfig:
-        """The configuration a file's header names, if it is one this version makes for a file
-        of ``length`` bytes; ValueError (one sentence) naming the first field that is not.
+    def from_json(cls, text: str) -> CompressorConfig:
+        """The configuration a file's header names, if it is one this version makes;
+        ValueError (one sentence) naming the first field that is not.
 
         A header's CRC proves nothing (anyone can recompute one), so nothing here trusts it:
-        this version makes only the default settings with the orders, a record length, the skip
-        contexts, the line context and the x86 filter chosen per file, and every other value is refused
-        before anything is allocated (a header that asked for a million streams once took
-        23 GB)."""
-        return cls._from_dict(json.loads(text), length)
+        this version makes only the default settings with the orders, a record length, the
+        skip contexts, the line context and the x86 filter chosen per file, and every other
+        value is refused before anything is allocated (a header that asked for a million
+        streams once took 23 GB)."""
+        return cls._from_dict(json.loads(text))
 
     @classmethod
-    def _from_dict(cls, d, length: int) -> CompressorConfig:
+    def _from_dict(cls, d) -> CompressorConfig:
         if not isinstance(d, dict):
             raise ValueError("its configuration is not a set of settings")
         names = [f.name for f in dataclasses.fields(cls)]

@@ -1,5 +1,5 @@
 """What `lmviz inspect` knows about every byte of a file, as plain numbers (numpy only: the
-screen reads this without torch). The job side, which makes the chunks, is inspect.py.
+screen reads this without numba). The job side, which makes the chunks, is inspect.py.
 
 `CostMap` collects ExplainChunk records into compact arrays (at most 155 bytes a byte with the
 20 parts of a binary record table's model, so a file of MAX_INSPECT bytes needs about 330 MB besides
@@ -51,7 +51,7 @@ class PartView:
     name: str
     top: int  # its most likely byte (-1: it had no prediction)
     p: float  # its probability of the real byte (NaN: not a distribution, or none)
-    weight: float  # the mixer's weight on it (NaN: the LSTM, whose logits enter as they are)
+    weight: float  # the mixer's weight on it (NaN: none)
     confidence: str  # e.g. "seen 4-7 times" or "held 3-6 bytes"
 
 
