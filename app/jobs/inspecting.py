@@ -93,7 +93,7 @@ class InspectJob:
     def run(self, emit: Emit, cancelled: Cancelled) -> None:
         c = self.config
         emit(InspectStarted(self.name, self.data, part_names(c), describe(c)))
-        emit(Status(f"coding {len(self.data):,} bytes…"))
+        emit(Status(f"coding {len(self.data):,} bytes from the start, bit by bit…"))
         stop = threading.Event()
         classical = ClassicalRates(self.data, emit, stop)
         classical.start()

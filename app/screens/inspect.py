@@ -108,8 +108,7 @@ class InspectScreen(Screen):
             self.costs = CostMap(event.data, event.parts)
             self.query_one(ByteMap).show(self.costs.data, self.costs.cost, self.costs.coded)
             self.query_one("#model-info", Static).update(
-                f"[b]{event.model}[/] · coded from the start, bit by bit, learning from "
-                "every byte")
+                f"[b]{event.model}[/] · learns as it codes")
         elif isinstance(event, ClassicalRate):
             self.rates[event.name] = event.bits_per_byte
             self.dirty = True
