@@ -236,6 +236,26 @@ def test_a_forged_header_with_a_good_crc_is_refused_before_anything_is_allocated
     assert "Traceback" not in err and not out.exists()
 
 
+def test_a_forged_longer_length_stops_where_the_payload_runs_out(tmp_path, packed, capsys):
+    """A header that claims more bytes than its payload holds (its CRC recomputed) is refused
+    when the decoder reads past what the encoder could have written, not after making up the
+    rest: at 4 times the length, one sentence well before the whole would be decoded."""
+    import struct
+    import zlib
+
+    from lmviz.core.compression.container import VERSION, pack_header, unpack_header
+
+    hlen = struct.unpack("<I", packed[5:9])[0]
+    header = unpack_header(packed[9 : 9 + hlen])
+    header["length"] *= 4
+    body = pack_header(header)
+    head = b"LMVZ" + bytes([VERSION]) + struct.pack("<I", len(body)) + body
+    blob = head + struct.pack("<I", zlib.crc32(head)) + packed[13 + hlen :]
+    code, err, out = _decompress_bytes(tmp_path, blob, capsys)
+    assert code == 1 and "payload ends before its header's length" in err, err
+    assert err.count("\n") == 1 and not out.exists()
+
+
 def test_a_header_that_cannot_be_inflated_or_inflates_too_far_is_one_sentence(
         tmp_path, packed, capsys):
     """The header is deflated with a preset dictionary: bytes that are not deflate, a header

@@ -6,7 +6,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lmviz.core.compression.compressor import compress_packed, decompress_packed
+from lmviz.core.compression.compressor import PayloadExhausted, compress_packed, decompress_packed
 from lmviz.core.compression.config import CompressorConfig, config_for
 from lmviz.core.compression.container import (
     Container,
@@ -64,10 +64,14 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
         config = CompressorConfig.from_header_json(c.config_json)
     except ValueError as exc:
         raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
-    # The decoder cannot fail (past the payload's end it reads 255s): a corrupt payload
-    # decodes to the header's length of wrong bytes, which the CRC below refuses.
-    result = decompress_packed(c.payload, c.payload_bits, c.length, config,
-                               lambda p: progress(p.done, c.length))
+    # A corrupt payload decodes to wrong bytes, which the CRC below refuses; one that runs out
+    # before the header's length (a forged length) is refused as soon as it does.
+    try:
+        result = decompress_packed(c.payload, c.payload_bits, c.length, config,
+                                   lambda p: progress(p.done, c.length))
+    except PayloadExhausted:
+        raise ContainerError(f"{name} is corrupt: its payload ends before its header's length; "
+                             "nothing written") from None
     if zlib.crc32(result) != c.crc32 or len(result) != c.length:
         raise ContainerError(f"{name} did not decode to the original (CRC mismatch); nothing written")
     return CompressionResult(result, len(result))

@@ -27,7 +27,12 @@ from .config import CompressorConfig
 from .filters import x86_decode, x86_encode
 from .match import MatchModel
 
-PROGRESS_EVERY = 4096  # bytes between progress reports (and cancellation checks)
+PROGRESS_EVERY = 4096  # bytes between progress reports (and checks that the payload lasts)
+
+
+class PayloadExhausted(ValueError):
+    """The decoder read past what the encoder could have written for this many bytes: the
+    payload is not this length's (a forged or damaged header)."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +108,15 @@ def _run(config: CompressorConfig, length: int, data: np.ndarray | None, buf: np
         model.code(t, byte, coder, buf, decode)
         if explain is not None:
             explain[1](model, t)
-        if progress and ((t + 1) % PROGRESS_EVERY == 0 or t + 1 == length):
-            progress(CompressProgress(t + 1, length, 8 * int(coder[3]), time.perf_counter() - t0))
+        if (t + 1) % PROGRESS_EVERY == 0 or t + 1 == length:
+            # The decoder reads 4 bytes ahead of the encoder, which wrote one byte of flush
+            # after its last: past that, the bytes decoded are made up, so stop here rather than
+            # make up the rest of a length that a header may have forged.
+            if decode and coder[3] > len(buf) + 3:
+                raise PayloadExhausted(f"the payload ran out after {t + 1:,} of {length:,} bytes")
+            if progress:
+                progress(CompressProgress(t + 1, length, 8 * int(coder[3]),
+                                          time.perf_counter() - t0))
     return model.flat, coder
 
 
