@@ -239,11 +239,12 @@ def _predict(table, sx, weights, apm, hashes, last2, match_byte, match_len, matc
 def _learn(s, byte, table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_len,
            match_sm, match_sm_n, mixer_rate, sm_limit, nxt, seen, rows, wd, states, xs):
     """Stream s learns from its byte: the eight nodes on its path, each evaluated again as it
-    stands after the learning on the nodes above it (and on the streams before this one)."""
+    stands after the learning on the nodes above it (and on the streams before this one).
+    ``wd``: the stream's _depth_weights before the byte (a node's learning moves only its own
+    depth's sets, after that node is evaluated)."""
     C = hashes.shape[1]
     shift_bits = 64 - int(np.log2(table.shape[1]))
     hi = byte >> 4
-    _depth_weights(s, last2, weights, wd)
     n = 1
     _find_slots(table, hashes, s, 0, True, shift_bits, seen, rows)
     for depth in range(8):
@@ -299,6 +300,7 @@ def _update(table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_
     xs = np.empty(C + 2, dtype=np.int32)
     for s in range(S):
         if live[s]:
+            _depth_weights(s, last2, weights, wd)
             _learn(s, np.int64(symbols[s]), table, sm, sm_n, sx, weights, apm, hashes, last2,
                    match_byte, match_len, match_sm, match_sm_n, mixer_rate, sm_limit, nxt, seen,
                    rows, wd, states, xs)
