@@ -4,7 +4,7 @@ import numpy as np
 from lmviz.core.compression.bitcontexts import COUNT_LIMIT, NEXT_STATE, STATE_COUNTS, STATES
 from lmviz.core.compression.bitmix import BitContextMixer
 from lmviz.core.compression.filters import elf_row, is_x86, x86_decode, x86_encode
-from lmviz.core.compression.match import MatchModel
+from lmviz.core.compression.match import MatchModel, length_bucket
 
 
 def _history(texts: list[bytes]) -> np.ndarray:
@@ -143,8 +143,8 @@ def test_match_predicts_a_repeat_and_grows_with_it():
     live = np.ones(1, dtype=bool)
     hits = []
     for t in range(h.shape[1]):
-        byte, bucket = model.predict(h.reshape(-1))
-        hits.append((int(byte[0]), int(bucket[0])))
+        byte = model.predict(h.reshape(-1))
+        hits.append((int(byte[0]), int(length_bucket(byte, model.length)[0])))
         model.update(h, t, h[:, t], live)
     second = text.index(b"the", 5)
     # Once "the " repeats, every later byte is predicted, and the match length keeps growing.

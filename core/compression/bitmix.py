@@ -88,6 +88,10 @@ class BitContextMixer:
         """ln P(byte) (S, 256), float32, for each stream's next byte at step t (history is
         (S, steps) uint8; match_byte -1 where the match model has none)."""
         self.hash(history, t)
+        return self.distribution(match_byte, match_len)
+
+    def distribution(self, match_byte: np.ndarray, match_len: np.ndarray) -> np.ndarray:
+        """`predict` once `hash` has run for the step."""
         self._match = (match_byte.astype(np.int64), np.minimum(match_len, 63).astype(np.int64))
         logp = np.empty((self.S, 256), dtype=np.float32)
         _predict(self.table, self.sx, self.weights, self.apm, self.hashes, self.last2, *self._match,

@@ -48,7 +48,6 @@ class BitModel:
     bytes coded so far (``history``)."""
 
     def __init__(self, config: CompressorConfig, length: int) -> None:
-        self.config = config
         self.mixer = BitContextMixer(config.orders, config.skips, config.words, 1,
                                      config.rows_log2, config.mixer_rate, record=config.record,
                                      lines=config.lines)
@@ -65,9 +64,8 @@ class BitModel:
         """Before byte t: its contexts' hashes and the match model's byte."""
         self.mixer.hash(self.history, t)
         if self.match is not None:
-            ptr = self.match.ptr[0]
-            self.match_byte[0] = self.flat[ptr] if ptr >= 0 else -1
-            self.match_len[0] = min(self.match.length[0], 63)
+            self.match.predict(self.flat, self.match_byte)
+            self.match_len[0] = min(self.match.length[0], 63)  # the mixer's table has 64
 
     def code(self, t: int, byte: int, coder: np.ndarray, buf: np.ndarray, decode: bool) -> int:
         """Code (or decode) byte t, after `context(t)`, and learn from it; returns the byte."""
@@ -94,11 +92,8 @@ def _run(config: CompressorConfig, length: int, data: np.ndarray | None, buf: np
     decode = data is None
     model = BitModel(config, length)
     coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)
-    if decode:
-        for _ in range(4):  # the first four bytes are the decoder's x
-            pos = coder[3]
-            coder[2] = (coder[2] << 8) | (buf[pos] if pos < len(buf) else 255)
-            coder[3] = pos + 1
+    if decode:  # the decoder's x: the first four bytes (1s past the end, as the coder reads)
+        coder[2:] = int.from_bytes((buf[:4].tobytes() + b"\xff" * 4)[:4], "big"), 4
     t0 = time.perf_counter()
     for t in range(length):
         model.context(t)

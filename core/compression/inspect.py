@@ -10,7 +10,6 @@ the weight the mixer gave it). costs.CostMap collects them for the screen.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 
@@ -19,8 +18,9 @@ import numpy as np
 from .bitcontexts import context_names
 from .compressor import BitModel, compress_packed
 from .config import CompressorConfig
-from .contexts import MATCH_BUCKETS, SEEN_BUCKETS, log_bucket
+from .contexts import SEEN_BUCKETS, log_bucket
 from .costs import MATCH, TOP_K, TOTAL, ExplainChunk
+from .match import length_bucket
 
 TINY = 2.0**-24  # the least probability a part is shown with (float16's smallest)
 CHUNK_SECONDS = 0.1  # how often chunks are handed out while coding
@@ -60,8 +60,8 @@ def _fixed(lo: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _chunk(raw: list[tuple], C: int, P: int, payload_bits: int, seconds: float) -> ExplainChunk:
     """Each byte's raw view (what `explained_compress` kept of it) as an ExplainChunk, the
     arithmetic done for all of them at once."""
-    t, byte, cost, lo, width, logp, own, path_w, first, match, held = (np.array(c) for c in
-                                                                       zip(*raw))
+    t, byte, lo, width, logp, own, path_w, first, match, held = (np.array(c) for c in zip(*raw))
+    cost = -np.log2(width)  # what the byte cost the coder: its eight bits' probabilities
     n = len(t)
     at = np.arange(n)
     probs = np.exp(logp.astype(np.float64))  # the model's distribution before each byte
@@ -85,7 +85,7 @@ def _chunk(raw: list[tuple], C: int, P: int, payload_bits: int, seconds: float) 
         part_top[:, C] = np.where(has, match, 0)
         part_p[:, C] = np.where(has, (match == byte).astype(np.float32), np.nan)
         part_w[:, C] = path_w[:, C]
-        part_bucket[:, C] = np.where(has, log_bucket(held + 1, MATCH_BUCKETS), 0)
+        part_bucket[:, C] = length_bucket(match, held)
     a, f = _fixed(lo, width)
     return ExplainChunk(t.astype(np.int64), cost.astype(np.float32), a, f, top.astype(np.uint8),
                         top_lo, top_freq, part_p.astype(np.float16), part_top,
@@ -119,7 +119,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
         if cancelled():
             raise Cancelled
         mixer = model.mixer
-        logp = mixer.predict(model.history, t, model.match_byte, model.match_len)[0]
+        logp = mixer.distribution(model.match_byte, model.match_len)[0]  # hashed by context()
         own, path_w, first = mixer.explain(np.zeros(1, dtype=np.int64), np.array([byte]))
         match = model.match_byte[0]
         held = model.match.length[0] if model.match is not None else 0
@@ -129,9 +129,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
         nonlocal last
         byte = int(model.flat[t])
         lo, width = byte_interval(model.probs, byte)
-        cost = -sum(math.log2((p if (byte >> (7 - d)) & 1 else 4096 - p) / 4096)
-                    for d, p in enumerate(model.probs.tolist()))
-        pending.append((t, byte, cost, lo, width, *view))
+        pending.append((t, byte, lo, width, *view))
         now = time.perf_counter()
         if now - last > CHUNK_SECONDS:
             last = now

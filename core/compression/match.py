@@ -50,6 +50,12 @@ def _update(history, t, symbols, live, ptr, length, table, min_len, shift, keys)
             table[keys[s]] = here
 
 
+def length_bucket(byte: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Each stream's match as one of MATCH_BUCKETS: 0 for none, else by how many bytes it has
+    predicted right, plus one (`lmviz inspect`'s "held 3-6 bytes")."""
+    return np.where(byte >= 0, log_bucket(length + 1, MATCH_BUCKETS), 0)
+
+
 class MatchModel:
     """The byte that followed the latest earlier occurrence of each stream's recent context."""
 
@@ -62,12 +68,14 @@ class MatchModel:
         self.length = np.zeros(streams, dtype=np.int64)  # bytes the match has predicted right
         self._keys = np.zeros(streams, dtype=np.int64)
 
-    def predict(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Predicted byte per stream (-1: none) and its length bucket (MATCH_BUCKETS, by how
-        many bytes the match has predicted right, plus one); flat is history.ravel()."""
-        has = self.ptr >= 0
-        byte = np.where(has, flat[np.maximum(self.ptr, 0)].astype(np.int64), -1)
-        return byte, np.where(has, log_bucket(self.length + 1, MATCH_BUCKETS), 0)
+    def predict(self, flat: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Predicted byte per stream (-1: none), into ``out`` if given; flat is
+        history.ravel(). (A loop: the compressor asks for one stream every byte, where numpy's
+        calls would cost more than the rest of its Python.)"""
+        out = np.empty(len(self.ptr), dtype=np.int64) if out is None else out
+        for s, p in enumerate(self.ptr.tolist()):
+            out[s] = flat[p] if p >= 0 else -1
+        return out
 
     def update(self, history: np.ndarray, t: int, symbols: np.ndarray, live: np.ndarray) -> None:
         """After step t: extend matches that held, drop the rest, then look up and record the
