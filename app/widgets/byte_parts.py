@@ -84,7 +84,7 @@ class ByteParts(Panel):
         lines += [top, Text(f"{'each part alone':<24}{'guess':<8}{'p(' + real + ')':>10}{'bits':>7}"
                             f"{'weight':>10}  context", style="bold")]
         # The mix first, then the match model and the contexts: on a small screen (or with a
-        # binary record table's 19 contexts) it is the last contexts that get cropped.
+        # binary record table's 16 contexts) it is the last contexts that get cropped.
         guess = byte_label(d.top[0][0]) if len(d.top) else "–"  # its likeliest, as for each part
         lines.append(Text.assemble((f"  {'the mix':<22}{guess:<8}{p_mix:>10.4f}{_bits(p_mix):>7}", "bold")))
         best = 0.0
