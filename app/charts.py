@@ -90,3 +90,38 @@ def draw_grok_accuracy(plot: PlotextPlot, title: str, records, val_label: str = 
                              (val_label, steps, [r.val_acc for r in records])],
                log_x=True, ylim=(0, 1), vlines=marks)
     return cross, marks
+
+
+def kib(n: float) -> str:
+    return f"{n / 1024:,.0f} KB" if n < 1 << 20 else f"{n / (1 << 20):,.2f} MB"
+
+
+def crossing_line(c) -> str:
+    """Where a bigger size overtakes a smaller one, from a `scale_records.Crossing`."""
+    if c.loss_below_from is None:
+        return f"{c.bigger}'s loss ends above {c.smaller}'s"
+    early = (f" ({c.smaller} was ahead until {kib(c.loss_below_from)})"
+             if c.loss_below_from > c.loss_first_below else "")
+    total = (f"; its whole message is shorter from {kib(c.total_below_from)}"
+             if c.total_below_from is not None else "; its whole message is not yet shorter")
+    return (f"{c.bigger} draws lower than {c.smaller} from {kib(c.loss_first_below)}{early}"
+            f"{total}")
+
+
+def scale_lines(rec, k: int, crossings: bool) -> list[str]:
+    """The totals of a scaling recording after ``k`` chunks, and once drawn whole, where each
+    size overtakes the next: the tour's and the scale screen's words."""
+    if k == 0:
+        return []
+    seen = rec.bytes_seen[k - 1]
+    totals = [float(rec.message(i)[k - 1]) for i in range(len(rec.sizes))]
+    parts = " · ".join(f"{s.name} [b]{t / 8192:,.0f}[/] KB" for s, t in zip(rec.sizes, totals))
+    lines = [f"after {kib(seen)} of English, each whole message: {parts}"]
+    small, big = totals[0], totals[-1]
+    lines.append(f"the biggest sends [b]{1 - big / small:.1%}[/] less than the smallest "
+                 f"({big / seen:.3f} against {small / seen:.3f} bits a byte); held-out text, "
+                 f"final weights: {rec.held_out_rate(len(totals) - 1):.3f} against "
+                 f"{rec.held_out_rate(0):.3f} bits a character")
+    if crossings:
+        lines += [crossing_line(c) for c in rec.crossings()]
+    return lines

@@ -25,12 +25,13 @@ SUBCOMMANDS = {
     "tour": "a guided tour of the article, step by step (--export DIR: every step as an SVG)",
     "serve": "the app in a web browser, through textual-serve on 127.0.0.1",
     "inspect": "where the bits go: a file coded by lmviz compress's model, byte by byte",
+    "scale": "bigger models draw lower loss curves: five sizes read the same English once",
 }
 
 # The module under lmviz.app.commands that runs each subcommand (imported only when it runs).
 RUNNERS = {"encode": "encode", "learn": "learn", "train": "screens", "grok": "grok",
            "compress": "compress", "decompress": "compress", "pretrain": "pretrain",
-           "tour": "screens", "serve": "serve", "inspect": "screens"}
+           "tour": "screens", "serve": "serve", "inspect": "screens", "scale": "scale"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -69,6 +70,22 @@ fraction = _number(float, 0.0, 1.0, low_open=True, high_open=True,
 digits = _number(int, 1, 12, what="a whole number from 1 to 12")
 threads = _number(int, 1, 256, what="a whole number from 1 to 256")
 tour_step = _number(int, 1, 11, what="a step from 1 to 11")
+stream_bytes = _number(int, 4096, 64 << 20, what="a whole number of bytes from 4,096 to 67,108,864")
+# Ranges this version can run, checked before any work (a seed is what numpy and torch take).
+seed = _number(int, 0, 2**32 - 1, what="a whole number from 0 to 4,294,967,295")
+learning_rate = _number(float, 0.0, 10.0, low_open=True, what="a number above 0 and at most 10")
+sequences = _number(int, 1, 100_000_000, what="a whole number from 1 to 100,000,000")
+learn_batch = _number(int, 1, 4096, what="a whole number from 1 to 4,096")
+grok_steps = _number(int, 1, 1_000_000, what="a whole number from 1 to 1,000,000")
+grok_width = _number(int, 4, 1024, what="a whole number from 4 to 1,024")
+decay = _number(float, 0.0, 100.0, what="a number from 0 to 100")
+eval_every = _number(int, 1, 100_000, what="a whole number from 1 to 100,000")
+minutes = _number(float, 0.0, 10_080.0, low_open=True, what="a number of minutes above 0 and "
+                  "at most 10,080 (a week)")
+context = _number(int, 3, 1024, what="a whole number of bytes from 3 to 1,024")
+pretrain_batch = _number(int, 1, 4096, what="a whole number from 1 to 4,096")
+report_every = _number(float, 0.0, 86_400.0, low_open=True, what="a number of seconds above 0 "
+                       "and at most 86,400")
 
 
 def _epilog() -> str:
@@ -101,7 +118,8 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
     if name == "encode":
         p.add_argument("text", nargs="?", help="for addition: 17282456+79546852=96829308; for "
                        "text: any text")
-        p.add_argument("--task", choices=["addition", "text"], default="addition")
+        p.add_argument("--task", choices=["addition", "text"], default="addition",
+                       help="the task, and so the model (default addition)")
         p.add_argument("--file", metavar="PATH", help="with --task text: a whole file, coded in "
                        "windows of the model's context")
         p.add_argument("--checkpoint", default=None,
@@ -110,47 +128,60 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--digits", type=digits, default=None, help="digits of an untrained model")
         p.add_argument("--json", action="store_true", help="print one JSON object")
     elif name == "learn":
-        p.add_argument("task", choices=["addition"])
-        p.add_argument("--digits", type=digits, default=8)
-        p.add_argument("--sequences", type=positive_int, default=20_000)
-        p.add_argument("--model", choices=["transformer", "lstm"], default="transformer")
-        p.add_argument("--size", choices=["tiny", "small", "medium"], default="small")
-        p.add_argument("--batch", type=positive_int, default=None, help="sequences per update")
-        p.add_argument("--lr", type=positive_float, default=None, help="learning rate at the start")
-        p.add_argument("--seed", type=natural_int, default=0, help="seed of the model (part of the code)")
-        p.add_argument("--data-seed", type=natural_int, default=1, help="seed of the random sequences")
+        p.add_argument("task", choices=["addition"], help="the task to learn (addition)")
+        p.add_argument("--digits", type=digits, default=8,
+                       help="operand digits, 1 to 12 (default 8)")
+        p.add_argument("--sequences", type=sequences, default=20_000,
+                       help="sums in the stream, up to 100,000,000 (default 20,000)")
+        p.add_argument("--model", choices=["transformer", "lstm"], default="transformer",
+                       help="the model (default transformer)")
+        p.add_argument("--size", choices=["tiny", "small", "medium"], default="small",
+                       help="its size preset (default small)")
+        p.add_argument("--batch", type=learn_batch, default=None,
+                       help="sequences per update, up to 4,096 (default 16)")
+        p.add_argument("--lr", type=learning_rate, default=None,
+                       help="learning rate at the start (default 3e-3)")
+        p.add_argument("--seed", type=seed, default=0,
+                       help="seed of the model, part of the code (default 0)")
+        p.add_argument("--data-seed", type=seed, default=1,
+                       help="seed of the random sequences (default 1)")
         p.add_argument("--threads", type=threads, default=1,
                        help="torch threads (part of the code: Bob must use the same)")
-        p.add_argument("--leading-zeros", action="store_true")
+        p.add_argument("--leading-zeros", action="store_true",
+                       help="operands may start with 0 (default: they do not)")
         p.add_argument("--reverse", action="store_true", help="answer least significant digit first")
-        p.add_argument("--json", action="store_true")
+        p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
         p.add_argument("--save", metavar="PATH", help="save the final model as a checkpoint")
         p.add_argument("--force", action="store_true", help="overwrite an existing --save file")
     elif name == "train":
-        p.add_argument("--digits", type=digits, default=4)
+        p.add_argument("--digits", type=digits, default=4, help="operand digits, 1 to 12 (default 4)")
     elif name == "grok":
-        p.add_argument("--steps", type=positive_int, default=None,
-                       help="run headless for at most this many steps")
+        p.add_argument("--steps", type=grok_steps, default=None,
+                       help="run headless for at most this many steps (up to 1,000,000)")
         p.add_argument("--json", action="store_true", help="run headless and print one JSON object")
         p.add_argument("--save", metavar="PATH", help="save the recorded run (JSON)")
         p.add_argument("--force", action="store_true", help="overwrite an existing --save file")
-        p.add_argument("--seed", type=natural_int, default=None)
-        p.add_argument("--fraction", type=fraction, default=None, help="training fraction")
-        p.add_argument("--weight-decay", type=natural_float, default=None)
-        p.add_argument("--width", type=positive_int, default=None,
-                       help="model width (a multiple of the 4 heads)")
-        p.add_argument("--lr", type=positive_float, default=None)
-        p.add_argument("--grokfast", type=natural_float, default=None,
-                       help="Grokfast-EMA strength (0: off)")
-        p.add_argument("--eval-every", type=positive_int, default=None,
-                       help="validation every N steps")
+        p.add_argument("--seed", type=seed, default=None, help="seed of the weights and the "
+                       "split (default 0)")
+        p.add_argument("--fraction", type=fraction, default=None,
+                       help="share of the table trained on (default 0.4)")
+        p.add_argument("--weight-decay", type=decay, default=None,
+                       help="AdamW weight decay, 0 to 100 (default 1.0)")
+        p.add_argument("--width", type=grok_width, default=None,
+                       help="model width, a multiple of the 4 heads up to 1,024 (default 128)")
+        p.add_argument("--lr", type=learning_rate, default=None,
+                       help="learning rate (default 2e-3)")
+        p.add_argument("--grokfast", type=decay, default=None,
+                       help="Grokfast-EMA strength, 0 to 100 (default 0: off)")
+        p.add_argument("--eval-every", type=eval_every, default=None,
+                       help="validation every N steps (default 5)")
         p.add_argument("--stop-after-grok", action="store_true",
                        help="with --steps: stop early once it has grokked (the screen's rule)")
     elif name == "pretrain":
         p.add_argument("task", choices=["text"])
         p.add_argument("--corpus", required=True, metavar="DIR",
                        help="a folder of .txt files (blank lines separate documents)")
-        p.add_argument("--minutes", type=positive_float, required=True,
+        p.add_argument("--minutes", type=minutes, required=True,
                        help="training time budget (resumed runs count their earlier time)")
         p.add_argument("--save", required=True, metavar="PATH",
                        help="the checkpoint (and PATH.resume for resuming)")
@@ -158,16 +189,26 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--init", metavar="CHECKPOINT", default=None,
                        help="start from this pretrained checkpoint's weights (same size, context)")
         p.add_argument("--force", action="store_true", help="overwrite an existing --save")
-        p.add_argument("--device", choices=["cpu", "cuda"], default=None)
-        p.add_argument("--threads", type=threads, default=None)
-        p.add_argument("--size", choices=["small", "medium", "english"], default=None)
-        p.add_argument("--context", type=positive_int, default=None, help="bytes the model sees")
-        p.add_argument("--batch", type=positive_int, default=None)
-        p.add_argument("--lr", type=positive_float, default=None)
-        p.add_argument("--seed", type=natural_int, default=None)
-        p.add_argument("--report-every", type=positive_float, default=30.0,
-                       help="seconds between evaluations (and saves)")
-        p.add_argument("--json", action="store_true")
+        p.add_argument("--device", choices=["cpu", "cuda"], default=None,
+                       help="where to train (default cpu)")
+        p.add_argument("--threads", type=threads, default=None,
+                       help="torch threads on the CPU (default 2)")
+        p.add_argument("--size", choices=["small", "medium", "english", "english-large"],
+                       default=None, help="transformer preset (default english-large: 4 layers, "
+                       "width 256)")
+        p.add_argument("--half", action="store_true",
+                       help="save the final weights in 16 bits (half the file; loads exactly)")
+        p.add_argument("--context", type=context, default=None,
+                       help="bytes the model sees, 3 to 1,024 (default 256)")
+        p.add_argument("--batch", type=pretrain_batch, default=None,
+                       help="windows per step over all processes, up to 4,096 (default 32)")
+        p.add_argument("--lr", type=learning_rate, default=None,
+                       help="AdamW peak learning rate (default 2e-3)")
+        p.add_argument("--seed", type=seed, default=None,
+                       help="seed of the weights and the windows (default 0)")
+        p.add_argument("--report-every", type=report_every, default=30.0,
+                       help="seconds between evaluations and saves (default 30)")
+        p.add_argument("--json", action="store_true", help="print the final record as JSON")
     elif name == "tour":
         p.add_argument("--step", type=tour_step, default=1, help="the step to open on (1 to 11)")
         p.add_argument("--export", metavar="DIR",
@@ -179,6 +220,29 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
                        help="what each browser tab starts on (default: the tour)")
     elif name == "inspect":
         p.add_argument("file", help="the file to inspect (up to 2 MB)")
+    elif name == "scale":
+        p.add_argument("--json", action="store_true",
+                       help="print the recording's figures as JSON instead of the screen")
+        p.add_argument("--live", action="store_true",
+                       help="with --json: race the three smallest sizes now, headless (about a "
+                       "minute)")
+        p.add_argument("--recording", metavar="PATH", default=None,
+                       help="replay this recording (default: the shipped assets/scale_english.json)")
+        p.add_argument("--record", metavar="PATH", default=None,
+                       help="make a recording: sweep each size's learning rate, race them, save")
+        p.add_argument("--corpus", metavar="DIR", default=None,
+                       help="with --record: a folder of .txt files (lmviz pretrain's corpus)")
+        p.add_argument("--sizes", default=None, help="with --record: comma-separated sizes "
+                       "(default: scale-1 to scale-5)")
+        p.add_argument("--stream-bytes", type=stream_bytes, default=2 << 20,
+                       help="with --record: bytes every size reads (default 2 MiB)")
+        p.add_argument("--sweep-bytes", type=stream_bytes, default=1 << 20,
+                       help="with --record: bytes of each learning-rate trial (default 1 MiB)")
+        p.add_argument("--held-out-bytes", type=stream_bytes, default=64 << 10,
+                       help="with --record: held-out bytes the final weights code (default 64 KiB)")
+        p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                       help="with --record: where to train (default cpu)")
+        p.add_argument("--force", action="store_true", help="overwrite an existing --record file")
     elif name in ("compress", "decompress"):
         p.add_argument("input", help="input file, or - for stdin")
         p.add_argument("output", help="output file, or - for stdout")

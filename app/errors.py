@@ -22,13 +22,14 @@ def user_message(exc: BaseException) -> str | None:
     # Imported here, not at the top: only an error pays for numpy, and `lmviz --help` stays instant.
     from lmviz.core.coding import CodingError
     from lmviz.core.compression.container import ContainerError
-    from lmviz.core.files import OutputError
+    from lmviz.core.files import InputError, OutputError
     from lmviz.core.learning.checkpoints import CheckpointError
-    from lmviz.core.learning.config import PretrainError
+    from lmviz.core.learning.config import PretrainError, TrainingDiverged
+    from lmviz.core.learning.scale_records import ScaleError
     from lmviz.core.tasks import TaskError
 
     if isinstance(exc, TaskError | CheckpointError | ContainerError | OutputError | CodingError
-                  | PretrainError):
+                  | PretrainError | ScaleError | InputError | TrainingDiverged):
         return str(exc)
     if isinstance(exc, FileNotFoundError):
         return f"{exc.filename}: no such file"

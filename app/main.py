@@ -26,7 +26,8 @@ class LmvizApp(App):
                  digits: int = 4, grok: GrokConfig = DEFAULT_GROK, explorer_job=None,
                  tour_step: int = 0, make_tour_job=None, make_live_job=None,
                  make_explorer_job=None, train_autostart: bool = True,
-                 inspect: tuple[str, bytes] | None = None, make_inspect_job=None) -> None:
+                 inspect: tuple[str, bytes] | None = None, make_inspect_job=None,
+                 scale_recording: str | None = None, make_scale_job=None) -> None:
         super().__init__()
         self.request = request or ExplorerRequest()
         self.explorer_job = explorer_job  # None: the screen makes the real one in its worker
@@ -41,12 +42,16 @@ class LmvizApp(App):
         self.grok_config = grok
         self.inspect = inspect  # `lmviz inspect`: (file name, its bytes)
         self.make_inspect_job = make_inspect_job  # tests: fixed records (None: the real job)
+        self.scale_recording = scale_recording  # `lmviz scale --recording` (None: the shipped one)
+        self.make_scale_job = make_scale_job  # tests: fixed records (None: the real live race)
 
     def on_mount(self) -> None:
         if self.first == "train":
             self.action_show_train()
         elif self.first == "grok":
             self.action_show_grok()
+        elif self.first == "scale":
+            self.action_show_scale()
         elif self.first == "tour":
             self.push_screen(self._tour(first=True))
         elif self.first == "inspect":
@@ -77,6 +82,11 @@ class LmvizApp(App):
 
         self.push_screen(GrokScreen(self.grok_config, replay=replay))
 
+    def action_show_scale(self) -> None:
+        from .screens.scale import ScaleScreen
+
+        self.push_screen(ScaleScreen(self.scale_recording, make_live_job=self.make_scale_job))
+
     def _tour(self, first: bool = False):
         from .screens.tour import TourScreen
 
@@ -101,6 +111,8 @@ class LmvizApp(App):
             self.action_show_train(compare=True)
         elif target == "grok-replay":
             self.action_show_grok(replay=True)
+        elif target == "scale":
+            self.action_show_scale()
         else:
             request = TRY_IT[target.removeprefix("explorer:")]
             job = self.make_explorer_job(request) if self.make_explorer_job else None

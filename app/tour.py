@@ -15,8 +15,8 @@ class TourStep:
     title: str
     text: str  # two to four sentences (Textual markup: a literal "[" is written "\\[")
     view: str  # which live view: raw, interval, costs, training, addition, decode, streaming,
-    #            binary, grokking, compare, english (screens/tour.py draws each)
-    try_it: str  # what enter opens: explorer:<state>, train, train-compare, grok-replay
+    #            binary, grokking, scale, english (screens/tour.py draws each)
+    try_it: str  # what enter opens: explorer:<state>, train, grok-replay, scale
     try_it_label: str  # what the footer line says it opens
     keys: str = ""  # the step's own keys, shown under the paragraph
 
@@ -95,14 +95,14 @@ STEPS: tuple[TourStep, ...] = (
         "it says how much later.",
         "grokking", "grok-replay", "the grok screen, replaying the run"),
     TourStep(
-        "Faster learners draw lower loss curves",
-        "Two model sizes learn from the very same stream of sums, live; the line above the "
-        "charts gives each one's whole message so far, code f included. Whichever learns more "
-        "from each sum draws the lower curve and so sends the shorter message: the better "
-        "learner is the better compressor. In the article the bigger model wins; on this small "
-        "task with these settings the small one usually learns faster, so watch the curves "
-        "rather than the sizes.",
-        "compare", "train-compare", "the train screen comparing two sizes"),
+        "Bigger models draw lower loss curves",
+        "Five sizes of one byte-level transformer, from 23 thousand to 1.9 million parameters, "
+        "read the very same English once, each byte coded before the model trains on it, each "
+        "size at the learning rate its own sweep picked. The bigger the model, the lower its "
+        "loss curve and so the shorter its whole message, code f included: [b]a model that "
+        "learns more compresses more[/]. A bigger model can start behind, with more to learn "
+        "before it pays; the lines below say where each one overtakes the next.",
+        "scale", "scale", "lmviz scale (l races the small sizes live)"),
     TourStep(
         "A model that has read English makes English cheap",
         "Pretrained on a few MB of English, a 1.4M-parameter model codes everyday sentences "

@@ -106,3 +106,26 @@ def write_output(path: str | os.PathLike, data: bytes | Callable[[str], None],
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+class InputError(ValueError):
+    """An input file lmviz will not read; the message is one sentence for the user."""
+
+
+def read_bounded(path: str | os.PathLike, limit: int, what: str = "file") -> bytes:
+    """A regular file's bytes, read only up to ``limit`` + 1 (a device such as /dev/zero, a
+    directory, or a file over the limit is refused without reading it all)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise InputError(f"{path} is a directory, not a {what}")
+    with open(path, "rb") as f:  # FileNotFoundError / PermissionError: one sentence (errors.py)
+        st = os.fstat(f.fileno())
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{path} is a directory, not a {what}")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{path} is not a regular file (a device, pipe or socket), not a "
+                             f"{what}")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"{path} is over {limit:,} bytes: too large for a {what}")
+    return data

@@ -87,7 +87,7 @@ def test_grok_headless_json(tmp_path, capsys):
 def test_usage_errors_exit_2():
     r = subprocess.run([sys.executable, "-m", "lmviz.app.cli", "learn", "addition", "--sequences", "0"],
                        capture_output=True, text=True)
-    assert r.returncode == 2 and "at least 1" in r.stderr
+    assert r.returncode == 2 and "from 1 to 100,000,000" in r.stderr
 
 
 def test_pretrained_checkpoint_is_near_the_floor_on_fresh_sequences():

@@ -31,6 +31,13 @@ def grok_config(args) -> GrokConfig:
         if v is not None:
             changes[name] = v
     config = replace(DEFAULT_GROK, **changes)
+    pairs = config.p * (config.p - 1)
+    train = round(config.train_fraction * pairs)
+    if not 1 <= train <= pairs - 1:
+        raise UsageError(f"--fraction {config.train_fraction} leaves {'no' if train < 1 else 'all'} "
+                         f"of the {pairs:,} equations for training and "
+                         f"{'all' if train < 1 else 'none'} for validation: give a fraction "
+                         "that keeps some of each")
     if config.width % config.heads:
         raise UsageError(f"--width must be a multiple of the {config.heads} attention heads, "
                          f"not {config.width}")
@@ -42,7 +49,9 @@ def run(name: str, args) -> int:
     headless = args.steps is not None or args.json or args.save or not sys.stdout.isatty()
     if not headless:
         from ..main import LmvizApp
+        from .screens import require_terminal
 
+        require_terminal("lmviz grok", "lmviz grok --json")
         app = LmvizApp(screen="grok", grok=config)
         app.run()
         return app.return_code or 0

@@ -12,8 +12,8 @@ from ..errors import UsageError
 def read_inspected(path: str) -> bytes:
     """The file's bytes, or one sentence: missing, a directory, empty or over MAX_INSPECT (every
     byte keeps about 110 bytes of detail for the screen, so the size is what bounds memory)."""
-    if os.path.isdir(path):
-        raise UsageError(f"{path} is a directory: lmviz inspect takes one file")
+    if os.path.isdir(path):  # a runtime failure like a missing file: exit 1 for both
+        raise IsADirectoryError(21, "Is a directory", path)
     with open(path, "rb") as f:  # FileNotFoundError / PermissionError: one sentence (errors.py)
         data = f.read(MAX_INSPECT + 1)
     if not data:

@@ -6,12 +6,14 @@ import json
 from dataclasses import replace
 
 from lmviz.core.files import check_output
-from lmviz.core.learning.config import PretrainConfig
+from lmviz.core.learning.config import TRANSFORMER_SIZES, PretrainConfig
 from rich.progress import TextColumn
 
 from ..errors import UsageError
 from ..jobs.pretraining import PretrainDone, PretrainJob, PretrainProgress
 from .output import progress_bar, stdout_console
+
+MAX_ATTENTION_BYTES = 8 << 30  # what pretraining may take for attention scores
 
 
 def run(name: str, args) -> int:
@@ -25,8 +27,18 @@ def run(name: str, args) -> int:
                                  ("batch", args.batch), ("lr", args.lr), ("threads", args.threads),
                                  ("device", args.device), ("seed", args.seed)) if v is not None}
     config = replace(config, **changes)
+    layers, heads, _width = TRANSFORMER_SIZES[config.size]
+    # Attention keeps batch x heads x context^2 scores a layer, about three copies in training.
+    need = 12 * config.batch * heads * layers * config.context**2
+    if need > MAX_ATTENTION_BYTES:
+        raise UsageError(f"--batch {config.batch} with --context {config.context} would need "
+                         f"about {need / 2**30:,.0f} GB for attention alone (at most "
+                         f"{MAX_ATTENTION_BYTES >> 30} GB): lower one of them")
     job = PretrainJob(config, args.corpus, args.minutes, args.save, resume=args.resume,
-                      report_every=args.report_every, init=args.init)
+                      report_every=args.report_every, init=args.init, half=args.half)
+    if job.trainer.rank != 0:  # under torchrun, rank 0 alone reports (and saves)
+        job.run(lambda event: None, cancelled=lambda: False)
+        return 0
     done: list[dict] = []
     with progress_bar("pretraining", TextColumn("{task.completed:.1f}/{task.total:.0f} min"),
                       TextColumn("{task.fields[bpb]}"), transient=args.json) as bar:

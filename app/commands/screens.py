@@ -13,33 +13,34 @@ from ..errors import UsageError
 from ..jobs.settings import ExplorerRequest, task_of
 
 
-def require_terminal(what: str) -> None:
-    """The app draws on stdout: without a terminal it would wait forever for keys nobody types."""
+def require_terminal(what: str, headless: str = "lmviz encode TEXT --json") -> None:
+    """The app draws on stdout and reads keys from stdin: without a terminal on both it would
+    wait forever for keys nobody types. ``headless``: the command that reports instead."""
     if "web_driver" in os.environ.get("TEXTUAL_DRIVER", ""):
         return  # textual-serve runs us over pipes and draws in a browser (`lmviz serve`)
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         raise UsageError(f"{what} is a full-screen terminal app and this is not a terminal; "
-                         "for a headless report use `lmviz encode TEXT --json`")
+                         f"for a headless report use `{headless}`")
 
 
 def run(name: str, args) -> int:
     from ..main import LmvizApp
 
     if name == "train":
-        require_terminal("lmviz train")
+        require_terminal("lmviz train", "lmviz learn addition --json")
         app = LmvizApp(screen="train", digits=args.digits)
     elif name == "inspect":
         from .inspect import read_inspected
 
         data = read_inspected(args.file)
-        require_terminal("lmviz inspect")
+        require_terminal("lmviz inspect", "lmviz compress FILE OUT --json")
         app = LmvizApp(screen="inspect", inspect=(args.file, data))
     elif name == "tour":
         if args.export:
             from .tour_export import export_tour
 
             return export_tour(args.export, args.force)
-        require_terminal("lmviz tour")
+        require_terminal("lmviz tour", "lmviz tour --export DIR")
         app = LmvizApp(screen="tour", tour_step=args.step - 1)
     else:
         task_name = args.task or ("text" if args.text and not looks_like_addition(args.text)

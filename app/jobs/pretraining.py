@@ -30,13 +30,14 @@ class PretrainDone:
 class PretrainJob:
     def __init__(self, config: PretrainConfig, corpus: str, minutes: float, save: str,
                  resume: bool = False, report_every: float = 30.0,
-                 init: str | None = None) -> None:
+                 init: str | None = None, half: bool = False) -> None:
         self.trainer = Pretrainer(config, load_corpus(corpus), minutes)
         if resume:
             self.trainer.resume(save)
         elif init is not None:
             self.trainer.init_from(init)
         self.save = save
+        self.half = half
         self.report_every = report_every
         self.device_name = (torch.cuda.get_device_name(0) if config.device == "cuda"
                             else f"cpu, {config.threads} threads")
@@ -47,5 +48,5 @@ class PretrainJob:
             self.trainer.save(self.save, self.device_name)  # every report: resumable at any time
 
         run_pretraining(self.trainer, report, cancelled, self.report_every)
-        self.trainer.save(self.save, self.device_name)
+        self.trainer.save(self.save, self.device_name, half=self.half)
         emit(PretrainDone(self.trainer.record(self.device_name)))

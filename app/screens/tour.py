@@ -30,8 +30,14 @@ from ..widgets.sequence_strip import SequenceStrip
 
 REDRAW_INTERVAL = 1 / 8  # live charts: at most 8 frames a second
 REPLAY_STEPS_PER_FRAME = 64  # the grokking replay: about 3 s for the recorded run
-LIVE_VIEWS = {"training": TrainSettings(digits=4),
-              "compare": TrainSettings(digits=4, compare=True)}
+LIVE_VIEWS = {"training": TrainSettings(digits=4)}
+SCALE_REPLAY_FRAMES = 90  # the scaling recording replays in about 3 s
+
+
+def _shipped_scale():
+    from lmviz.core.learning.scale_records import shipped_recording_path
+
+    return shipped_recording_path()
 
 
 class TourScreen(Screen):
@@ -140,6 +146,8 @@ class TourScreen(Screen):
             self._run_live(self.make_live_job(LIVE_VIEWS[st.view]), JobControl(), self.generation)
         elif st.view == "grokking":
             self._start_grok_replay()
+        elif st.view == "scale":
+            self._start_scale_replay()
         else:
             self.set_status("computing with the real coder and model…")
             self._load(st.view, self.generation)
@@ -162,7 +170,7 @@ class TourScreen(Screen):
             return [line("tour-bits"), SequenceStrip(), line("tour-bob")]
         if view == "streaming":
             return [CodeLengthTable(), LossPanel()]
-        if view in LIVE_VIEWS:
+        if view in LIVE_VIEWS or view == "scale":
             return [line("tour-identity"), PlotextPlot(id="tour-loss"),
                     PlotextPlot(id="tour-cum")]
         if view == "grokking":
@@ -176,6 +184,7 @@ class TourScreen(Screen):
             self.timer = None
         self.live = ProgressCurves()
         self.grok = []
+        self.scale_shown = 0
 
     def _tour_job(self):
         if self.job is None:
@@ -295,21 +304,17 @@ class TourScreen(Screen):
             self._draw_live(view)
         elif view == "grokking":
             self._draw_grok()
+        elif view == "scale":
+            self._draw_scale()
 
     def _draw_live(self, view: str) -> None:
         from ..charts import draw_lines
 
         labels = LIVE_VIEWS[view].labels()
         last = self.live.last[0]
-        if last is not None and view == "training":
+        if last is not None:
             self.query_one("#tour-identity", Static).update(
                 f"[b]{last.sequences:,}[/] sums so far · {identity_text(last)}")
-        elif last is not None:  # compare: each model's whole message so far, code f included
-            parts = [f"{labels[i]}: [b]{p.ideal_bits + p.config_bits:,.0f}[/] bits "
-                     f"(code f {p.config_bits:,})"
-                     for i, p in enumerate(self.live.last) if p is not None]
-            self.query_one("#tour-identity", Static).update(
-                f"after [b]{last.sequences:,}[/] sums, each whole message: " + " · ".join(parts))
         runs = [(labels[i], self.live.curves[i]) for i in range(len(labels))]
         draw_lines(self.query_one("#tour-loss"), "loss: bits per token vs sums seen",
                    [(name, c["x"], c["loss"]) for name, c in runs])
@@ -356,6 +361,44 @@ class TourScreen(Screen):
                             f"{v / t:.0f}× later" if v else ""))
         self.query_one("#tour-summary", Static).update("\n".join(lines))
 
+    # -- step 10: the scaling recording, replayed ------------------------------------------------
+    def _start_scale_replay(self) -> None:
+        from lmviz.core.learning.scale_records import ScaleError, load_recording
+
+        try:
+            self.scale_rec = load_recording(self.app.scale_recording or _shipped_scale())
+        except ScaleError as exc:
+            self.set_status(f"[b red]{escape(str(exc))}[/]")
+            return
+        self.scale_shown = 0
+        self.set_status(f"replaying the recording: {self.scale_rec.command}")
+        self.timer = self.set_interval(1 / 30, self._scale_tick)
+
+    def _scale_tick(self) -> None:
+        n = len(self.scale_rec.chunk_bytes)
+        self.scale_shown = min(n, self.scale_shown + max(1, -(-n // SCALE_REPLAY_FRAMES)))
+        if self.scale_shown >= n and self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+            self.set_status("recorded with lmviz scale (enter: the scale screen, l: race live)")
+        self.dirty = True
+
+    def _draw_scale(self) -> None:
+        from ..charts import draw_lines, scale_lines
+
+        rec, k = self.scale_rec, self.scale_shown
+        x = list(rec.bytes_seen[:k] / 1024)
+        names = [s.name for s in rec.sizes]
+        draw_lines(self.query_one("#tour-loss"), "loss: bits a byte vs KB of English seen",
+                   [(n, x, list(rec.smoothed_loss(i)[:k])) for i, n in enumerate(names)])
+        draw_lines(self.query_one("#tour-cum"), "whole message so far: bits a byte "
+                   "(code f + area under the curve) / bytes seen",
+                   [(n, x, list(rec.message(i)[:k] / rec.bytes_seen[:k]))
+                    for i, n in enumerate(names)])
+        done = k >= len(rec.chunk_bytes)
+        self.query_one("#tour-identity", Static).update(
+            "\n".join(scale_lines(rec, k, crossings=done)))
+
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
 
@@ -368,6 +411,8 @@ class TourScreen(Screen):
                     and time.monotonic() - self.started >= live_seconds)
         if view == "grokking":
             return bool(self.grok) and self.timer is None
+        if view == "scale":
+            return self.scale_shown > 0 and self.timer is None
         return self.records is not None
 
     # -- actions --------------------------------------------------------------------------------

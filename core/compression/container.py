@@ -105,10 +105,20 @@ def unrepeat(blob: bytes, name: str = "input") -> bytes:
         raise ContainerError(f"{name} is corrupt: its repeated part does not match its header")
     if not p <= length <= MAX_LENGTH:
         raise ContainerError(f"{name} is corrupt: its header's length is out of range")
-    data = (blob[18:] * (length // p + 1))[:length]
-    if zlib.crc32(data) != crc:
+    if repeated_crc32(blob[18:], length) != crc:  # checked before the output is allocated
         raise ContainerError(f"{name} is corrupt: its checksum does not match")
-    return data
+    return (blob[18:] * (length // p + 1))[:length]
+
+
+def repeated_crc32(pattern: bytes, length: int) -> int:
+    """zlib.crc32 of ``pattern`` repeated to ``length`` bytes, in blocks of about 64 KB (never
+    the whole output in memory)."""
+    block = pattern * max(1, (1 << 16) // len(pattern))
+    crc, left = 0, length
+    while left >= len(block):
+        crc = zlib.crc32(block, crc)
+        left -= len(block)
+    return zlib.crc32(block[:left], crc)
 
 
 def form_of(blob: bytes) -> str | None:
@@ -186,9 +196,36 @@ def unpack_header(blob: bytes, name: str = "input"):
         text = z.decompress(blob, MAX_HEADER)
         if not z.eof or z.unconsumed_tail or z.unused_data:
             raise ValueError
+        if json_depth(text) > MAX_HEADER_DEPTH:  # before json.loads, which recurses
+            raise ValueError
         return json.loads(text)
-    except (zlib.error, ValueError):
+    except (zlib.error, ValueError, RecursionError):
         raise ContainerError(f"{name} is corrupt: its header cannot be read") from None
+
+
+MAX_HEADER_DEPTH = 4  # a real header nests three deep (header, config, set)
+
+
+def json_depth(text: bytes) -> int:
+    """The deepest nesting of brackets in a JSON text (brackets inside strings skipped)."""
+    depth = top = 0
+    in_string = escaped = False
+    for ch in text.decode("utf-8", errors="replace"):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            top = max(top, depth)
+        elif ch in "]}":
+            depth -= 1
+    return top
 
 
 @dataclass(frozen=True)
@@ -239,8 +276,12 @@ class Container:
             # before allocating anything for them.
             raise ContainerError(f"{name} is corrupt: its header claims {c.length:,} bytes from "
                                  f"{c.payload_bits:,} bits")
-        if len(payload) != (c.payload_bits + 7) // 8:
-            raise ContainerError(f"{name} is truncated: {len(payload)} of {(c.payload_bits + 7) // 8} payload bytes")
+        want = (c.payload_bits + 7) // 8
+        if len(payload) < want:
+            raise ContainerError(f"{name} is truncated: {len(payload)} of {want} payload bytes")
+        if len(payload) > want:
+            raise ContainerError(f"{name} is corrupt: {len(payload) - want:,} bytes follow its "
+                                 "payload")
         if zlib.crc32(payload) != payload_crc:
             raise ContainerError(f"{name} is corrupt: its payload checksum does not match")
         return c

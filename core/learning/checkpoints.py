@@ -15,6 +15,14 @@ SHIPPED_TASKS = {"addition8": AdditionTask(digits=8).spec(),
                  "english": TextTask(context=256).spec()}
 
 
+# sha256 of each shipped checkpoint file, checked whenever one is loaded by name: a damaged or
+# replaced asset is refused in one sentence (tests/test_checkpoints.py checks the files).
+SHIPPED_SHA256 = {
+    "addition8": "5dfa2b38f17b15e846c6bf34f291244d9523167b9005641448a7e549596d00a9",
+    "english": "9f364e900a0abbe6ae050c4a6ad33a29329842b4e5bc4f854e9b5f0b6599e88f",
+}
+
+
 class CheckpointError(ValueError):
     """A checkpoint that cannot be found or read; the message is one sentence for the user."""
 
@@ -47,6 +55,18 @@ def load_learner(name_or_path: str | bytes):
     from .online import OnlineLearner  # torch: only when a checkpoint is actually read
 
     source = name_or_path if isinstance(name_or_path, bytes) else resolve_checkpoint(name_or_path)
+    if isinstance(name_or_path, str) and source != Path(name_or_path).expanduser():
+        # A shipped name: the file must be the one this version shipped.
+        import hashlib
+
+        from ..files import read_bounded
+        from .online import MAX_CHECKPOINT_BYTES
+
+        data = read_bounded(source, MAX_CHECKPOINT_BYTES, "checkpoint")
+        if hashlib.sha256(data).hexdigest() != SHIPPED_SHA256.get(name_or_path):
+            raise CheckpointError(f"the shipped checkpoint {name_or_path!r} ({source}) is damaged "
+                                  "or replaced: reinstall lmviz")
+        source = data
     try:
         return OnlineLearner.load(source)
     except ValueError as exc:

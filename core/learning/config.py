@@ -16,9 +16,19 @@ class PretrainError(ValueError):
     """A corpus, device or checkpoint lmviz cannot pretrain with; one sentence for the user."""
 
 
+class TrainingDiverged(ValueError):
+    """Training produced a loss or weights that are not finite; one sentence for the user."""
+
+
 # Model presets: name -> (layers, heads, width). Small is the default for addition.
 TRANSFORMER_SIZES = {"tiny": (1, 2, 32), "small": (2, 4, 64), "medium": (3, 4, 96),
-                     "english": (4, 4, 160)}  # english: the pretrained byte model (assets/)
+                     "english": (4, 4, 160),  # the first pretrained byte model
+                     "english-large": (4, 4, 256),  # the shipped byte model (assets/english.pt)
+                     # The scaling family (`lmviz scale`): one architecture, 23k to 1.9M
+                     # parameters at 128 bytes of context.
+                     "scale-1": (1, 2, 24), "scale-2": (2, 2, 48), "scale-3": (2, 4, 96),
+                     "scale-4": (3, 4, 128), "scale-5": (4, 4, 192)}
+SCALE_FAMILY = ("scale-1", "scale-2", "scale-3", "scale-4", "scale-5")
 LSTM_SIZES = {"tiny": (1, 64), "small": (1, 128), "medium": (2, 192)}
 
 
@@ -66,7 +76,7 @@ class LearnerConfig:
 
 @dataclass(frozen=True)
 class PretrainConfig:
-    size: str = "english"  # transformer preset (learning/config.py)
+    size: str = "english-large"  # transformer preset (TRANSFORMER_SIZES)
     context: int = 256  # bytes the model sees, the start token included
     batch: int = 32  # windows per step
     lr: float = 2e-3  # AdamW peak learning rate
@@ -80,3 +90,18 @@ class PretrainConfig:
     eval_bytes: int = 64_000  # held-out bytes evaluated at each report
     doc_start_share: float = 0.5  # share of windows that begin at a document's start
     bf16: bool = True  # train under bfloat16 autocast (2.2x faster on this CPU); weights stay fp32
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    """How every size of `lmviz scale` reads the stream: the same for all, but the learning rate,
+    which each size's sweep picks (scaling.sweep)."""
+
+    context: int = 128  # bytes a window predicts (each sees the byte before it, then its own)
+    batch: int = 4  # windows coded, then trained on, per step: 512 new bytes a step
+    betas: tuple[float, float] = (0.9, 0.99)  # AdamW betas (no weight decay: one pass, no reuse)
+    warmup: int = 50  # steps of linear learning-rate warm-up, then constant
+    grad_clip: float = 1.0  # max gradient norm
+    seed: int = 0  # every size's initial weights
+    threads: int = 2  # torch intra-op threads
+    chunk_bytes: int = 8192  # one point of the loss curve: the bits of this many stream bytes

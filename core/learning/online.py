@@ -13,17 +13,31 @@ Determinism contract (measured on this machine, and asserted by tests/test_sessi
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..files import write_output
+from ..files import read_bounded, write_output
 from ..models import LSTMConfig, LSTMModel, Transformer, TransformerConfig, count_parameters
 from ..tasks import Task, task_from_spec
-from .config import LSTM_SIZES, TRANSFORMER_SIZES, LearnerConfig
+from .config import LSTM_SIZES, TRANSFORMER_SIZES, LearnerConfig, TrainingDiverged
 from .optim import fused
+
+MAX_CHECKPOINT_BYTES = 64 << 20  # a checkpoint is read only up to this (the largest is 14 MB)
+
+
+def weights_digest(weights: dict) -> str:
+    """sha256 over every tensor's name, dtype, shape and bytes, in name order: what a checkpoint
+    records and `load` checks (one flipped bit in the weights changes it)."""
+    h = hashlib.sha256()
+    for name in sorted(weights):
+        t = weights[name].detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
 
 
 def build_model(config: LearnerConfig, task: Task) -> torch.nn.Module:
@@ -110,6 +124,9 @@ class OnlineLearner:
             with torch.no_grad():
                 logits = self.model(idx)
         probs = F.softmax(logits.float(), dim=-1).double().numpy()
+        if not np.isfinite(probs).all():
+            raise TrainingDiverged("the model's predictions are not finite (its training "
+                                   "diverged): try a smaller learning rate")
         out = np.empty_like(probs)
         out[:, 1:] = probs[:, :-1]
         out[:, 0] = 1.0 / probs.shape[-1]
@@ -139,6 +156,9 @@ class OnlineLearner:
             w = torch.zeros_like(w)
             w[np.asarray(positions) - 1] = 1.0
         loss = (ce * w).sum() / (w.sum() * idx.shape[0])
+        if not torch.isfinite(loss):
+            raise TrainingDiverged("training diverged (its loss is not finite): try a smaller "
+                                   "learning rate")
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.config.grad_clip:
@@ -172,10 +192,13 @@ class OnlineLearner:
 
     # Checkpoints: weights and config only, loadable with weights_only=True (no pickled code).
     def state(self) -> dict:
-        """What a checkpoint holds: the config (JSON), the weights and the sequences seen."""
+        """What a checkpoint holds: the config (JSON), the weights, their digest and the
+        sequences seen."""
+        weights = self.model.state_dict()
         return {
             "config": self.config.to_json(),
-            "model": self.model.state_dict(),
+            "model": weights,
+            "digest": weights_digest(weights),
             "sequences_seen": torch.tensor(self.sequences_seen),
         }
 
@@ -192,17 +215,21 @@ class OnlineLearner:
 
     @classmethod
     def load(cls, path) -> OnlineLearner:
-        """A checkpoint from a path, or from the bytes `to_bytes` made."""
-        source = io.BytesIO(path) if isinstance(path, bytes) else path
+        """A checkpoint from a path (read up to MAX_CHECKPOINT_BYTES), or from the bytes
+        `to_bytes` made. Its weights must match their digest and be finite."""
         if isinstance(path, bytes):
-            path = "the model handed over"
+            data, path = path, "the model handed over"
+        else:
+            data = read_bounded(path, MAX_CHECKPOINT_BYTES, "checkpoint")
         try:
-            state = torch.load(source, map_location="cpu", weights_only=True)
+            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
             learner = cls(LearnerConfig.from_json(state["config"]))
             learner.model.load_state_dict(state["model"])
             learner.sequences_seen = int(state.get("sequences_seen", 0))
-        except FileNotFoundError:
-            raise
         except Exception as exc:  # a checkpoint that is not ours, or damaged
             raise ValueError(f"{path} is not an lmviz checkpoint ({type(exc).__name__})") from None
+        if "digest" in state and state["digest"] != weights_digest(state["model"]):
+            raise ValueError(f"{path} is damaged: its weights do not match their digest")
+        if not all(torch.isfinite(p).all() for p in learner.model.parameters()):
+            raise ValueError(f"{path} holds weights that are not finite (a diverged training)")
         return learner

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..files import write_output
+from ..files import InputError, read_bounded, write_output
 from ..tasks import TextTask
 from .config import LearnerConfig, PretrainConfig, PretrainError
 from .online import OnlineLearner
@@ -47,6 +47,8 @@ class Corpus:
 
 def load_corpus(folder: str | Path) -> Corpus:
     root = Path(folder)
+    if root.exists() and not root.is_dir():
+        raise PretrainError(f"{folder} is a file: --corpus takes a folder of .txt files")
     if not root.is_dir():
         raise PretrainError(f"{folder}: no such corpus directory")
     files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix == ".txt")
@@ -86,6 +88,21 @@ def load_corpus(folder: str | Path) -> Corpus:
     return Corpus(train, join(held_parts), starts, description)
 
 
+def distributed_rank(device: str = "cpu") -> tuple[int, int]:
+    """(rank, world size): (0, 1) alone; under torchrun, joins the process group (gloo on the
+    CPU, nccl on CUDA) once and reads it."""
+    import os
+
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    if "RANK" not in os.environ or int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return 0, 1
+    dist.init_process_group("nccl" if device == "cuda" else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
 def learner_config(c: PretrainConfig) -> LearnerConfig:
     """The learner a pretrained text model becomes: the explorer fine-tunes it online with this."""
     return LearnerConfig(task=TextTask(context=c.context).spec(), size=c.size, lr=1e-4,
@@ -106,8 +123,18 @@ class Pretrainer:
         self.minutes = minutes
         self.learner = OnlineLearner(learner_config(config))
         torch.set_num_threads(config.threads)  # after the learner, which sets its own (1)
-        self.device = torch.device(config.device)
+        self.rank, self.world = distributed_rank(config.device)
+        if config.batch % self.world:
+            raise PretrainError(f"--batch {config.batch} does not split over {self.world} "
+                                "processes: give a multiple of the process count")
+        self.device = torch.device(config.device if config.device == "cpu" or self.world == 1
+                                   else f"cuda:{self.rank % torch.cuda.device_count()}")
         self.model = self.learner.model.to(self.device)
+        self.ddp = None
+        if self.world > 1:  # every rank starts from the same seeded weights; DDP averages grads
+            from torch.nn.parallel import DistributedDataParallel
+
+            self.ddp = DistributedDataParallel(self.model)
         decay = [p for n, p in self.model.named_parameters() if p.dim() >= 2]
         other = [p for n, p in self.model.named_parameters() if p.dim() < 2]
         self.opt = torch.optim.AdamW(
@@ -130,7 +157,7 @@ class Pretrainer:
         at_start = self.rng.random(c.batch) < c.doc_start_share
         offsets = np.where(at_start, self.rng.choice(self.corpus.starts, c.batch),
                            self.rng.integers(0, n, c.batch))
-        offsets = np.minimum(offsets, n)
+        offsets = np.minimum(offsets, n)[self.rank :: self.world]  # this rank's rows
         idx = offsets[:, None] + np.arange(c.context + 1)[None, :]
         return torch.as_tensor(data[idx].astype(np.int64), device=self.device)
 
@@ -148,8 +175,11 @@ class Pretrainer:
         xy = self._batch()
         self.model.train()
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=c.bf16):
-            logits = self.model(xy[:, :-1])
+            logits = (self.ddp or self.model)(xy[:, :-1])
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), xy[:, 1:].reshape(-1))
+        if not torch.isfinite(loss):
+            raise PretrainError(f"training diverged at step {self.steps} (the loss is not "
+                                "finite): try a smaller --lr; nothing was saved")
         for g in self.opt.param_groups:
             g["lr"] = self.lr_now()
         self.opt.zero_grad(set_to_none=True)
@@ -158,8 +188,18 @@ class Pretrainer:
         self.opt.step()
         self.steps += 1
         self.bytes_seen += c.batch * c.context
-        self.seconds += time.perf_counter() - t0
+        # Every rank adds the same seconds (rank 0's), so all stop after the same step.
+        self.seconds += self._agreed(time.perf_counter() - t0)
         return float(loss.detach()) / math.log(2)
+
+    def _agreed(self, seconds: float) -> float:
+        if self.world == 1:
+            return seconds
+        import torch.distributed as dist
+
+        t = torch.tensor([seconds], dtype=torch.float64)
+        dist.broadcast(t, src=0)
+        return float(t[0])
 
     @torch.no_grad()
     def evaluate(self) -> float:
@@ -193,18 +233,23 @@ class Pretrainer:
             "held_out_bits_per_byte": self.history[-1]["held_out_bpb"] if self.history else None,
             "history": self.history[-200:],
             "torch": torch.__version__,
+            "processes": self.world,
             "initialised_from": self.initialised_from,
         }
 
     def init_from(self, path) -> None:
         """Start from a pretrained checkpoint's weights (same size and context), with a fresh
         optimiser: continued pretraining on this corpus, its time counted anew."""
+        from .online import MAX_CHECKPOINT_BYTES
+
         try:
-            data = Path(path).read_bytes()
+            data = read_bounded(path, MAX_CHECKPOINT_BYTES, "checkpoint")
             state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
             record = json.loads(state["pretraining"])
         except FileNotFoundError:
             raise PretrainError(f"{path}: no such checkpoint to start from") from None
+        except InputError as exc:
+            raise PretrainError(str(exc)) from None
         except Exception as exc:
             raise PretrainError(f"{path} is not a pretrained checkpoint ({type(exc).__name__})"
                                 ) from None
@@ -219,11 +264,20 @@ class Pretrainer:
         self.initialised_from = {"file": Path(path).name,
                                  "sha256": hashlib.sha256(data).hexdigest(), "record": prior}
 
-    def save(self, path, device_name: str) -> None:
-        """The checkpoint (CPU weights, loadable weights_only) and PATH.resume (optimiser)."""
+    def save(self, path, device_name: str, half: bool = False) -> None:
+        """The checkpoint (CPU weights, loadable weights_only) and PATH.resume (optimiser), by
+        rank 0 alone, each written whole or not at all. ``half``: the weights in float16 (the
+        model loads them into float32 exactly, so every side that loads it predicts alike)."""
+        if self.rank != 0:
+            return
+        if not all(torch.isfinite(p).all() for p in self.model.parameters()):
+            raise PretrainError("the weights are not finite (training diverged); nothing was saved")
         self.model.to("cpu")
         try:
             state = self.learner.state()
+            if half:
+                state["model"] = {k: v.half() if v.is_floating_point() else v
+                                  for k, v in state["model"].items()}
             state["sequences_seen"] = torch.tensor(0)
             state["pretraining"] = json.dumps(self.record(device_name), sort_keys=True)
             write_output(path, lambda tmp: torch.save(state, tmp), force=True)
@@ -238,11 +292,18 @@ class Pretrainer:
     def resume(self, path) -> None:
         """Continue from a checkpoint and its PATH.resume (same settings and corpus)."""
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-            extra = torch.load(f"{path}.resume", map_location="cpu", weights_only=True)
+            from .online import MAX_CHECKPOINT_BYTES
+
+            state = torch.load(io.BytesIO(read_bounded(path, MAX_CHECKPOINT_BYTES, "checkpoint")),
+                               map_location="cpu", weights_only=True)
+            extra = torch.load(io.BytesIO(read_bounded(f"{path}.resume", 4 * MAX_CHECKPOINT_BYTES,
+                                                       "resume file")),
+                               map_location="cpu", weights_only=True)
             record = json.loads(state["pretraining"])
         except FileNotFoundError as exc:
             raise PretrainError(f"{exc.filename}: no such file to resume from") from None
+        except InputError as exc:
+            raise PretrainError(str(exc)) from None
         except Exception as exc:
             raise PretrainError(f"{path} cannot be resumed ({type(exc).__name__})") from None
         if record["corpus"]["files"] != self.corpus.description["files"]:

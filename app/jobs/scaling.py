@@ -1,0 +1,70 @@
+"""The live scaling race (`lmviz scale`, key l; `lmviz scale --live --json`): the recording's
+smallest sizes, each at the learning rate its sweep picked, read the start of the recorded stream
+on this machine, prequentially, chunk by chunk."""
+
+from __future__ import annotations
+
+import numpy as np
+from lmviz.core.learning.config import ScaleConfig
+from lmviz.core.learning.scale_records import ScaleChunk, load_recording, shipped_recording_path
+from lmviz.core.learning.scaling import ScaleRace, live_stream_path, read_live_stream
+
+from .base import Cancelled, Emit
+from .events import Status
+
+LIVE_SIZES = 3  # the smallest three: about a minute on a 2-core CPU
+
+
+class LiveRaceJob:
+    def __init__(self, recording: str | None = None, sizes: int = LIVE_SIZES,
+                 control=None) -> None:  # control: the screens' channel; the race takes none
+        path = recording or shipped_recording_path()
+        self.recording = load_recording(path)
+        self.tokens = read_live_stream(live_stream_path(path))
+        cfg = dict(self.recording.config)
+        cfg["betas"] = tuple(cfg["betas"])
+        cfg["threads"] = 1  # the screen's thread keeps the other core
+        self.config = ScaleConfig(**cfg)
+        self.sizes = {s.name: s.lr for s in self.recording.sizes[:sizes]}
+        self.chunks: list[ScaleChunk] = []
+
+    def run(self, emit: Emit, cancelled: Cancelled) -> None:
+        emit(Status(f"live race: {', '.join(self.sizes)} on the first "
+                    f"{len(self.tokens) - 1:,} bytes of the recorded stream, on this CPU…"))
+        race = ScaleRace(self.sizes, self.tokens, self.config, torch_threads=1)
+        for chunk in race.chunks(cancelled):
+            self.chunks.append(chunk)
+            emit(chunk)
+        if not cancelled():
+            emit(Status(f"live race done: {self.ordering_sentence()}"))
+
+    def final_totals(self) -> dict[str, float]:
+        out = {}
+        for c in self.chunks:
+            out[c.size] = c.total_bits
+        return out
+
+    def ordering_sentence(self) -> str:
+        totals = self.final_totals()
+        order = sorted(totals, key=totals.get)
+        return "shortest message first: " + " < ".join(order)
+
+    def recorded_order(self, seen: int) -> list[str]:
+        """The live sizes, shortest message first, as the recording had them after ``seen``
+        bytes."""
+        rec = self.recording
+        k = min(int(np.searchsorted(rec.bytes_seen, seen)), len(rec.bytes_seen) - 1)
+        totals = {s.name: float(np.cumsum(s.chunk_bits)[k]) for s in rec.sizes
+                  if s.name in self.sizes}
+        return sorted(totals, key=totals.get)
+
+    def result(self) -> dict:
+        totals = self.final_totals()
+        seen = self.chunks[-1].bytes_seen if self.chunks else 0
+        live = sorted(totals, key=totals.get)
+        recorded = self.recorded_order(seen)
+        return {"bytes": seen, "sizes": [{"name": s, "lr": lr, "total_bits": totals.get(s),
+                                          "bits_per_byte": totals.get(s, 0) / max(seen, 1)}
+                                         for s, lr in self.sizes.items()],
+                "shortest_first": live, "recorded_shortest_first": recorded,
+                "same_order_as_recording": live == recorded}
