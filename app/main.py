@@ -77,7 +77,7 @@ class LmvizApp(App):
         self.push_screen(TrainScreen(digits=self.train_digits, compare=compare,
                                      autostart=self.train_autostart))
 
-    def action_show_grok(self, replay: bool = False) -> None:
+    def action_show_grok(self, replay: bool = True) -> None:
         from .screens.grok import GrokScreen
 
         self.push_screen(GrokScreen(self.grok_config, replay=replay))

@@ -50,8 +50,10 @@ async def wait_ready(pilot, timeout: float = 20.0):
         await pilot.pause(0.05)
         screen = pilot.app.screen
         view = screen.step.view
-        if view in ("training", "compare"):
+        if view == "training":
             done = len(screen.live.curves[0]["x"]) == 30 and not screen.dirty
+        elif view == "scale":
+            done = screen.scale_shown > 0 and screen.timer is None and not screen.dirty
         elif view == "grokking":
             done = bool(screen.grok) and screen.timer is None and not screen.dirty
         else:

@@ -168,7 +168,8 @@ def test_bad_files_are_one_sentence(tmp_path, capsys, case):
             f.truncate(MAX_INSPECT + 1)
     code = main(["inspect", str(path)])
     err = capsys.readouterr().err.strip()
-    assert code in (1, 2) and "Traceback" not in err and len(err.splitlines()) == 1
+    assert code == {"missing": 1, "directory": 1}.get(case, 2), (case, code)
+    assert "Traceback" not in err and len(err.splitlines()) == 1
     assert {"missing": "no such file", "empty": "empty", "directory": "directory",
             "too-big": "over 2 mb"}[case] in err.lower()
 
@@ -241,6 +242,24 @@ async def wait_coding(pilot, seconds: float) -> InspectScreen:
         if isinstance(s, InspectScreen) and s.costs is not None and s.costs.done:
             return s
     raise AssertionError("no byte was coded")
+
+
+async def test_question_mark_shows_inspect_s_own_help():
+    """? on the inspect screen explains that screen and its keys, not the explorer's."""
+    from lmviz.app.screens.help import HelpScreen
+    from textual.widgets import Markdown
+
+    app = inspect_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_done(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one(Markdown).source
+        assert "lmviz inspect" in text and "n the next byte" in text
+        assert "space next token" not in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, InspectScreen)
 
 
 async def test_screen_before_the_coder_reaches_a_byte():

@@ -109,7 +109,7 @@ def test_train_screen_snapshot(snap_compare):
 
 
 async def test_grok_screen_controls_and_crossings():
-    screen = GrokScreen()
+    screen = GrokScreen(replay=False)
     app = Host(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("w")
@@ -127,12 +127,13 @@ async def test_grok_screen_controls_and_crossings():
         assert screen.records == [] and screen.mode == "idle"
 
 
-async def test_grok_replay_of_the_recorded_run():
+async def test_grok_opens_replaying_the_recorded_run_and_says_so():
     screen = GrokScreen()
     app = Host(screen)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("l")
+        await pilot.pause(0.1)  # no key pressed: the replay starts on its own
         assert screen.mode == "replay" and len(screen.replay) > 100
+        assert "showing the recorded run" in str(screen.query_one("#status").render())
         for _ in range(4):
             await pilot.press("plus")
         for _ in range(200):
@@ -146,7 +147,7 @@ async def test_grok_replay_of_the_recorded_run():
 def test_grok_screen_snapshot(snap_compare):
     """Grok screen with a fixed run: train accuracy reaches 99% at step 80, validation stays
     near 0 until step 300 then climbs to 99% (both marked), losses and weight norm plotted."""
-    screen = GrokScreen()
+    screen = GrokScreen(replay=False)
 
     async def run_before(pilot):
         screen.mode = "training"
@@ -221,7 +222,7 @@ async def test_grok_screen_live_start_and_pause():
 
     from lmviz.app.screens.grok import DEFAULT_GROK
 
-    screen = GrokScreen(replace(DEFAULT_GROK, p=23, width=32, threads=1))
+    screen = GrokScreen(replace(DEFAULT_GROK, p=23, width=32, threads=1), replay=False)
     app = Host(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
@@ -245,7 +246,7 @@ async def test_grok_screen_live_start_and_pause():
 async def test_grok_screen_survives_resizes():
     """A log-scale chart used to crash the screen on the first resize (plotext took the log of
     its own log on the repaint): every size, from roomy to tiny and back, must draw."""
-    screen = GrokScreen()
+    screen = GrokScreen(replay=False)
     app = Host(screen)
     async with app.run_test(size=SIZE) as pilot:
         screen.mode = "training"

@@ -16,6 +16,7 @@ from lmviz.app.jobs.tour import (
 )
 from lmviz.app.screens.explorer import ExplorerScreen
 from lmviz.app.screens.grok import GrokScreen
+from lmviz.app.screens.scale import ScaleScreen
 from lmviz.app.screens.tour import TourScreen
 from lmviz.app.screens.train import TrainScreen
 from lmviz.app.tour import STEPS
@@ -31,7 +32,7 @@ SIZE = (160, 48)
 def test_the_steps_follow_the_article_and_read_as_markup():
     views = [s.view for s in STEPS]
     assert views == ["raw", "interval", "costs", "training", "addition", "decode", "streaming",
-                     "binary", "grokking", "compare", "english"]
+                     "binary", "grokking", "scale", "english"]
     for s in STEPS:
         plain = to_content(s.text).plain  # a stray "[" would raise here
         sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", plain.strip())
@@ -142,7 +143,7 @@ TRY_IT_CHECKS = {
     "streaming": ("explorer", lambda s: s.pos == len(s.steps)),
     "binary": ("explorer", lambda s: s.seq_task.name == "binary"),
     "grokking": ("grok", lambda s: s.mode == "replay" or s.records),
-    "compare": ("train", lambda s: s.settings.compare),
+    "scale": ("scale", lambda s: s.mode == "replay" and s.rec is not None),
     "english": ("explorer", lambda s: s.seq_task.name == "text" and "quick brown" in s.text),
 }
 
@@ -150,7 +151,8 @@ TRY_IT_CHECKS = {
 @pytest.mark.parametrize("index", range(len(STEPS)), ids=[s.view for s in STEPS])
 async def test_every_try_it_key_opens_its_screen_in_the_steps_state(index):
     app = tour_app(step=index)
-    kinds = {"explorer": ExplorerScreen, "train": TrainScreen, "grok": GrokScreen}
+    kinds = {"explorer": ExplorerScreen, "train": TrainScreen, "grok": GrokScreen,
+             "scale": ScaleScreen}
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
         await pilot.press("enter")

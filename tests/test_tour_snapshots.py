@@ -79,9 +79,10 @@ def test_step_09_grokking(snap_compare):
     assert _snap(snap_compare, 9)
 
 
-def test_step_10_compare(snap_compare):
-    """Step 10: two models' loss curves and cumulative bits on one stream (fixed records, the
-    second lower); the line with each model's whole message and code f."""
+def test_step_10_scale(snap_compare):
+    """Step 10: the shipped scaling recording replayed whole: five sizes' loss curves and whole
+    messages on one chart each, the line with every size's message and how much less the biggest
+    sends, and where each size overtakes the next."""
     assert _snap(snap_compare, 10)
 
 

@@ -11,12 +11,7 @@ import sys
 
 from lmviz.core.files import check_output
 from lmviz.core.learning.config import SCALE_FAMILY, TRANSFORMER_SIZES
-from lmviz.core.learning.scale_records import (
-    ScaleError,
-    load_recording,
-    recording_json,
-    shipped_recording_path,
-)
+from lmviz.core.learning.scale_records import load_recording, shipped_recording_path
 
 from ..errors import UsageError
 
@@ -84,25 +79,13 @@ def record(args) -> int:
     if args.stream_bytes > MAX_STREAM_BYTES:
         raise UsageError(f"--stream-bytes is at most {MAX_STREAM_BYTES:,} in this version")
     check_output(args.record, args.force)
-    from lmviz.core.files import write_output
-    from lmviz.core.learning.config import ScaleConfig
-    from lmviz.core.learning.pretrain import load_corpus
-    from lmviz.core.learning.scaling import record_scaling, write_live_stream
+    from ..jobs.scaling import record_to
 
-    if args.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise ScaleError("--device cuda was asked for, but torch sees no CUDA device here")
-    corpus = load_corpus(args.corpus)
-    command = "lmviz scale " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     err = sys.stderr
-    rec = record_scaling(corpus, sizes, ScaleConfig(), args.stream_bytes, args.sweep_bytes,
-                         args.held_out_bytes, command, device=args.device,
-                         report=lambda line: print(line, file=err, flush=True))
-    text = recording_json(rec)
-    write_output(args.record, lambda tmp: open(tmp, "w").write(text), force=args.force)
-    stream_path = write_live_stream(corpus, args.record, rec, force=args.force)
+    command = "lmviz scale " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    rec, stream_path = record_to(args.record, args.corpus, sizes, args.stream_bytes,
+                                 args.sweep_bytes, args.held_out_bytes, command, args.device,
+                                 args.force, report=lambda line: print(line, file=err, flush=True))
     print(json.dumps(summary(rec), indent=1) if args.json else
           f"saved {args.record} and {stream_path}")
     return 0

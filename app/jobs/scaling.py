@@ -5,9 +5,24 @@ on this machine, prequentially, chunk by chunk."""
 from __future__ import annotations
 
 import numpy as np
+from lmviz.core.files import write_output
 from lmviz.core.learning.config import ScaleConfig
-from lmviz.core.learning.scale_records import ScaleChunk, load_recording, shipped_recording_path
-from lmviz.core.learning.scaling import ScaleRace, live_stream_path, read_live_stream
+from lmviz.core.learning.pretrain import load_corpus
+from lmviz.core.learning.scale_records import (
+    ScaleChunk,
+    ScaleError,
+    ScaleRecording,
+    load_recording,
+    recording_json,
+    shipped_recording_path,
+)
+from lmviz.core.learning.scaling import (
+    ScaleRace,
+    live_stream_path,
+    read_live_stream,
+    record_scaling,
+    write_live_stream,
+)
 
 from .base import Cancelled, Emit
 from .events import Status
@@ -68,3 +83,20 @@ class LiveRaceJob:
                                          for s, lr in self.sizes.items()],
                 "shortest_first": live, "recorded_shortest_first": recorded,
                 "same_order_as_recording": live == recorded}
+
+
+def record_to(path: str, corpus_dir: str, sizes: tuple[str, ...], stream_bytes: int,
+              sweep_bytes: int, held_out_bytes: int, command: str, device: str, force: bool,
+              report) -> tuple[ScaleRecording, str]:
+    """`lmviz scale --record`: sweep, race, and write the recording and its live stream."""
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ScaleError("--device cuda was asked for, but torch sees no CUDA device here")
+    corpus = load_corpus(corpus_dir)
+    rec = record_scaling(corpus, sizes, ScaleConfig(), stream_bytes, sweep_bytes, held_out_bytes,
+                         command, device=device, report=report)
+    text = recording_json(rec)
+    write_output(path, text.encode(), force=force)
+    return rec, write_live_stream(corpus, path, rec, force=force)

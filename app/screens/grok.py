@@ -50,10 +50,10 @@ class GrokScreen(LiveChartScreen):
     }
     """
 
-    def __init__(self, config: GrokConfig = DEFAULT_GROK, replay: bool = False, **kwargs) -> None:
+    def __init__(self, config: GrokConfig = DEFAULT_GROK, replay: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
         self.config = config
-        self.replay_at_start = replay  # open replaying the recorded run (the tour's "try it")
+        self.replay_at_start = replay  # open replaying the recorded run (False: idle, for tests)
         self.records: list = []
         self.mode = "idle"  # idle, training, paused, replay
         self.replay: list = []
@@ -97,7 +97,7 @@ class GrokScreen(LiveChartScreen):
         self.records = []
         self.mode = "training"
         self.source = "live"
-        self.set_status("training (full batch; every step is one point)…")
+        self.set_status("showing a live run: training (full batch; every step is one point)…")
         self.start_job(job_in_worker("grokking", "GrokJob", self.config))
         self.redraw()
 
@@ -161,7 +161,8 @@ class GrokScreen(LiveChartScreen):
         self.source = f"recorded: {command}"
         self.replay_paused = False
         self.replay_timer = self.set_interval(REPLAY_INTERVAL, self._replay_tick)
-        self.set_status(f"replaying {len(records):,} recorded steps (+/- speed, space pause)")
+        self.set_status(f"showing the recorded run: {len(records):,} steps replayed (+/- speed, "
+                        "space pause) · s: train live instead")
         self.redraw()
 
     def _replay_tick(self) -> None:
@@ -170,7 +171,7 @@ class GrokScreen(LiveChartScreen):
             if self.replay_timer is not None:
                 self.replay_timer.stop()
             self.mode = "idle"
-            self.set_status("replay finished (l: again)")
+            self.set_status("the recorded run, replayed (l: again · s: train live)")
             return
         self.records.extend(self.replay[self.replay_pos : self.replay_pos + n])
         self.replay_pos += n

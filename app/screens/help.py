@@ -50,8 +50,33 @@ with Save SVG: this screen as a picture in the current directory.
 """
 
 
+INSPECT_HELP = """\
+# lmviz inspect: where the bits go
+
+The file is coded by `lmviz compress`'s own model, byte by byte, as it would be compressed: each
+byte's cost is -log2 of the probability the model gave it just before it was coded, and then the
+model learns from it. The total is the payload `lmviz compress` writes.
+
+**The file** (left) shows every byte on a background coloured by its cost (plain under 1 bit;
+grey: not coded yet). ⏎ is a newline, → a tab, ∅ NUL, · another control byte, ▫ a byte of 0x80
+or more. Below it, bits a byte along the file, with gzip -9, xz -9e and zpaq -method 5 of the
+whole file as lines.
+
+**The byte under the cursor** (right): what it cost, the model's four likeliest bytes, and each
+part of the model on its own: the match model (the latest earlier place whose last bytes equal
+these, right or wrong), and every context of the bit mixer (the last 0 to 24 bytes, the word, the
+column...), each with its guess, its probability of the real byte, the mixer's weight on it and
+how often its context was seen. "One way" means the context has only ever seen one value of the
+byte's first bit. Below: the byte's interval in [0, 1) and its bisection.
+
+**Keys**: ← → by byte · ↑ ↓ by line · w / b (or ctrl+arrows) by word · PgDn (or space) / PgUp by
+page · Home / End · n the next byte that cost 6 bits or more · esc back · q quit.
+"""
+
+
 class HelpScreen(ModalScreen):
-    """Two sentences a panel; escape, q or ? closes it."""
+    """Two sentences a panel; escape, q or ? closes it. ``text``: the page (the explorer's by
+    default)."""
 
     DEFAULT_CSS = """
     HelpScreen {
@@ -74,6 +99,10 @@ class HelpScreen(ModalScreen):
         Binding("q", "dismiss", "Close"),
     ]
 
+    def __init__(self, text: str = HELP, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text = text
+
     def compose(self):
         with VerticalScroll():
-            yield Markdown(HELP)
+            yield Markdown(self.text)

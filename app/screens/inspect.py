@@ -52,10 +52,15 @@ class InspectScreen(Screen):
         Binding("home", "jump(0)", "File start", show=False),
         Binding("end", "jump(-1)", "File end", show=False),
         Binding("n", "surprise", "Next surprise"),
-        Binding("question_mark", "app.show_help", "Help", key_display="?"),
+        Binding("question_mark", "help", "Help", key_display="?"),
         Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit"),
     ]
+
+    def action_help(self) -> None:
+        from .help import INSPECT_HELP, HelpScreen
+
+        self.app.push_screen(HelpScreen(INSPECT_HELP))
 
     def __init__(self, name: str, data: bytes, make_job=None, **kwargs) -> None:
         super().__init__(**kwargs)
