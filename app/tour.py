@@ -59,9 +59,9 @@ STEPS: tuple[TourStep, ...] = (
         "In 8-digit addition the 16 operand digits are random: each costs about log2 10 = "
         "3.32 bits to any model, however clever ([b]aleatoric[/], blue). The answer follows "
         "from them, so it costs bits only until the model has learned to add "
-        "([b]epistemic[/], orange). The floor is 52.9 bits a sum (no operand starts with 0), "
-        "1.31 nats a token; the article's untrained model pays 106.6, its trained one 52.9. "
-        "The table measures the same models here.",
+        "([b]epistemic[/], orange). The floor is 52.85 bits a sum (no operand starts with "
+        "0); article: an untrained model pays 106.6 bits a sum, a trained one 52.9. The table "
+        "measures lmviz's own models here.",
         "addition", "explorer:pretrained", "the explorer with the trained 8-digit model"),
     TourStep(
         "Bob decodes from the bits alone",
@@ -91,8 +91,9 @@ STEPS: tuple[TourStep, ...] = (
         "A small transformer learns a/b mod 97 from half of the table. It fits the training "
         "pairs first, while the unseen pairs stay near chance: it has [b]memorised[/]. Only "
         "later, as weight decay simplifies the weights, does validation reach 100%: it has "
-        "[b]generalised[/] (grokked). The recorded run replays on the right; the line below "
-        "it says how much later.",
+        "[b]generalised[/] (grokked). The recorded run replays on the right; the lines below "
+        "say how much later, and what the unseen pairs' answers cost in bits: a model that "
+        "has generalised sends them almost free.",
         "grokking", "grok-replay", "the grok screen, replaying the run"),
     TourStep(
         "Bigger models draw lower loss curves",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from lmviz.core.grokking.records import GrokConfig, load_recorded_run
@@ -204,9 +205,11 @@ class GrokScreen(LiveChartScreen):
         steps = [r.step for r in recs]
         cross, marks = draw_grok_accuracy(self.query_one("#acc", PlotextPlot), "accuracy (log step)",
                                           recs)
-        draw_lines(self.query_one("#loss", PlotextPlot), "loss (nats, log step)",
-                   [("train", steps, [r.train_loss for r in recs]),
-                    ("validation", steps, [r.val_loss for r in recs])], log_x=True, vlines=marks)
+        ln2 = math.log(2)
+        draw_lines(self.query_one("#loss", PlotextPlot), "loss: bits an answer (log step)",
+                   [("train", steps, [r.train_loss / ln2 for r in recs]),
+                    ("validation", steps, [r.val_loss / ln2 for r in recs])], log_x=True,
+                   vlines=marks)
         draw_lines(self.query_one("#norm", PlotextPlot), "total weight norm",
                    [("norm", steps, [r.weight_norm for r in recs])], vlines=marks)
         last = recs[-1] if recs else None

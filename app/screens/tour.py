@@ -353,7 +353,8 @@ class TourScreen(Screen):
         if recs:
             last = recs[-1]
             lines.append(f"step [b]{last.step:,}[/] · train {last.train_acc:.0%} · "
-                         f"validation {last.val_acc:.0%}")
+                         f"validation {last.val_acc:.0%} · the unseen pairs' answers cost "
+                         f"[b]{last.val_bits:,.0f}[/] bits")
         t, v = cross["train99_step"], cross["val99_step"]
         if t:
             lines.append(f"memorised (train ≥ 99%) at step [b]{t:,}[/]"

@@ -9,6 +9,10 @@ from rich.text import Text
 from ..palette import ALEATORIC, EPISTEMIC, FLOOR, bits_color
 from .panel import Panel
 
+BAR_CAP = 8.0  # bits: a taller bar is clipped at the top of the chart, its value written there
+SURPRISE = "#d04040"  # a real token's cost beyond what the true law expected
+CLIPPED = "bold #ffffff on #d04040"
+
 
 @dataclass(frozen=True)
 class LossView:
@@ -106,10 +110,14 @@ class LossPanel(Panel):
             if i >= v.sent:
                 stack.append(None)
             elif v.aleatoric[i] is None:
-                stack.append((0.0, v.bits[i]))
+                stack.append((0.0, v.bits[i], 0.0))
             else:
-                stack.append((v.aleatoric[i], v.epistemic[i]))
-        top = max([4.0] + [a + e for s in stack if s for a, e in [s]])
+                # The split is the expected cost under the true law; what the real token cost
+                # beyond it (a wrong sum's answer digits) is a surprise, drawn on top.
+                a, e = v.aleatoric[i], v.epistemic[i]
+                stack.append((a, e, max(0.0, v.bits[i] - a - e)))
+        tallest = max([0.0] + [sum(s) for s in stack if s])
+        top = max(4.0, min(tallest, BAR_CAP))
         rows = []
         for r in range(height, 0, -1):
             lo = (r - 1) / height * top
@@ -118,10 +126,16 @@ class LossPanel(Panel):
             runs: list[tuple[str, str]] = []
             for s in stack:
                 style = ""
+                body = ""
                 if s is not None:
-                    a, e = s
-                    style = ALEATORIC if mid < a else EPISTEMIC if mid < a + e else ""
-                body = ("█" * (cell - 1) + " " if cell > 1 else "█") if style else " " * cell
+                    a, e, x = s
+                    style = (ALEATORIC if mid < a else EPISTEMIC if mid < a + e
+                             else SURPRISE if mid < a + e + x else "")
+                    if r == height and a + e + x > top:  # clipped: its value on top
+                        body = (f"{a + e + x:.0f}" + " " * cell)[: cell - 1] + " "
+                        style = CLIPPED
+                if not body:
+                    body = ("█" * (cell - 1) + " " if cell > 1 else "█") if style else " " * cell
                 if runs and runs[-1][1] == style:
                     runs[-1] = (runs[-1][0] + body, style)
                 else:
@@ -139,22 +153,26 @@ class LossPanel(Panel):
                                                          "for text, so no aleatoric/epistemic split", "dim"))
         else:
             legend = Text.assemble(
-                ("     █", ALEATORIC), (" aleatoric  ", "dim"), ("█", EPISTEMIC), (" epistemic", "dim"),
+                ("     █", ALEATORIC), (" aleatoric  ", "dim"), ("█", EPISTEMIC), (" epistemic  ", "dim"),
+                ("█", SURPRISE), (" surprise (beyond the true law's cost)", "dim"),
             )
         rows.append(legend)
         return Text("\n").join(rows)
 
     def _totals(self) -> list[Text]:
         v = self.view
-        raw = max(v.raw, 1)
+        raw = v.raw  # raw bits of the tokens sent so far (0 before the first)
         lines = [Text(f"{f'{v.sent} tokens sent':<22}{'bits':>9}{'of raw':>8}", style="bold")]
 
-        def row(name, bits, style=""):
+        def row(name, bits, style="", of=None):
+            """``of``: the raw bits the ratio compares with (default: those sent so far)."""
+            base = raw if of is None else of
             if bits is None:
                 lines.append(Text(f"{name:<22}{'–':>9}{'–':>8}", style="dim"))
                 return
             num = f"{bits:.2f}" if isinstance(bits, float) else str(bits)
-            lines.append(Text.assemble((f"{name:<22}", "dim"), (f"{num:>9}", style), f"{bits / raw:>8.0%}"))
+            ratio = f"{bits / base:>8.0%}" if base else f"{'–':>8}"  # no ratio over nothing
+            lines.append(Text.assemble((f"{name:<22}", "dim"), (f"{num:>9}", style), ratio))
 
         if v.floor_total is not None:
             floor_sent = sum(a for a in v.aleatoric[: v.sent] if a is not None)
@@ -168,9 +186,12 @@ class LossPanel(Panel):
         row("streaming coder", stream, "bold")
         per = v.raw_per_token
         row(f"raw {per} bit{'s' if per != 1 else ''}/token", v.raw)
-        if v.classical_bits:  # whole-text figures, beside the whole text's cost
-            for name, label in (("gzip", "gzip -9, whole text"), ("xz", "xz -9e, whole text")):
-                row(label, v.classical_bits[name])
+        if v.classical_bits:  # whole-text figures: compared with the whole text's raw size
+            whole = per * len(v.labels)
+            lines.append(Text(f"{'the whole text':<22}{'bits':>9}{'of raw':>8}", style="bold"))
+            row(f"raw {per} bits/token", whole, of=whole)
+            for name, label in (("gzip", "gzip -9"), ("xz", "xz -9e")):
+                row(label, v.classical_bits[name], of=whole)
         else:
             lines.append(Text.assemble(("stream window ", "dim"),
                                        (f"[{v.stream_low:.6f}, {v.stream_high:.6f})", "bold")))
@@ -188,8 +209,9 @@ class LossPanel(Panel):
             lines.append(Text(f"+ code f {_compact(v.config_bits)} + weights "
                               f"{_compact(v.weights_bits)}, once", style="dim"))
             total = stream + v.config_bits + v.weights_bits
+            ratio = f", {total / raw:,.0f}× raw" if raw else ""
             lines.append(Text.assemble(("all counted: ", "dim"),
-                                       (f"{_compact(total)} bits, {total / raw:,.0f}× raw", "bold")))
+                                       (f"{_compact(total)} bits{ratio}", "bold")))
         return lines
 
     def render(self) -> Text:

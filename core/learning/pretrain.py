@@ -166,7 +166,8 @@ class Pretrainer:
         if self.steps < c.warmup:
             return c.lr * (self.steps + 1) / c.warmup
         progress = min(1.0, self.seconds / max(self.minutes * 60, 1e-9))
-        return c.min_lr + 0.5 * (c.lr - c.min_lr) * (1 + math.cos(math.pi * progress))
+        floor = min(c.min_lr, c.lr)  # a peak below the floor decays to nothing higher than itself
+        return floor + 0.5 * (c.lr - floor) * (1 + math.cos(math.pi * progress))
 
     def step(self) -> float:
         """One optimiser step; returns the training loss in bits per byte."""
