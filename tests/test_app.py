@@ -77,6 +77,39 @@ async def test_bob_decodes_the_same_text():
         assert s.view == "alice"
 
 
+async def test_bob_s_view_never_draws_a_token_he_has_not_decoded():
+    """Bob holds the bits and the model, nothing else: the rendered screen shows the tokens he
+    has decoded, "?" for the one he is bisecting, and no token after it, in the strip, the
+    bisection panel, the interval bar and the loss chart."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        s = await ready(pilot, app)
+        await pilot.press("d")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if s.decoded is not None and s.view == "bob":
+                break
+        await pilot.press("space", "space", "b")  # two decoded, one bit of the third read
+        await pilot.pause(0.1)
+        strip = app.screen.query_one("#strip")
+        line = strip.render().plain.splitlines()[0]
+        assert line.split() == ["s", "1", "7", "?"]  # the rest of the sum is not there
+        bisect = app.screen.query_one("#bisection").render().plain
+        assert "token 3 of 28 (?)" in bisect and "'2'" not in bisect
+        assert "→ the" in bisect and "left of it" not in bisect and "right of it" not in bisect
+        bar = app.screen.query_one("#interval").render().plain
+        assert bar.splitlines()[0].startswith("token ?")
+        labels = app.screen.query_one(LossPanel).view.labels
+        assert labels[:2] == ("1", "7") and set(labels[2:]) == {"·"}
+        assert "bits read" in str(strip.border_subtitle)
+        bits = len(s.steps[2].bisection.bits)
+        for _ in range(bits - 1):  # the rest of the third token's bits: now it is his
+            await pilot.press("b")
+        await pilot.pause(0.1)
+        assert strip.render().plain.splitlines()[0].split() == ["s", "1", "7", "2", "?"]
+        assert "token 3 of 28 ('2')" in app.screen.query_one("#bisection").render().plain
+
+
 async def test_new_sequence_edit_and_model_switch():
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:

@@ -217,10 +217,22 @@ class ExplorerScreen(Screen):
         given = self._given()
         strip = self.query_one(SequenceStrip)
         texts, bits, groups = self._strip_source(steps)
-        if strip.current != self.pos or strip.tokens is not texts:
+        tr = cur.bisection
+        shown = len(tr.bits) if self.pos >= n else min(self.bstep, len(tr.bits))
+        bob = self.view == "bob"
+        # Bob knows only what he has decoded: the token he is bisecting is his once its
+        # interval is inside one token's, and nothing after it is drawn.
+        known = self.pos >= n or shown >= len(tr.bits) or not bob
+        if bob:
+            upto = min(n, self.pos + (1 if known else 0))
+            texts = texts[:upto] + ([] if upto >= n else ["?"])
+            bits = bits[:upto] + ([] if upto >= n else [0.0])
+            groups = None if groups is None else [g for g in groups if g[1] <= upto] + (
+                [] if upto >= n else [(upto, upto + 1, "?")])
+        if strip.current != self.pos or strip.tokens != texts:
             strip.show(given, texts, bits, self.pos, groups)
         sent = self.text.replace("\n", "⏎")
-        title = (f"Bob's view: decoding {len(self.bits)} bits alone" if self.view == "bob"
+        title = ("Bob's view: decoding from the bits alone" if self.view == "bob"
                  else f"Alice sends {escape(sent if len(sent) <= 90 else sent[:89] + '…')}")
         if strip.border_title != title:
             strip.border_title = title
@@ -229,23 +241,28 @@ class ExplorerScreen(Screen):
             matches = self.decoded.text == self.text
             mark = "✓ matches Alice's text" if matches else "✗ differs from Alice's text"
             subtitle = f"Bob read {escape(self.decoded.text.replace(chr(10), '⏎'))}: {mark}"
+        elif bob:  # the bits Bob holds (each token's bisection code), a cursor where he is
+            codes = ["".join(map(str, st.bisection.bits)) for st in steps]
+            read = "".join(codes[: self.pos]) + codes[min(self.pos, n - 1)][:shown]
+            rest = "".join(codes)[len(read):]
+            subtitle = f"bits read {read[-40:]}▌{rest[:24]}{'…' if len(rest) > 24 else ''}"
         else:
             subtitle = ""
         if strip.border_subtitle != subtitle:
             strip.border_subtitle = subtitle
-        tr = cur.bisection
-        shown = len(tr.bits) if self.pos >= n else min(self.bstep, len(tr.bits))
         lo, hi = tr.interval_after(shown)
         symbols = list(self._symbols())
-        self._show_interval(cur, symbols, lo, hi, shown)
-        reader = "Bob" if self.view == "bob" else "Alice"
+        token = cur.symbol if known else -1  # -1: not yet known to the reader
+        self._show_interval(cur, symbols, lo, hi, shown, token)
+        reader = "Bob" if bob else "Alice"
+        name = repr(cur.text) if known else "?"
         self.query_one(BisectionPanel).show(tr, shown, reader,
-                                            f"token {min(self.pos + 1, n)} of {n} ({cur.text!r})")
+                                            f"token {min(self.pos + 1, n)} of {n} ({name})")
         # A bisection step changes only the two panels above; skip the rest (frames are costly).
-        token_state = (id(steps), self.pos)
+        token_state = (id(steps), self.pos, known)
         if token_state != self._drawn_token_state:
             self._drawn_token_state = token_state
-            self.query_one(TopKTable).show(cur.freqs, cur.true_probs, symbols, cur.symbol)
+            self.query_one(TopKTable).show(cur.freqs, cur.true_probs, symbols, token)
             self.query_one(LossPanel).show(self._loss_view())
 
     def _strip_source(self, steps) -> tuple[list[str], list[float], list | None]:
@@ -257,10 +274,10 @@ class ExplorerScreen(Screen):
             self.set_class(groups is not None, "long-sequence")
         return self._strip_cache[1]
 
-    def _show_interval(self, cur, symbols, lo, hi, shown) -> None:
+    def _show_interval(self, cur, symbols, lo, hi, shown, token: int) -> None:
         tr = cur.bisection
         bar = self.query_one(IntervalBar)
-        bar.show([0, *np.cumsum(cur.freqs).tolist()], symbols, cur.symbol, tr.scale, (lo, hi), shown,
+        bar.show([0, *np.cumsum(cur.freqs).tolist()], symbols, token, tr.scale, (lo, hi), shown,
                  (lo + hi) // 2 if shown < len(tr.bits) else None)
 
     def _given(self) -> str:
@@ -276,7 +293,8 @@ class ExplorerScreen(Screen):
             online = tuple(self.online_totals)
         return LossView.of(self.steps, self.pos, len(self.bits), self.seq_task.raw_bits,
                            self.info.weights_bits if self.info else None,
-                           self.coded.classical_bits if self.coded else None, online)
+                           self.coded.classical_bits if self.coded else None, online,
+                           hide_unsent=self.view == "bob")
 
     def _show_info(self) -> None:
         i = self.info

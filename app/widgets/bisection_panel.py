@@ -38,27 +38,35 @@ class BisectionPanel(Panel):
             return Text("")
         rows_room = max(1, self.size.height - 8)
         steps = tr.steps[: self.shown]
-        lines = [Text.assemble((f"{self.reader} bisects ", "dim"), (self.which, "bold"))]
+        bob = self.reader == "Bob"
+        lines = [Text.assemble((f"{self.reader} {'reads the bits' if bob else 'bisects'} ",
+                                "dim"), (self.which, "bold"))]
         if steps:
-            lines.append(Text(f"{'#':>3}  {'interval [lo, hi)':<28}{'midpoint':<14}{'token is':<32}bit",
+            last_col = "bit read → half kept" if bob else "token is"
+            lines.append(Text(f"{'#':>3}  {'interval [lo, hi)':<28}{'midpoint':<14}{last_col:<32}bit",
                               style="bold"))
             skipped = max(0, len(steps) - rows_room)
             if skipped:
                 lines.append(Text(f"{'…':>3}  {skipped} earlier steps", style="dim"))
             for k, st in enumerate(steps[skipped:], start=skipped + 1):
                 lo, hi, mid = st.lo / tr.scale, st.hi / tr.scale, st.mid / tr.scale
-                if tr.token_hi <= st.mid:
+                if bob:  # Bob knows the bit, not the token: he keeps the half it names
+                    where = f"{st.bit} → the {'right' if st.bit else 'left'} half"
+                elif tr.token_hi <= st.mid:
                     where = "left of it"
                 elif tr.token_lo >= st.mid:
                     where = "right of it"
                 else:
                     where = "across it"
-                if st.mid_inside:
+                if st.mid_inside and not bob:
                     where += " ← midpoint inside"
                 interval = f"[{lo:.8g}, {hi:.8g})"
                 lines.append(Text.assemble(
                     (f"{k:>3}  ", "dim"), f"{interval:<28}{mid:<14.8g}{where:<32}",
                     (str(st.bit), f"bold {TOKEN}")))
+        elif bob:
+            lines.append(Text("Bob reads Alice's bits one at a time: each says which half of his "
+                              "interval to keep (b: one bit)", style="dim italic"))
         else:
             lines.append(Text(f"{self.reader} halves [0, 1) and keeps the half that holds the token's "
                               "interval (b: one step)", style="dim italic"))
@@ -66,9 +74,13 @@ class BisectionPanel(Panel):
         code = "".join(map(str, tr.bits[: self.shown])) or "·"
         lines.append(Text.assemble(
             ("code so far ", "dim"), (code, f"bold {TOKEN}"),
-            (f"  ({self.shown} of {len(tr.bits)} bits)", "dim") if not done
-            else ("  ✓ interval inside the token's: done", "bold green"),
+            (f"  ({self.shown} bits read)" if bob else f"  ({self.shown} of {len(tr.bits)} bits)",
+             "dim") if not done
+            else ("  ✓ his interval lies inside one token's: decoded" if bob
+                  else "  ✓ interval inside the token's: done", "bold green"),
         ))
+        if bob and not done:  # what the token will cost is known once it is decoded
+            return Text("\n").join(lines)
         lines.append(Text.assemble(
             (f"{len(tr.bits)} bits", "bold"), (" vs -log2 p = ", "dim"), (f"{tr.ideal_bits:.2f}", "bold"),
             (" vs 8 raw bits; bound ⌈-log2 p⌉+1 = ", "dim"), (f"{tr.bound}", "bold"),

@@ -81,13 +81,18 @@ class IntervalBar(Panel):
             return Text("waiting for the first distribution…", style="dim italic")
         width = max(10, self.size.width - 2)
         total = self.cum[-1]
-        t_lo, t_hi = self.cum[self.token], self.cum[self.token + 1]
-        q = (t_hi - t_lo) / total
-        head = Text.assemble(
-            ("token ", "dim"), (repr(self.symbols[self.token]), f"bold {TOKEN}"),
-            (f"  q = {q:.4g}", "bold"),
-            (f"  owns [{t_lo / total:.6f}, {t_hi / total:.6f}) of [0, 1)", "dim"),
-        )
+        if self.token < 0:  # Bob, before his interval falls inside one token's
+            head = Text.assemble(("token ", "dim"), ("?", f"bold {TOKEN}"),
+                                 ("  not known until the bisection's interval lies inside one "
+                                  "token's", "dim"))
+        else:
+            t_lo, t_hi = self.cum[self.token], self.cum[self.token + 1]
+            q = (t_hi - t_lo) / total
+            head = Text.assemble(
+                ("token ", "dim"), (repr(self.symbols[self.token]), f"bold {TOKEN}"),
+                (f"  q = {q:.4g}", "bold"),
+                (f"  owns [{t_lo / total:.6f}, {t_hi / total:.6f}) of [0, 1)", "dim"),
+            )
         full = self._bar(width, 0.0, 1.0)
         ticks = _ticks(width, 0.0, 1.0)
         zlo, zhi = self.zoom[0] / self.scale, self.zoom[1] / self.scale

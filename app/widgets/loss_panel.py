@@ -45,15 +45,17 @@ class LossView:
     @classmethod
     def of(cls, steps, sent: int, final_bits: int | None, raw_per_token: int,
            weights_bits: int | None = None, classical_bits: dict | None = None,
-           online_totals: tuple[float, ...] = ()) -> LossView:
+           online_totals: tuple[float, ...] = (), hide_unsent: bool = False) -> LossView:
         """The view of a coded sequence's TokenStep records after ``sent`` tokens;
-        ``final_bits``: the streaming coder's whole output, once every token is sent."""
+        ``final_bits``: the streaming coder's whole output, once every token is sent.
+        ``hide_unsent``: Bob's view, where the tokens not yet decoded are not known."""
         n = len(steps)
         sent = min(sent, n)
         last = steps[sent - 1] if sent else None
         tot = last.totals if last else None
         return cls(
-            labels=tuple(s.text for s in steps),
+            labels=tuple(s.text if i < sent or not hide_unsent else "·"
+                         for i, s in enumerate(steps)),
             aleatoric=tuple(s.aleatoric_bits for s in steps),
             epistemic=tuple(s.epistemic_bits for s in steps),
             bits=tuple(s.bits for s in steps),

@@ -39,7 +39,7 @@ class TopKTable(Panel):
         k = max(3, self.size.height - 3)
         total = float(self.freqs.sum())
         order = np.argsort(-self.freqs, kind="stable")[:k]
-        if self.token not in order:
+        if self.token >= 0 and self.token not in order:  # -1: the token is not known yet
             order = np.concatenate([order[:-1], [self.token]])
         width = max(30, self.size.width)
         lines = [Text(f"{'tok':<5}{'p':>9}{'-log2 p':>10}{'true p':>9}".ljust(width), style="bold")]
