@@ -81,8 +81,9 @@ async def test_navigation_through_every_step_and_out():
             assert screen.index == k - 1
             assert f"Step {k} of 11" in str(screen.query_one("#tour-head").render())
             assert screen.failure is None
-        await pilot.press("n")  # nothing after the last
+        await pilot.press("n")  # nothing after the last, but a word that the tour has ended
         assert screen.index == 10
+        assert "end of the tour" in str(screen.query_one("#status").render())
         await pilot.press("p", "left")
         assert screen.index == 8
         await pilot.press("q")  # the tour was the first screen: leaving it quits

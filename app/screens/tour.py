@@ -421,6 +421,10 @@ class TourScreen(Screen):
         if self.index + 1 < len(STEPS):
             self.index += 1
             await self.show_step()
+        else:
+            self.set_status("[b]That is the end of the tour.[/] Next: enter codes your own text "
+                            "(e in the explorer), lmviz scale races model sizes, lmviz inspect "
+                            "FILE shows where a compressor's bits go; esc leaves.")
 
     async def action_previous(self) -> None:
         if self.index > 0:

@@ -133,8 +133,13 @@ class LossPanel(Panel):
                     a, e, x = s
                     style = (ALEATORIC if mid < a else EPISTEMIC if mid < a + e
                              else SURPRISE if mid < a + e + x else "")
-                    if r == height and a + e + x > top:  # clipped: its value on top
-                        body = (f"{a + e + x:.0f}" + " " * cell)[: cell - 1] + " "
+                    value = f"{a + e + x:.0f}"
+                    k = height - r  # rows from the top
+                    if a + e + x > top and (k == 0 or (len(value) >= cell and k < len(value))):
+                        # Clipped: its value at the top, across the cell if it fits, else
+                        # one digit a row downwards.
+                        part = value if len(value) < cell else value[k]
+                        body = (part + " " * cell)[: max(1, cell - 1)] + (" " if cell > 1 else "")
                         style = CLIPPED
                 if not body:
                     body = ("█" * (cell - 1) + " " if cell > 1 else "█") if style else " " * cell
