@@ -242,6 +242,9 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
                        help="with --record: held-out bytes the final weights code (default 64 KiB)")
         p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                        help="with --record: where to train (default cpu)")
+        p.add_argument("--sweep-from", metavar="PATH", default=None,
+                       help="with --record: reuse the sweep scores of an earlier recording of the "
+                       "same corpus and settings (a sweep is deterministic)")
         p.add_argument("--force", action="store_true", help="overwrite an existing --record file")
     elif name in ("compress", "decompress"):
         p.add_argument("input", help="input file, or - for stdin")

@@ -15,8 +15,8 @@ from lmviz.app.jobs.settings import ARTICLE_EXAMPLE
 from lmviz.core.baselines import classical_bits
 from lmviz.core.learning.checkpoints import DEFAULT_CHECKPOINT, load_learner
 from lmviz.core.learning.online import LearnerConfig
+from lmviz.core.learning.prequential import evaluate_frozen, learn_stream
 from lmviz.core.learning.session import EncodeSession
-from lmviz.core.learning.stream import evaluate_frozen, learn_stream
 
 
 def main() -> None:

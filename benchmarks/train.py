@@ -14,7 +14,7 @@ import time
 
 from _table import emit
 from lmviz.app.jobs.settings import TrainSettings
-from lmviz.core.learning.stream import learn_stream
+from lmviz.core.learning.prequential import learn_stream
 
 
 def learning(seconds: float) -> dict:

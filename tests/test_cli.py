@@ -92,7 +92,7 @@ def test_usage_errors_exit_2():
 
 def test_pretrained_checkpoint_is_near_the_floor_on_fresh_sequences():
     from lmviz.core.learning.checkpoints import load_learner
-    from lmviz.core.learning.stream import evaluate_frozen
+    from lmviz.core.learning.prequential import evaluate_frozen
 
     ev = evaluate_frozen(load_learner("addition8"), 1000)
     assert ev["bits_per_sequence"] <= ev["floor_bits_per_sequence"] + 0.5

@@ -232,7 +232,7 @@ def test_a_packed_stream_decodes_in_blocks_as_the_list_does():
     """A payload of 300,000 bits crosses many blocks of held windows (WINDOW_BLOCK): read packed,
     as `lmviz decompress` reads a file, it decodes the same symbols as the bit list, and a
     truncated payload is refused, not looped over."""
-    from lmviz.core.coding.stream import WINDOW_BLOCK
+    from lmviz.core.coding.arithmetic import WINDOW_BLOCK
 
     rng = np.random.default_rng(5)
     cdf = Cdf.of(quantize_probs(rng.dirichlet(np.ones(256))))

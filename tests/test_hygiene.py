@@ -80,7 +80,7 @@ def test_only_the_job_layer_drives_the_engine():
     compressor with numba) is reached only through app/jobs, so the screens and the command
     line run the same jobs."""
     torch_side = {"lmviz.core.learning.online", "lmviz.core.learning.session",
-                  "lmviz.core.learning.stream", "lmviz.core.learning.pretrain",
+                  "lmviz.core.learning.prequential", "lmviz.core.learning.pretrain",
                   "lmviz.core.learning.windows", "lmviz.core.grokking.trainer",
                   "lmviz.core.compression.compressor", "lmviz.core.compression.inspect",
                   "lmviz.core.compression.bitmix", "lmviz.core.compression.bitcontexts",

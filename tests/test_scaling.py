@@ -24,6 +24,7 @@ from lmviz.core.learning.scaling import (
     PrequentialRun,
     ScaleRace,
     live_stream_path,
+    pick_rate,
     read_live_stream,
     record_scaling,
     scale_streams,
@@ -82,11 +83,19 @@ def test_a_race_needs_two_sizes_and_a_chunk_of_stream():
         ScaleRace({"scale-1": 1e-2, "scale-2": 1e-2}, tokens(40), SMALL)
 
 
+def test_the_rule_takes_the_smallest_rate_among_near_ties():
+    assert pick_rate({1e-3: 3.70, 2e-3: 3.69, 4e-3: 4.1}) == 1e-3  # within 0.5% of the best
+    assert pick_rate({1e-3: 3.90, 2e-3: 3.69, 4e-3: math.inf}) == 2e-3
+    assert pick_rate({1e-3: math.inf}) is None
+
+
 def test_the_sweep_grows_its_grid_past_an_end_that_wins():
-    scores = sweep("scale-1", (1e-5, 2e-5), tokens(256), SMALL, max_extra=2)
-    # Tiny rates barely learn in 256 bytes: the larger end wins, so the grid grows upward.
-    assert sorted(scores) == [1e-5, 2e-5, 4e-5, 8e-5]
-    assert all(math.isfinite(b) for b in scores.values())
+    known = {1e-3: 4.0, 2e-3: 3.0, 4e-3: 2.9, 8e-3: 3.5}  # scores given: nothing is trained
+    scores = sweep("scale-1", (1e-3, 2e-3), tokens(256), SMALL, known=known)
+    assert sorted(scores) == [1e-3, 2e-3, 4e-3, 8e-3]  # grown upward until 4e-3 is inside
+    assert pick_rate(scores) == 4e-3
+    real = sweep("scale-1", (1e-2, 2e-2), tokens(256), SMALL, max_extra=0)
+    assert sorted(real) == [1e-2, 2e-2] and all(math.isfinite(b) for b in real.values())
 
 
 def recording(losses: list[list[float]], held: list[float], parameters=None) -> ScaleRecording:

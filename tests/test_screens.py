@@ -11,7 +11,7 @@ from lmviz.app.screens.grok import GrokScreen
 from lmviz.app.screens.train import TrainScreen
 from lmviz.app.widgets.position_heatmap import PositionHeatmap
 from lmviz.core.grokking.records import GrokStep
-from lmviz.core.learning.stream import LearnProgress
+from lmviz.core.learning.prequential import LearnProgress
 from lmviz.core.tasks import AdditionTask
 from textual.app import App
 

@@ -85,7 +85,8 @@ def record(args) -> int:
     command = "lmviz scale " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     rec, stream_path = record_to(args.record, args.corpus, sizes, args.stream_bytes,
                                  args.sweep_bytes, args.held_out_bytes, command, args.device,
-                                 args.force, report=lambda line: print(line, file=err, flush=True))
+                                 args.force, report=lambda line: print(line, file=err, flush=True),
+                                 sweep_from=args.sweep_from)
     print(json.dumps(summary(rec), indent=1) if args.json else
           f"saved {args.record} and {stream_path}")
     return 0

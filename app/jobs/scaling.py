@@ -85,9 +85,27 @@ class LiveRaceJob:
                 "same_order_as_recording": live == recorded}
 
 
+def known_sweeps(path: str, corpus, stream_bytes: int, sweep_bytes: int,
+                 config: ScaleConfig) -> dict[str, dict[float, float]]:
+    """The sweep scores of an earlier recording made on the same corpus, streams and settings
+    (`--sweep-from`): a sweep is deterministic, so they need not be run again."""
+    import dataclasses
+    import json
+
+    rec = load_recording(path)
+    same = (rec.stream.get("corpus", {}).get("files") == corpus.description["files"]
+            and rec.stream.get("stream_bytes") == stream_bytes
+            and rec.stream.get("sweep_bytes") == sweep_bytes
+            and rec.config == json.loads(json.dumps(dataclasses.asdict(config))))
+    if not same:
+        raise ScaleError(f"{path} was recorded on another corpus or with other settings: its "
+                         "sweep cannot be reused")
+    return {s.name: dict(s.sweep) for s in rec.sizes}
+
+
 def record_to(path: str, corpus_dir: str, sizes: tuple[str, ...], stream_bytes: int,
               sweep_bytes: int, held_out_bytes: int, command: str, device: str, force: bool,
-              report) -> tuple[ScaleRecording, str]:
+              report, sweep_from: str | None = None) -> tuple[ScaleRecording, str]:
     """`lmviz scale --record`: sweep, race, and write the recording and its live stream."""
     if device == "cuda":
         import torch
@@ -95,8 +113,10 @@ def record_to(path: str, corpus_dir: str, sizes: tuple[str, ...], stream_bytes: 
         if not torch.cuda.is_available():
             raise ScaleError("--device cuda was asked for, but torch sees no CUDA device here")
     corpus = load_corpus(corpus_dir)
+    known = (known_sweeps(sweep_from, corpus, stream_bytes, sweep_bytes, ScaleConfig())
+             if sweep_from else None)
     rec = record_scaling(corpus, sizes, ScaleConfig(), stream_bytes, sweep_bytes, held_out_bytes,
-                         command, device=device, report=report)
+                         command, device=device, report=report, known_sweeps=known)
     text = recording_json(rec)
     write_output(path, text.encode(), force=force)
     return rec, write_live_stream(corpus, path, rec, force=force)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lmviz.core.baselines import classical_bits
 from lmviz.core.learning.online import OnlineLearner
-from lmviz.core.learning.stream import learn_stream
+from lmviz.core.learning.prequential import learn_stream
 
 from .base import (
     Cancelled,

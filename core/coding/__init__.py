@@ -1,9 +1,10 @@
 """Coding: integer frequencies in, bits out, and back, exactly.
 
 `quantize.quantize_probs` is the one place where float probabilities become integer frequencies;
-`cdf.Cdf` holds them; `bisection` and `stream` are the coders. This package imports numpy only.
+`cdf.Cdf` holds them; `bisection` and `arithmetic` (the streaming coder) are the coders. This package imports numpy only.
 """
 
+from .arithmetic import CoderStep, Decoder, Encoder, stream_decode, stream_encode
 from .bisection import (
     BisectionStep,
     BisectionTrace,
@@ -27,7 +28,6 @@ from .cdf import (
     unpack_bits,
 )
 from .quantize import MAX_TOTAL_BITS, quantize_probs
-from .stream import CoderStep, Decoder, Encoder, stream_decode, stream_encode
 
 __all__ = [
     "MAX_TOTAL", "MAX_TOTAL_BITS", "PRECISION", "BisectionStep", "BisectionTrace", "Cdf",

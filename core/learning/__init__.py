@@ -2,5 +2,5 @@
 the ledger of coded tokens, the fast prequential stream, and checkpoints.
 
 `ledger` and `checkpoints` import no torch (the UI reads their records and names before the engine
-has loaded); `online`, `session` and `stream` do.
+has loaded); `online`, `session`, `prequential`, `pretrain` and `scaling` do.
 """

@@ -152,18 +152,38 @@ class ScaleRace:
                                  total_bits=totals[i], seconds=run.seconds)
 
 
+SWEEP_TOLERANCE = 0.005  # rates within 0.5% of the best count as ties: the smallest wins
+
+
+def pick_rate(scores: dict[float, float]) -> float | None:
+    """The rule: the smallest learning rate whose bits a byte are within `SWEEP_TOLERANCE` of
+    the best. Near the best, bits barely change with the rate, but the largest rates sit next to
+    the edge of stability, where another stream can diverge (measured: scale-5 at 1e-3 sent
+    3.693 bits a byte on the sweep's 1 MiB, as 5e-4 did, and 3.947 on the recorded stream's
+    first 1 MiB). None if every rate diverged."""
+    finite = {lr: b for lr, b in scores.items() if math.isfinite(b)}
+    if not finite:
+        return None
+    best = min(finite.values())
+    return min(lr for lr, b in finite.items() if b <= best * (1 + SWEEP_TOLERANCE))
+
+
 def sweep(size: str, lrs: tuple[float, ...], tokens: np.ndarray, config: ScaleConfig,
           device: str = "cpu", cancelled: Callable[[], bool] = lambda: False,
-          max_extra: int = 3) -> dict[float, float]:
+          max_extra: int = 3, known: dict[float, float] | None = None) -> dict[float, float]:
     """Bits a byte of ``size`` at each learning rate on ``tokens`` (a stream kept apart from the
-    recorded one). The rule is to take the rate with the fewest bits; while that rate is at an
-    end of the grid, the grid grows by a factor of 2 past that end (at most ``max_extra`` times),
-    so the chosen rate is always a minimum with a worse rate on each side. A rate that diverges
-    scores infinity."""
+    recorded one). While the rate `pick_rate` takes is at an end of the grid, the grid grows by a
+    factor of 2 past that end (at most ``max_extra`` times), so the chosen rate always has a
+    tried rate on each side. A rate that diverges scores infinity. ``known``: scores already
+    measured on the same stream and settings (an earlier recording's), not run again."""
     out: dict[float, float] = {}
+    known = known or {}
     torch.set_num_threads(config.threads)
 
     def score(lr: float) -> None:
+        if lr in known:
+            out[lr] = known[lr]
+            return
         run = PrequentialRun(size, lr, config, device)
         total, seen = 0.0, 0
         try:
@@ -182,10 +202,10 @@ def sweep(size: str, lrs: tuple[float, ...], tokens: np.ndarray, config: ScaleCo
         if cancelled() or not out:
             break
         grid = sorted(out)
-        best = min(grid, key=out.get)
-        if best == grid[-1]:
+        chosen = pick_rate(out)
+        if chosen == grid[-1]:
             score(grid[-1] * 2)
-        elif best == grid[0]:
+        elif chosen == grid[0]:
             score(grid[0] / 2)
         else:
             break
@@ -233,24 +253,27 @@ def record_scaling(corpus: Corpus, sizes: tuple[str, ...], config: ScaleConfig,
                    stream_bytes: int, sweep_bytes: int, held_out_bytes: int, command: str,
                    device: str = "cpu", lrs: tuple[float, ...] = SWEEP_LRS,
                    report: Callable[[str], None] = lambda line: None,
-                   cancelled: Callable[[], bool] = lambda: False) -> ScaleRecording | None:
+                   cancelled: Callable[[], bool] = lambda: False,
+                   known_sweeps: dict[str, dict[float, float]] | None = None
+                   ) -> ScaleRecording | None:
     """Sweep each size's learning rate on the sweep stream, then race every size on the recorded
-    stream at its rate and measure the final weights on the held-out text. None if cancelled."""
+    stream at its rate and measure the final weights on the held-out text. None if cancelled.
+    ``known_sweeps``: size -> scores measured before on the same sweep stream (`sweep`)."""
     if len(sizes) < 2:
         raise ScaleError("a scaling run needs at least two sizes to compare")
     stream, sweep_stream, held = scale_streams(corpus, stream_bytes, sweep_bytes, held_out_bytes,
                                                config.seed)
     chosen, sweeps = {}, {}
     for size in sizes:
-        scores = sweep(size, lrs, sweep_stream, config, device, cancelled)
+        scores = sweep(size, lrs, sweep_stream, config, device, cancelled,
+                       known=(known_sweeps or {}).get(size))
         if cancelled():
             return None
-        finite = {lr: b for lr, b in scores.items() if math.isfinite(b)}
-        if not finite:
+        chosen[size] = pick_rate(scores)
+        if chosen[size] is None:
             raise ScaleError(f"size {size} diverged at every learning rate of the sweep")
-        chosen[size] = min(finite, key=finite.get)
         sweeps[size] = tuple(scores.items())
-        report(f"{size}: sweep " + ", ".join(f"{lr:g} {b:.3f}" for lr, b in scores.items())
+        report(f"{size}: sweep " + ", ".join(f"{lr:g} {b:.4f}" for lr, b in scores.items())
                + f" -> lr {chosen[size]:g}")
     race = ScaleRace(chosen, stream, config, device)
     per_size: dict[str, list[ScaleChunk]] = {s: [] for s in sizes}
