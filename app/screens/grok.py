@@ -17,6 +17,7 @@ from ..jobs.base import Pause, Resume, job_in_worker
 from ..jobs.events import GrokBatch
 from ..jobs.settings import DEFAULT_GROK
 from .live_chart import LiveChartScreen
+from .size_guard import SizeGuard, too_small_label
 
 WEIGHT_DECAYS = (0.3, 1.0, 2.0, 3.0, 5.0)
 FRACTIONS = (0.3, 0.4, 0.5)
@@ -25,7 +26,7 @@ REPLAY_SPEEDS = (1, 4, 16, 64, 256)  # recorded steps per frame
 REPLAY_INTERVAL = 1 / 30  # seconds between replayed frames
 
 
-class GrokScreen(LiveChartScreen):
+class GrokScreen(SizeGuard, LiveChartScreen):
     """Charts of accuracy (log step axis), loss and weight norm; the 99% crossings marked."""
 
     BINDINGS = [
@@ -73,6 +74,7 @@ class GrokScreen(LiveChartScreen):
             yield PlotextPlot(id="norm")
             yield Static("", id="grok-summary")
         yield Static("", id="status")
+        yield too_small_label()
         yield Footer()
 
     def on_mount(self) -> None:

@@ -27,6 +27,7 @@ from ..widgets.bisection_panel import BisectionPanel
 from ..widgets.byte_map import ByteMap, legend
 from ..widgets.byte_parts import ByteParts, byte_label
 from ..widgets.interval_bar import IntervalBar
+from .size_guard import SizeGuard, too_small_label
 
 # While coding, the colours catch up 4 times a second and the chart twice: the UI shares the
 # interpreter with the coder, and at 8 frames a second a 300 KB file took twice as long.
@@ -36,7 +37,7 @@ CHART_BINS = 240  # pieces of the file in the windowed curve
 SURPRISE_BITS = 6.0  # `n` jumps to the next byte that cost at least this much
 
 
-class InspectScreen(Screen):
+class InspectScreen(SizeGuard, Screen):
     """The file coloured by cost (left) over the cost along the file against gzip, xz and zpaq,
     and the cursor's byte explained (right)."""
 
@@ -87,6 +88,7 @@ class InspectScreen(Screen):
                 yield IntervalBar(id="interval")
                 yield BisectionPanel(id="bisection")
         yield Static("", id="status")
+        yield too_small_label()
         yield Footer()
 
     def on_mount(self) -> None:

@@ -22,6 +22,7 @@ from textual_plotext import PlotextPlot
 from ..charts import crossing_line, draw_lines, kib
 from ..jobs.base import job_in_worker
 from .live_chart import LiveChartScreen
+from .size_guard import SizeGuard, too_small_label
 
 REPLAY_FRAMES = 90  # a replay draws the whole recording in this many frames (about 3 s)
 REPLAY_INTERVAL = 1 / 30
@@ -41,7 +42,7 @@ def params(n: int) -> str:
     return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.0f}k"
 
 
-class ScaleScreen(LiveChartScreen):
+class ScaleScreen(SizeGuard, LiveChartScreen):
     """Replays the recording at once; `l` races the small sizes live on this CPU."""
 
     BINDINGS = [
@@ -82,6 +83,7 @@ class ScaleScreen(LiveChartScreen):
             yield PlotextPlot(id="scale-third")
             yield Static("", id="scale-summary")
         yield Static("", id="status")
+        yield too_small_label()
         yield Footer()
 
     def on_mount(self) -> None:

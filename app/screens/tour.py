@@ -27,6 +27,7 @@ from ..widgets.code_length_table import CodeLengthTable
 from ..widgets.interval_bar import IntervalBar
 from ..widgets.loss_panel import LossPanel, LossView
 from ..widgets.sequence_strip import SequenceStrip
+from .size_guard import SizeGuard, too_small_label
 
 REDRAW_INTERVAL = 1 / 8  # live charts: at most 8 frames a second
 REPLAY_STEPS_PER_FRAME = 64  # the grokking replay: about 3 s for the recorded run
@@ -40,7 +41,7 @@ def _shipped_scale():
     return shipped_recording_path()
 
 
-class TourScreen(Screen):
+class TourScreen(SizeGuard, Screen):
     """Step k of N: a paragraph on the left, a live view on the right, enter to try it."""
 
     BINDINGS = [
@@ -115,6 +116,7 @@ class TourScreen(Screen):
             yield Static("", id="tour-text")
             yield Vertical(id="tour-stage")
         yield Static("", id="status")
+        yield too_small_label()
         yield Footer()
 
     async def on_mount(self) -> None:

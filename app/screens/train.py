@@ -16,13 +16,14 @@ from ..jobs.events import Exported, Saved, TrainBatch
 from ..jobs.settings import TRAIN_SIZES, ExplorerRequest, TrainSettings
 from ..widgets.position_heatmap import PositionHeatmap
 from .live_chart import LiveChartScreen
+from .size_guard import SizeGuard, too_small_label
 
 DIGITS = (2, 4, 6, 8)
 SPEEDS = (50, 200, 1000, 0)  # sequences a second; 0: as fast as it goes
 HEAT_COLUMNS = 256  # time columns kept for the heatmap (older ones merged pairwise)
 
 
-class TrainScreen(LiveChartScreen):
+class TrainScreen(SizeGuard, LiveChartScreen):
     """Online (prequential) training of addition, with the classical compressors beside it."""
 
     BINDINGS = [
@@ -74,6 +75,7 @@ class TrainScreen(LiveChartScreen):
             yield PositionHeatmap(id="heatmap")
             yield Static("", id="train-summary")
         yield Static("", id="status")
+        yield too_small_label()
         yield Footer()
 
     def on_mount(self) -> None:
