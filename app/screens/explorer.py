@@ -255,7 +255,7 @@ class ExplorerScreen(Screen):
         token = cur.symbol if known else -1  # -1: not yet known to the reader
         self._show_interval(cur, symbols, lo, hi, shown, token)
         reader = "Bob" if bob else "Alice"
-        name = repr(cur.text) if known else "?"
+        name = f"'{cur.text}'" if known else "?"
         self.query_one(BisectionPanel).show(tr, shown, reader,
                                             f"token {min(self.pos + 1, n)} of {n} ({name})")
         # A bisection step changes only the two panels above; skip the rest (frames are costly).

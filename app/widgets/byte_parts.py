@@ -11,16 +11,16 @@ from rich.text import Text
 from ..palette import TOKEN, bits_color
 from .panel import Panel
 
-ESCAPES = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r", 0x00: "\\0"}
+ESCAPES = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"}  # NUL and the rest: \\xNN, as everywhere
 
 
 def byte_label(b: int) -> str:
-    """'e', ' ', '\\n' or 0xe9: short and unambiguous."""
+    """'e', ' ', '\\n' or '\\xe9': short and unambiguous, NUL '\\x00' as every screen writes it."""
     if b in ESCAPES:
         return f"'{ESCAPES[b]}'"
     if 0x20 <= b < 0x7F:
         return f"'{chr(b)}'"
-    return f"0x{b:02x}"
+    return f"'\\x{b:02x}'"
 
 
 def _bits(p: float) -> str:

@@ -89,7 +89,7 @@ class IntervalBar(Panel):
             t_lo, t_hi = self.cum[self.token], self.cum[self.token + 1]
             q = (t_hi - t_lo) / total
             head = Text.assemble(
-                ("token ", "dim"), (repr(self.symbols[self.token]), f"bold {TOKEN}"),
+                ("token ", "dim"), (f"'{self.symbols[self.token]}'", f"bold {TOKEN}"),
                 (f"  q = {q:.4g}", "bold"),
                 (f"  owns [{t_lo / total:.6f}, {t_hi / total:.6f}) of [0, 1)", "dim"),
             )
