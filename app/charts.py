@@ -10,14 +10,21 @@ from textual_plotext import PlotextPlot
 MAX_POINTS = 500  # a chart a few hundred cells wide needs no more points than this
 
 
+def legend_markup(series, colors: tuple[str, ...]) -> str:
+    """A legend as Rich markup, for a border or a line beside a chart drawn with ``colors``."""
+    return " · ".join(f"[{c}]━━[/] {label}" for (label, _x, _y), c in zip(series, colors))
+
+
 def _log10(xs) -> list[float]:
     return [math.log10(x) for x in xs]
 
 
 def draw_lines(plot: PlotextPlot, title: str, series, *, log_x: bool = False,
                ylim: tuple[float, float] | None = None, hline: float | None = None,
-               vlines: tuple[tuple[float, str], ...] = ()) -> None:
-    """series: (label, xs, ys) triples. Long series are thinned to MAX_POINTS.
+               vlines: tuple[tuple[float, str], ...] = (), colors: tuple[str, ...] = ()) -> None:
+    """series: (label, xs, ys) triples. Long series are thinned to MAX_POINTS. With ``colors``
+    (one per series), plotext draws no legend on the data: the caller writes one beside the
+    chart (`legend_markup`) in the same colours.
 
     A log x axis is drawn as log10(x) with decade labels, not with plotext's own log scale:
     plotext applies that in place when it builds the figure, so the second build (every resize
@@ -31,7 +38,7 @@ def draw_lines(plot: PlotextPlot, title: str, series, *, log_x: bool = False,
     if ylim:
         plt.ylim(*ylim)
     top = 0.0
-    for label, xs, ys in series:
+    for k, (label, xs, ys) in enumerate(series):
         if xs:
             stride = max(1, len(xs) // MAX_POINTS)
             xs, ys = list(xs[::stride]), list(ys[::stride])
@@ -39,7 +46,10 @@ def draw_lines(plot: PlotextPlot, title: str, series, *, log_x: bool = False,
                 keep = [i for i, x in enumerate(xs) if x > 0]
                 xs, ys = _log10([xs[i] for i in keep]), [ys[i] for i in keep]
                 top = max([top, *xs])
-            plt.plot(xs, ys, label=label, marker="braille")
+            if colors:
+                plt.plot(xs, ys, color=colors[k], marker="braille")
+            else:
+                plt.plot(xs, ys, label=label, marker="braille")
     if has_data:
         if log_x:
             decades = list(range(0, math.floor(top) + 1))

@@ -244,6 +244,19 @@ async def wait_coding(pilot, seconds: float) -> InspectScreen:
     raise AssertionError("no byte was coded")
 
 
+async def test_the_chart_s_legend_sits_on_its_border_not_on_the_lines():
+    """lmviz's cumulative line and zpaq's rate can run close: the legend must hide neither."""
+    from textual_plotext import PlotextPlot
+
+    app = inspect_app()
+    async with app.run_test(size=SIZE) as pilot:
+        s = await wait_done(pilot)
+        await pilot.pause(0.6)
+        plot = s.query_one(PlotextPlot)
+        assert "cumulative" in str(plot.border_subtitle)
+        assert "cumulative" not in plot.render().plain  # nothing written over the data
+
+
 async def test_question_mark_shows_inspect_s_own_help():
     """? on the inspect screen explains that screen and its keys, not the explorer's."""
     from lmviz.app.screens.help import HelpScreen

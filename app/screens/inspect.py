@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
-from ..charts import draw_lines
+from ..charts import draw_lines, legend_markup
 from ..jobs.base import JobControl, job_in_worker
 from ..jobs.events import ClassicalRate, Failed, InspectFinished, InspectStarted, Status
 from ..messages import JobEvent, run_job_posting
@@ -28,6 +28,8 @@ from ..widgets.byte_map import ByteMap, legend
 from ..widgets.byte_parts import ByteParts, byte_label
 from ..widgets.interval_bar import IntervalBar
 from .size_guard import SizeGuard, too_small_label
+
+CHART_COLORS = ("cyan", "yellow", "green", "magenta", "red", "blue")  # plotext's and rich's
 
 # While coding, the colours catch up 4 times a second and the chart twice: the UI shares the
 # interpreter with the coder, and at 8 frames a second a 300 KB file took twice as long.
@@ -191,7 +193,12 @@ class InspectScreen(SizeGuard, Screen):
                                                               for m in missing)
         cursor = self.query_one(ByteMap).cursor / 1000
         self.chart_cursor_bin = self._chart_bin(self.query_one(ByteMap).cursor)
-        draw_lines(self.query_one(PlotextPlot), title, series, vlines=((cursor, "white"),))
+        colors = CHART_COLORS[: len(series)]
+        plot = self.query_one(PlotextPlot)
+        draw_lines(plot, title, series, vlines=((cursor, "white"),), colors=colors)
+        # The legend on the chart's border, never on the lines (lmviz's cumulative line and
+        # zpaq's rate can run close: both must stay visible).
+        plot.border_subtitle = legend_markup(series, colors)
 
     def _chart_bin(self, pos: int) -> int:
         return pos * CHART_BINS // max(1, len(self.data))
