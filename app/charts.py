@@ -21,7 +21,8 @@ def _log10(xs) -> list[float]:
 
 def draw_lines(plot: PlotextPlot, title: str, series, *, log_x: bool = False,
                ylim: tuple[float, float] | None = None, hline: float | None = None,
-               vlines: tuple[tuple[float, str], ...] = (), colors: tuple[str, ...] = ()) -> None:
+               vlines: tuple[tuple[float, str], ...] = (), colors: tuple[str, ...] = (),
+               fill: bool = False) -> None:
     """series: (label, xs, ys) triples. Long series are thinned to MAX_POINTS. With ``colors``
     (one per series), plotext draws no legend on the data: the caller writes one beside the
     chart (`legend_markup`) in the same colours.
@@ -46,10 +47,11 @@ def draw_lines(plot: PlotextPlot, title: str, series, *, log_x: bool = False,
                 keep = [i for i, x in enumerate(xs) if x > 0]
                 xs, ys = _log10([xs[i] for i in keep]), [ys[i] for i in keep]
                 top = max([top, *xs])
+            style = {"fillx": True} if fill else {}  # fill: the area under the curve, shaded
             if colors:
-                plt.plot(xs, ys, color=colors[k], marker="braille")
+                plt.plot(xs, ys, color=colors[k], marker="braille", **style)
             else:
-                plt.plot(xs, ys, label=label, marker="braille")
+                plt.plot(xs, ys, label=label, marker="braille", **style)
     if has_data:
         if log_x:
             decades = list(range(0, math.floor(top) + 1))
@@ -67,7 +69,8 @@ class ProgressCurves:
     cumulative bits per sequence, from TrainBatch records, and the last record of each run."""
 
     def __init__(self, runs: int = 2) -> None:
-        self.curves: list[dict] = [{"x": [], "loss": [], "cum": []} for _ in range(runs)]
+        self.curves: list[dict] = [{"x": [], "loss": [], "cum": [], "area": []}
+                                   for _ in range(runs)]
         self.last: list = [None] * runs
 
     def add(self, records) -> None:
@@ -76,6 +79,7 @@ class ProgressCurves:
             c["x"].append(prog.sequences)
             c["loss"].append(float(prog.position_bits.mean()))
             c["cum"].append(prog.cumulative_bits_per_sequence)
+            c["area"].append(prog.ideal_bits / max(prog.sequences, 1))  # without code f
             self.last[run] = prog
 
 

@@ -42,8 +42,9 @@ def test_step_03_costs(snap_compare):
 
 def test_step_04_training(snap_compare):
     """Step 4: the identity line (streaming coder bits vs the area under the loss curve,
-    1 bit apart) above two charts of 30 fixed reports: the loss falling, and the cumulative
-    bits per sum."""
+    1 bit apart) above two charts of 30 fixed reports: the loss falling from a y axis that
+    starts at 0 with the area under it shaded, and the area so far per sum with code f left out
+    (its size in the title)."""
     assert _snap(snap_compare, 4)
 
 

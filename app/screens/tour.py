@@ -318,10 +318,13 @@ class TourScreen(SizeGuard, Screen):
             self.query_one("#tour-identity", Static).update(
                 f"[b]{last.sequences:,}[/] sums so far · {identity_text(last)}")
         runs = [(labels[i], self.live.curves[i]) for i in range(len(labels))]
-        draw_lines(self.query_one("#tour-loss"), "loss: bits per token vs sums seen",
-                   [(name, c["x"], c["loss"]) for name, c in runs])
-        draw_lines(self.query_one("#tour-cum"), "whole message so far: bits per sum",
-                   [(name, c["x"], c["cum"]) for name, c in runs])
+        top = max([1.0] + [max(c["loss"]) for _, c in runs if c["loss"]])
+        draw_lines(self.query_one("#tour-loss"), "loss: bits per token vs sums seen; the shaded "
+                   "area is the message", [(name, c["x"], c["loss"]) for name, c in runs],
+                   ylim=(0, top * 1.05), fill=True)
+        code_f = f" (code f, {last.config_bits:,} bits once, left out)" if last else ""
+        draw_lines(self.query_one("#tour-cum"), f"the area so far, bits per sum{code_f}",
+                   [(name, c["x"], c["area"]) for name, c in runs])
 
     def _start_grok_replay(self) -> None:
         try:
