@@ -121,11 +121,12 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--task", choices=["addition", "text"], default="addition",
                        help="the task, and so the model (default addition)")
         p.add_argument("--file", metavar="PATH", help="with --task text: a whole file, coded in "
-                       "windows of the model's context")
+                       "windows of the model's context (default: TEXT instead)")
         p.add_argument("--checkpoint", default=None,
                        help="shipped name or path (default: the task's shipped model; 'none' for "
                        "untrained)")
-        p.add_argument("--digits", type=digits, default=None, help="digits of an untrained model")
+        p.add_argument("--digits", type=digits, default=None,
+                       help="digits of an untrained model, 1 to 12 (default: from TEXT, or 8)")
         p.add_argument("--json", action="store_true", help="print one JSON object")
     elif name == "learn":
         p.add_argument("task", choices=["addition"], help="the task to learn (addition)")
@@ -146,20 +147,23 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--data-seed", type=seed, default=1,
                        help="seed of the random sequences (default 1)")
         p.add_argument("--threads", type=threads, default=1,
-                       help="torch threads (part of the code: Bob must use the same)")
+                       help="torch threads, part of the code: Bob must use the same (default 1)")
         p.add_argument("--leading-zeros", action="store_true",
                        help="operands may start with 0 (default: they do not)")
         p.add_argument("--reverse", action="store_true", help="answer least significant digit first")
         p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-        p.add_argument("--save", metavar="PATH", help="save the final model as a checkpoint")
+        p.add_argument("--save", metavar="PATH",
+                       help="save the final model as a checkpoint (default: not saved)")
         p.add_argument("--force", action="store_true", help="overwrite an existing --save file")
     elif name == "train":
         p.add_argument("--digits", type=digits, default=4, help="operand digits, 1 to 12 (default 4)")
     elif name == "grok":
         p.add_argument("--steps", type=grok_steps, default=None,
-                       help="run headless for at most this many steps (up to 1,000,000)")
+                       help="run headless for at most this many steps, up to 1,000,000 (default: "
+                       "until it has grokked, at most 5,000)")
         p.add_argument("--json", action="store_true", help="run headless and print one JSON object")
-        p.add_argument("--save", metavar="PATH", help="save the recorded run (JSON)")
+        p.add_argument("--save", metavar="PATH",
+                       help="save the recorded run as JSON (default: not saved)")
         p.add_argument("--force", action="store_true", help="overwrite an existing --save file")
         p.add_argument("--seed", type=seed, default=None, help="seed of the weights and the "
                        "split (default 0)")
@@ -187,7 +191,8 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
                        help="the checkpoint (and PATH.resume for resuming)")
         p.add_argument("--resume", action="store_true", help="continue from --save")
         p.add_argument("--init", metavar="CHECKPOINT", default=None,
-                       help="start from this pretrained checkpoint's weights (same size, context)")
+                       help="start from this pretrained checkpoint's weights, same size and context "
+                       "(default: fresh weights)")
         p.add_argument("--force", action="store_true", help="overwrite an existing --save")
         p.add_argument("--device", choices=["cpu", "cuda"], default=None,
                        help="where to train (default cpu)")
@@ -210,9 +215,10 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
                        help="seconds between evaluations and saves (default 30)")
         p.add_argument("--json", action="store_true", help="print the final record as JSON")
     elif name == "tour":
-        p.add_argument("--step", type=tour_step, default=1, help="the step to open on (1 to 11)")
+        p.add_argument("--step", type=tour_step, default=1, help="the step to open on, 1 to 11 (default 1)")
         p.add_argument("--export", metavar="DIR",
-                       help="write every step as an SVG into DIR (made if missing) and exit")
+                       help="write every step as an SVG into DIR (made if missing) and exit "
+                       "(default: open the tour)")
         p.add_argument("--force", action="store_true", help="with --export: replace SVGs in DIR")
     elif name == "serve":
         p.add_argument("--port", type=port, default=8000, help="port on 127.0.0.1 (default 8000)")
@@ -229,9 +235,11 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--recording", metavar="PATH", default=None,
                        help="replay this recording (default: the shipped assets/scale_english.json)")
         p.add_argument("--record", metavar="PATH", default=None,
-                       help="make a recording: sweep each size's learning rate, race them, save")
+                       help="make a recording: sweep each size's learning rate, race them, save "
+                       "(default: replay)")
         p.add_argument("--corpus", metavar="DIR", default=None,
-                       help="with --record: a folder of .txt files (lmviz pretrain's corpus)")
+                       help="with --record: a folder of .txt files, lmviz pretrain's corpus "
+                       "(default: none; --record needs it)")
         p.add_argument("--sizes", default=None, help="with --record: comma-separated sizes "
                        "(default: scale-1 to scale-5)")
         p.add_argument("--stream-bytes", type=stream_bytes, default=2 << 20,
@@ -244,7 +252,7 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
                        help="with --record: where to train (default cpu)")
         p.add_argument("--sweep-from", metavar="PATH", default=None,
                        help="with --record: reuse the sweep scores of an earlier recording of the "
-                       "same corpus and settings (a sweep is deterministic)")
+                       "same corpus and settings, a sweep being deterministic (default: sweep anew)")
         p.add_argument("--force", action="store_true", help="overwrite an existing --record file")
     elif name in ("compress", "decompress"):
         p.add_argument("input", help="input file, or - for stdin")

@@ -97,3 +97,17 @@ def test_pretrained_checkpoint_is_near_the_floor_on_fresh_sequences():
     ev = evaluate_frozen(load_learner("addition8"), 1000)
     assert ev["bits_per_sequence"] <= ev["floor_bits_per_sequence"] + 0.5
     assert ev["position_bits"]["c5"] < 0.05
+
+
+def test_every_option_has_a_help_text_and_says_its_default():
+    """`--help` is the reference: each option explains itself, and one that takes a value says
+    what it is when not given."""
+    from lmviz.app.cli import SUBCOMMANDS, subcommand_parser
+
+    for name in SUBCOMMANDS:
+        for action in subcommand_parser(name)._actions:
+            if not action.option_strings or action.dest == "help":
+                continue
+            assert action.help, f"lmviz {name} {action.option_strings[0]} has no help"
+            if action.nargs != 0 and not action.required:
+                assert "default" in action.help, f"lmviz {name} {action.option_strings[0]}"
