@@ -110,16 +110,24 @@ def kib(n: float) -> str:
     return f"{n / 1024:,.0f} KB" if n < 1 << 20 else f"{n / (1 << 20):,.2f} MB"
 
 
-def crossing_line(c) -> str:
-    """Where a bigger size overtakes a smaller one, from a `scale_records.Crossing`."""
+def crossing_line(c, start: int) -> str:
+    """Where a bigger size overtakes a smaller one, from a `scale_records.Crossing`; ``start``:
+    the bytes of the first chunk (before it nothing is measured)."""
     if c.loss_below_from is None:
         return f"{c.bigger}'s loss ends above {c.smaller}'s"
-    early = (f" ({c.smaller} was ahead until {kib(c.loss_below_from)})"
-             if c.loss_below_from > c.loss_first_below else "")
-    total = (f"; its whole message is shorter from {kib(c.total_below_from)}"
-             if c.total_below_from is not None else "; its whole message is not yet shorter")
-    return (f"{c.bigger} draws lower than {c.smaller} from {kib(c.loss_first_below)}{early}"
-            f"{total}")
+    if c.loss_below_from == c.loss_first_below:
+        loss = f"{c.bigger} draws lower than {c.smaller} from {kib(c.loss_below_from)} on"
+    else:
+        loss = (f"{c.bigger} draws lower than {c.smaller} for good from "
+                f"{kib(c.loss_below_from)} (the curves cross before that)")
+    if c.total_below_from is None:
+        total = "; its whole message is not yet shorter"
+    elif c.total_below_from <= start:
+        total = "; its whole message is shorter throughout"
+    else:
+        total = (f"; {c.smaller}'s whole message was shorter until {kib(c.total_below_from)}: "
+                 "the bigger model starts behind")
+    return loss + total
 
 
 def scale_lines(rec, k: int, crossings: bool) -> list[str]:
@@ -137,5 +145,5 @@ def scale_lines(rec, k: int, crossings: bool) -> list[str]:
                  f"final weights: {rec.held_out_rate(len(totals) - 1):.3f} against "
                  f"{rec.held_out_rate(0):.3f} bits a character")
     if crossings:
-        lines += [crossing_line(c) for c in rec.crossings()]
+        lines += [crossing_line(c, int(rec.bytes_seen[0])) for c in rec.crossings()]
     return lines

@@ -374,3 +374,13 @@ def test_the_model_line_names_every_order():
 
     assert spans((0, 1, 2, 3, 4, 6, 12, 24)) == "0-4, 6, 12, 24" and spans((1, 2)) == "1, 2"
     assert describe(config_for(english(3_000))).startswith("bit mixer (orders 0-4, 6, 12, 24, words")
+
+
+def test_nul_is_written_one_way():
+    """The parts table, the interval bar and the strip write NUL as \\x00, like every byte
+    that is not printable."""
+    from lmviz.app.widgets.byte_parts import byte_label
+    from lmviz.core.tasks.text import byte_glyph
+
+    assert byte_label(0) == "'\\x00'" and byte_glyph(0) == "\\x00"
+    assert byte_label(0xE9) == "'\\xe9'" and byte_label(ord("e")) == "'e'"

@@ -109,10 +109,12 @@ def recording(losses: list[list[float]], held: list[float], parameters=None) -> 
 
 def test_crossings_say_where_the_bigger_model_overtakes_for_good():
     rec = recording([[4, 4, 4, 4, 4, 4], [5, 3, 5, 3, 3, 3]], [3.0, 2.0])
-    (c,) = rec.crossings()
+    (c,) = rec.crossings(window=1)  # chunk by chunk
     assert c.loss_first_below == 2000  # first dips below after the second chunk
     assert c.loss_below_from == 4000  # and stays below from the fourth
     assert c.total_below_from == 5000  # its whole message catches up in the fifth (ties are not)
+    (smooth,) = rec.crossings()  # over 8 chunks: 5, 4, 4.33, 4, 3.8, 3.67 against 4
+    assert smooth.loss_first_below == smooth.loss_below_from == 5000
     never = recording([[3, 3], [4, 4]], [3.0, 3.5]).crossings()[0]
     assert never.loss_below_from is None and never.total_below_from is None
 
@@ -265,7 +267,7 @@ async def test_the_screen_replays_at_once_and_says_which_view_it_shows(tmp_path)
         await pilot.pause(0.3)
         summary = str(screen.query_one("#scale-summary", Static).render())
         assert "scale-1" in summary and "3.000" in summary and "2.000" in summary
-        assert "scale-2 draws lower than scale-1 from 2 KB" in summary
+        assert "scale-2 draws lower than scale-1 from 3 KB on" in summary
         await pilot.press("w")
         summary = str(screen.query_one("#scale-summary", Static).render())
         assert "weights counted" in summary and "pays for its weights over scale-1" in summary

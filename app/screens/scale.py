@@ -234,6 +234,6 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
         lines.append("[dim]message: KB and bits a byte so far · held-out: bits a char, "
                      "final weights frozen[/]")
         if self.mode == "replay" and self.shown >= len(rec.chunk_bytes):
-            lines += [crossing_line(c) for c in rec.crossings()]
+            lines += [crossing_line(c, int(rec.bytes_seen[0])) for c in rec.crossings()]
         return "\n".join(lines)
 

@@ -66,8 +66,8 @@ class Crossing:
 
     smaller: str
     bigger: str
-    loss_below_from: int | None  # from here on the bigger size's loss stays lower
-    loss_first_below: int | None  # where its loss first dips below
+    loss_below_from: int | None  # from here on the bigger size's (smoothed) loss stays lower
+    loss_first_below: int | None  # where that loss first dips below
     total_below_from: int | None  # from here on its whole message (code f too) stays shorter
 
 
@@ -107,8 +107,8 @@ class ScaleRecording:
         """Bits a character of the held-out text under size i's final weights."""
         return self.sizes[i].held_out_bits / self.held_out_chars
 
-    def crossings(self) -> list[Crossing]:
-        return [crossing(self, i) for i in range(len(self.sizes) - 1)]
+    def crossings(self, window: int = 8) -> list[Crossing]:
+        return [crossing(self, i, window) for i in range(len(self.sizes) - 1)]
 
     def weights_counted(self, chars: int, i: int) -> float:
         """Bits a character to send ``chars`` characters as weights + code f + held-out rate."""
@@ -132,9 +132,11 @@ def _from_on(below: np.ndarray, at: np.ndarray) -> int | None:
     return int(at[0] if len(bad) == 0 else at[bad[-1] + 1])
 
 
-def crossing(rec: ScaleRecording, i: int) -> Crossing:
+def crossing(rec: ScaleRecording, i: int, window: int = 8) -> Crossing:
+    """Where size i+1 overtakes size i; losses compared over ``window`` chunks (64 KB: one
+    chunk is noisy)."""
     at = rec.bytes_seen
-    lower = rec.loss(i + 1) < rec.loss(i)
+    lower = rec.smoothed_loss(i + 1, window) < rec.smoothed_loss(i, window)
     shorter = rec.message(i + 1) < rec.message(i)
     first = np.flatnonzero(lower)
     return Crossing(rec.sizes[i].name, rec.sizes[i + 1].name, _from_on(lower, at),
