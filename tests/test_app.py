@@ -238,7 +238,7 @@ async def test_text_view_wraps_with_readable_costs_and_honest_totals():
         await pilot.press("enter")
         text = str(app.screen.query_one("#loss").render())
         assert "no generator is known" in text
-        assert "the whole text" in text and "gzip -9" in text and "xz -9e" in text
+        assert "gzip -9, whole text" in text and "xz -9e, whole text" in text
         assert "weights 39,488" in text and "all counted" in text
         assert s.steps[-1].symbol == 256
         # The multi-byte characters are drawn as themselves, once (the end of the text, with

@@ -193,11 +193,9 @@ class LossPanel(Panel):
         row("streaming coder", stream, "bold")
         per = v.raw_per_token
         row(f"raw {per} bit{'s' if per != 1 else ''}/token", v.raw)
-        if v.classical_bits:  # whole-text figures: compared with the whole text's raw size
+        if v.classical_bits:  # whole-text figures: against the whole text's raw size
             whole = per * len(v.labels)
-            lines.append(Text(f"{'the whole text':<22}{'bits':>9}{'of raw':>8}", style="bold"))
-            row(f"raw {per} bits/token", whole, of=whole)
-            for name, label in (("gzip", "gzip -9"), ("xz", "xz -9e")):
+            for name, label in (("gzip", "gzip -9, whole text"), ("xz", "xz -9e, whole text")):
                 row(label, v.classical_bits[name], of=whole)
         else:
             lines.append(Text.assemble(("stream window ", "dim"),
