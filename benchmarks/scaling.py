@@ -58,7 +58,7 @@ def recording_rows() -> list[dict]:
         msg = float(rec.message(i)[-1])
         smaller = float(rec.message(i - 1)[-1]) if i else None
         held = rec.held_out_rate(i)
-        rows.append({"size": s.name, "parameters": s.parameters, "lr": s.lr,
+        rows.append({"size": s.name, "parameters": s.parameters, "lr": f"{s.lr:g}",
                      "message_bits": msg, "bits_per_byte": msg / seen,
                      "held_out_bpc": held, "seconds": s.seconds,
                      "below_smaller": None if smaller is None else msg < smaller,
@@ -110,6 +110,8 @@ async def live_keys(presses: int = 40) -> dict:
 
         screen._compositor_refresh = timed
         times = []
+        before = sum(len(v) for v in screen.live.values())
+        started = time.perf_counter()
         for _ in range(presses):
             frames.clear()
             t = time.perf_counter()
@@ -118,11 +120,12 @@ async def live_keys(presses: int = 40) -> dict:
             after = [f for f in frames if f > t]
             if after:
                 times.append(after[0] - t)
-        chunks = sum(len(v) for v in screen.live.values())
+        during = sum(len(v) for v in screen.live.values()) - before
+        seconds = time.perf_counter() - started
     times.sort()
     return {"key_ms_median": 1000 * statistics.median(times),
             "key_ms_p95": 1000 * times[max(0, int(0.95 * len(times)) - 1)],
-            "frames": len(times), "live_chunks_meanwhile": chunks}
+            "frames": len(times), "seconds": seconds, "race_chunks_meanwhile": during}
 
 
 def main() -> None:

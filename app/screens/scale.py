@@ -73,6 +73,7 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
         self.timer = None
         self.weights_view = False
         self.live: dict[str, list[ScaleChunk]] = {}
+        self._third_drawn: bool | None = None  # the view the third chart shows
 
     def compose(self):
         yield Header()
@@ -139,7 +140,9 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
 
     def action_toggle_weights(self) -> None:
         self.weights_view = not self.weights_view
-        self.redraw()
+        if self.rec is not None:  # only what the view changes: a key must not wait for 3 charts
+            self._draw_third()
+            self.query_one("#scale-summary", Static).update(self.summary_text(self.curves()))
 
     def action_back(self) -> None:
         if self.timer is not None:
@@ -190,6 +193,13 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
         draw_lines(self.query_one("#scale-message", PlotextPlot),
                    "whole message so far (code f + area under the curve), bits a byte",
                    [(label, list(x / 1024), list(msg / x)) for label, x, _, msg in curves])
+        if self._third_drawn != self.weights_view:  # it changes only with the view
+            self._draw_third()
+        self.query_one("#scale-summary", Static).update(self.summary_text(curves))
+
+    def _draw_third(self) -> None:
+        rec = self.rec
+        self._third_drawn = self.weights_view
         third = self.query_one("#scale-third", PlotextPlot)
         if self.weights_view:
             xs = [3 + 0.25 * i for i in range(25)]  # 1k to 1G characters, log10
@@ -203,7 +213,6 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
             n = [math.log10(s.parameters) for s in rec.sizes]
             draw_lines(third, "held-out text, final weights: bits a char vs log10 parameters",
                        [("held-out", n, [rec.held_out_rate(i) for i in range(len(rec.sizes))])])
-        self.query_one("#scale-summary", Static).update(self.summary_text(curves))
 
     def summary_text(self, curves) -> str:
         rec = self.rec
