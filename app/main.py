@@ -118,10 +118,11 @@ class LmvizApp(App):
             job = self.make_explorer_job(request) if self.make_explorer_job else None
             self.push_screen(self.make_explorer(request, job))
 
-    def action_show_help(self) -> None:
-        from .screens.help import HelpScreen
+    def action_show_help(self, page: str = "explorer") -> None:
+        """? on a screen: that screen's help page (screens/help.py PAGES)."""
+        from .screens.help import PAGES, HelpScreen
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(PAGES[page]))
 
     def open_explorer(self, request: ExplorerRequest) -> None:
         """A fresh explorer on top (the train screen sends its model here)."""

@@ -84,9 +84,8 @@ STEPS: tuple[TourStep, ...] = (
         "With m = 2 a token is one bit raw, and per-token bisection spends at least one bit on "
         "each: no saving, ever. The article's way out sends the length k of each run of tokens "
         "that equal the model's best guess, about log2 k bits a run. The streaming coder does "
-        "better still: a bit predicted at 97% costs 0.04 bits. Same bits, every code. The "
-        "floor is an average over every sample the source could give, so one short, lucky "
-        "sample can cost less than it.",
+        "better still: a bit predicted at 97% costs 0.04 bits, and the floor, an average "
+        "over every sample the source could give, can be beaten by one short, lucky sample.",
         "binary", "explorer:binary", "the explorer on bits (m: the online model)"),
     TourStep(
         "Weights are not the data: grokking",

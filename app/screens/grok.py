@@ -16,8 +16,8 @@ from ..charts import draw_grok_accuracy, draw_lines
 from ..jobs.base import Pause, Resume, job_in_worker
 from ..jobs.events import GrokBatch
 from ..jobs.settings import DEFAULT_GROK
+from ..size_guard import SizeGuard, too_small_label
 from .live_chart import LiveChartScreen
-from .size_guard import SizeGuard, too_small_label
 
 WEIGHT_DECAYS = (0.3, 1.0, 2.0, 3.0, 5.0)
 FRACTIONS = (0.3, 0.4, 0.5)

@@ -74,6 +74,9 @@ page · Home / End · n the next byte that cost 6 bits or more · esc back · q 
 """
 
 
+PAGES = {"explorer": HELP, "inspect": INSPECT_HELP}  # which screen's ? shows which page
+
+
 class HelpScreen(ModalScreen):
     """Two sentences a panel; escape, q or ? closes it. ``text``: the page (the explorer's by
     default)."""

@@ -23,11 +23,11 @@ from ..charts import draw_lines, legend_markup
 from ..jobs.base import JobControl, job_in_worker
 from ..jobs.events import ClassicalRate, Failed, InspectFinished, InspectStarted, Status
 from ..messages import JobEvent, run_job_posting
+from ..size_guard import SizeGuard, too_small_label
 from ..widgets.bisection_panel import BisectionPanel
 from ..widgets.byte_map import ByteMap, legend
 from ..widgets.byte_parts import ByteParts, byte_label
 from ..widgets.interval_bar import IntervalBar
-from .size_guard import SizeGuard, too_small_label
 
 CHART_COLORS = ("cyan", "yellow", "green", "magenta", "red", "blue")  # plotext's and rich's
 
@@ -55,15 +55,10 @@ class InspectScreen(SizeGuard, Screen):
         Binding("home", "jump(0)", "File start", show=False),
         Binding("end", "jump(-1)", "File end", show=False),
         Binding("n", "surprise", "Next surprise"),
-        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("question_mark", "app.show_help('inspect')", "Help", key_display="?"),
         Binding("escape", "back", "Back"),
         Binding("q", "app.quit", "Quit"),
     ]
-
-    def action_help(self) -> None:
-        from .help import INSPECT_HELP, HelpScreen
-
-        self.app.push_screen(HelpScreen(INSPECT_HELP))
 
     def __init__(self, name: str, data: bytes, make_job=None, **kwargs) -> None:
         super().__init__(**kwargs)

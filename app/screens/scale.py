@@ -21,8 +21,8 @@ from textual_plotext import PlotextPlot
 
 from ..charts import crossing_line, draw_lines, kib
 from ..jobs.base import job_in_worker
+from ..size_guard import SizeGuard, too_small_label
 from .live_chart import LiveChartScreen
-from .size_guard import SizeGuard, too_small_label
 
 REPLAY_FRAMES = 90  # a replay draws the whole recording in this many frames (about 3 s)
 REPLAY_INTERVAL = 1 / 30

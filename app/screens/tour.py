@@ -21,13 +21,13 @@ from ..jobs.events import Failed, TrainBatch
 from ..jobs.settings import TrainSettings
 from ..jobs.tour import StepRecords
 from ..messages import JobEvent, run_job_posting
+from ..size_guard import SizeGuard, too_small_label
 from ..tour import STEPS, TourStep
 from ..widgets.bisection_panel import BisectionPanel
 from ..widgets.code_length_table import CodeLengthTable
 from ..widgets.interval_bar import IntervalBar
 from ..widgets.loss_panel import LossPanel, LossView
 from ..widgets.sequence_strip import SequenceStrip
-from .size_guard import SizeGuard, too_small_label
 
 REDRAW_INTERVAL = 1 / 8  # live charts: at most 8 frames a second
 REPLAY_STEPS_PER_FRAME = 64  # the grokking replay: about 3 s for the recorded run

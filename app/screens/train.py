@@ -14,9 +14,9 @@ from ..charts import ProgressCurves, draw_lines, identity_text
 from ..jobs.base import ExportModel, Pause, Resume, SaveCheckpoint, SetSpeed, job_in_worker
 from ..jobs.events import Exported, Saved, TrainBatch
 from ..jobs.settings import TRAIN_SIZES, ExplorerRequest, TrainSettings
+from ..size_guard import SizeGuard, too_small_label
 from ..widgets.position_heatmap import PositionHeatmap
 from .live_chart import LiveChartScreen
-from .size_guard import SizeGuard, too_small_label
 
 DIGITS = (2, 4, 6, 8)
 SPEEDS = (50, 200, 1000, 0)  # sequences a second; 0: as fast as it goes
