@@ -427,9 +427,8 @@ class TourScreen(SizeGuard, Screen):
             self.index += 1
             await self.show_step()
         else:
-            self.set_status("[b]That is the end of the tour.[/] Next: enter codes your own text "
-                            "(e in the explorer), lmviz scale races model sizes, lmviz inspect "
-                            "FILE shows where a compressor's bits go; esc leaves.")
+            self.set_status("[b]That is the end of the tour.[/] Next: your own text (enter, then "
+                            "e), lmviz scale, lmviz inspect FILE; esc leaves.")
 
     async def action_previous(self) -> None:
         if self.index > 0:
