@@ -18,35 +18,14 @@ import argparse
 import asyncio
 import json
 import lzma
-import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from _keys import key_times, summary
 from _table import emit
 from language import sentences
 
 HERE = Path(__file__).resolve().parent
-
-CHILD = r"""
-import sys, time, json
-t0 = time.perf_counter()
-from lmviz.app.main import LmvizApp
-from lmviz.app.screens.scale import ScaleScreen
-original = ScaleScreen._compositor_refresh
-first = {}
-def timed(self):
-    original(self)
-    if not first:
-        first["first_frame_s"] = time.perf_counter() - t0
-        first["torch_imported"] = "torch" in sys.modules
-        self.app.exit()
-ScaleScreen._compositor_refresh = timed
-LmvizApp(screen="scale").run(headless=True, size=(160, 48))
-print(json.dumps(first))
-"""
-
 
 def recording_rows() -> list[dict]:
     from lmviz.core.learning.scale_records import load_recording, shipped_recording_path
@@ -78,17 +57,6 @@ def book_row(learner, path: Path) -> dict:
             "seconds": time.perf_counter() - t}
 
 
-def first_frame(runs: int = 3) -> dict:
-    got = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True,
-                             check=True)
-        got.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return {"first_frame_s": min(r["first_frame_s"] for r in got),
-            "first_frame_s_max": max(r["first_frame_s"] for r in got),
-            "torch_imported": any(r["torch_imported"] for r in got)}
-
-
 async def live_keys(presses: int = 40) -> dict:
     """Key press to the end of the frame that shows it, while the live race trains."""
     from lmviz.app.main import LmvizApp
@@ -101,31 +69,13 @@ async def live_keys(presses: int = 40) -> dict:
         t0 = time.perf_counter()
         while not screen.live and time.perf_counter() - t0 < 60:
             await pilot.pause(0.05)
-        frames: list[float] = []
-        original = screen._compositor_refresh
-
-        def timed():
-            original()
-            frames.append(time.perf_counter())
-
-        screen._compositor_refresh = timed
-        times = []
         before = sum(len(v) for v in screen.live.values())
         started = time.perf_counter()
-        for _ in range(presses):
-            frames.clear()
-            t = time.perf_counter()
-            await pilot.press("w")
-            await pilot.pause(0.06)
-            after = [f for f in frames if f > t]
-            if after:
-                times.append(after[0] - t)
+        times = await key_times(pilot, screen, "w", presses, 0.06)
         during = sum(len(v) for v in screen.live.values()) - before
         seconds = time.perf_counter() - started
-    times.sort()
-    return {"key_ms_median": 1000 * statistics.median(times),
-            "key_ms_p95": 1000 * times[max(0, int(0.95 * len(times)) - 1)],
-            "frames": len(times), "seconds": seconds, "race_chunks_meanwhile": during}
+    return {**summary(times, "key"), "frames": len(times), "seconds": seconds,
+            "race_chunks_meanwhile": during}
 
 
 def main() -> None:
@@ -153,7 +103,9 @@ def main() -> None:
     emit("\nthe English model", [model], None)
     tui = {}
     if not args.no_tui:
-        tui = {**first_frame(), **asyncio.run(live_keys())}
+        from tui import first_frame
+
+        tui = {**first_frame(screen="scale"), **asyncio.run(live_keys())}
         emit("\nlmviz scale: first frame and keys during the live race (160x48)", [tui], None)
     if args.json:
         with open(args.json, "w") as f:

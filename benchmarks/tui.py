@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import subprocess
 import sys
 import time
 
+from _keys import key_times, summary
 from _table import emit
 
 CHILD = r"""
@@ -23,27 +23,35 @@ import sys, time, json
 t0 = time.perf_counter()
 from lmviz.app.main import LmvizApp
 from lmviz.app.screens.explorer import ExplorerScreen
-original = ExplorerScreen._compositor_refresh
+from lmviz.app.screens.scale import ScaleScreen
+SCREEN = sys.argv[1]
+cls = ScaleScreen if SCREEN == "scale" else ExplorerScreen
+original = cls._compositor_refresh
 first = {}
-def timed(self):  # the end of the explorer's first frame
+def timed(self):  # the end of the screen's first frame
     original(self)
     if not first:
         first["first_frame_s"] = time.perf_counter() - t0
         first["torch_imported_at_first_frame"] = "torch" in sys.modules
         self.app.exit()
-ExplorerScreen._compositor_refresh = timed
+cls._compositor_refresh = timed
 from lmviz.app.jobs.settings import ExplorerRequest
-TEXT = sys.argv[1] if len(sys.argv) > 1 else None
-LmvizApp(ExplorerRequest(text=TEXT, task="text") if TEXT else None).run(headless=True, size=(160, 48))
+TEXT = sys.argv[2] if len(sys.argv) > 2 else None
+if SCREEN == "scale":
+    app = LmvizApp(screen="scale")
+else:
+    app = LmvizApp(ExplorerRequest(text=TEXT, task="text") if TEXT else None)
+app.run(headless=True, size=(160, 48))
 print(json.dumps(first))
 """
 
 
-def first_frame(text: str | None = None, runs_wanted: int = 3) -> dict:
+def first_frame(text: str | None = None, runs_wanted: int = 3, screen: str = "explorer") -> dict:
+    """The first frame of ``screen`` (explorer or scale) in fresh processes, best and worst."""
     runs = []
     for _ in range(runs_wanted):
         t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", CHILD, *([text] if text else [])],
+        out = subprocess.run([sys.executable, "-c", CHILD, screen, *([text] if text else [])],
                              capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         r["process_s"] = time.perf_counter() - t
@@ -70,30 +78,15 @@ async def step_times(text: str | None = None) -> dict:
         result["load_and_code_s"] = time.perf_counter() - t0
         screen = app.screen
         result["model"] = screen.info.kind
-        frames: list[float] = []
-        original = screen._compositor_refresh
-
-        def timed_refresh():
-            original()
-            frames.append(time.perf_counter())
-
-        screen._compositor_refresh = timed_refresh
         n = len(screen.steps) - 1
+
+        def rewind(i: int) -> None:
+            if i % n == 0:
+                screen.pos, screen.bstep = 0, 0
+
         for key in ("space", "b"):
-            times = []
-            for i in range(3 * 27):
-                if i % n == 0:
-                    screen.pos, screen.bstep = 0, 0
-                frames.clear()
-                t = time.perf_counter()
-                await pilot.press(key)
-                await pilot.pause(0.03)
-                after = [f for f in frames if f > t]
-                if after:
-                    times.append(after[0] - t)
-            times.sort()
-            result[f"{key}_ms_median"] = 1000 * statistics.median(times)
-            result[f"{key}_ms_p95"] = 1000 * times[int(0.95 * len(times)) - 1]
+            times = await key_times(pilot, screen, key, 3 * 27, 0.03, rewind)
+            result.update(summary(times, key))
     return result
 
 

@@ -18,6 +18,15 @@ async def ready(pilot, app):
     raise AssertionError("the explorer never showed a sequence")
 
 
+async def bob_view(pilot, s):
+    """d, and wait until Bob has decoded the bits."""
+    await pilot.press("d")
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if s.decoded is not None and s.view == "bob":
+            return
+
+
 def make_app(**kw):
     job = FixedJob(**kw)
     return LmvizApp(job.request, explorer_job=job)
@@ -64,11 +73,7 @@ async def test_bob_decodes_the_same_text():
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         s = await ready(pilot, app)
-        await pilot.press("d")
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if s.decoded is not None and s.view == "bob":
-                break
+        await bob_view(pilot, s)
         assert s.steps is s.decoded.steps  # Bob's records on show, not Alice's
         assert s.decoded.text == s.text
         await pilot.press("enter")
@@ -84,11 +89,7 @@ async def test_bob_s_view_never_draws_a_token_he_has_not_decoded():
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         s = await ready(pilot, app)
-        await pilot.press("d")
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if s.decoded is not None and s.view == "bob":
-                break
+        await bob_view(pilot, s)
         await pilot.press("space", "space", "b")  # two decoded, one bit of the third read
         await pilot.pause(0.1)
         strip = app.screen.query_one("#strip")

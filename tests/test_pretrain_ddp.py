@@ -5,13 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import torch
 from lmviz.core.learning.config import PretrainConfig
 from lmviz.core.learning.online import OnlineLearner
 from lmviz.core.learning.pretrain import learner_config
 
-from tests.test_pretrain import TEXT
+from tests.test_pretrain import corpus  # noqa: F401  (a fixture)
 
 HELPER = Path(__file__).with_name("ddp_pretrain.py")
 
@@ -22,25 +21,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def torchrun(nproc: int, corpus, out, steps: int, *extra) -> subprocess.CompletedProcess:
+def torchrun(nproc: int, folder, out, steps: int, *extra) -> subprocess.CompletedProcess:
     out.mkdir(exist_ok=True)
     return subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}",
-         "--master_addr=127.0.0.1", f"--master_port={free_port()}", str(HELPER), str(corpus),
+         "--master_addr=127.0.0.1", f"--master_port={free_port()}", str(HELPER), str(folder),
          str(out), str(steps), *extra],
         capture_output=True, text=True, timeout=240)
 
 
-@pytest.fixture()
-def corpus(tmp_path):
-    d = tmp_path / "corpus"
-    d.mkdir()
-    (d / "a.txt").write_text(TEXT)
-    (d / "b.txt").write_text(TEXT.upper())
-    return d
 
-
-def test_two_ranks_end_equal_and_match_one_process_with_the_same_global_batch(tmp_path, corpus):
+def test_two_ranks_end_equal_and_match_one_process_with_the_same_global_batch(
+        tmp_path, corpus):  # noqa: F811
     two = torchrun(2, corpus, tmp_path / "two", 6)
     assert two.returncode == 0, two.stderr[-2000:]
     one = torchrun(1, corpus, tmp_path / "one", 6)
@@ -59,7 +51,7 @@ def test_two_ranks_end_equal_and_match_one_process_with_the_same_global_batch(tm
     assert moved > 0.1  # six steps did train
 
 
-def test_a_failing_rank_leaves_no_checkpoint(tmp_path, corpus):
+def test_a_failing_rank_leaves_no_checkpoint(tmp_path, corpus):  # noqa: F811
     run = torchrun(2, corpus, tmp_path / "fail", 6, "fail")
     assert run.returncode != 0
     assert "rank 1 fails on purpose" in run.stderr
