@@ -142,7 +142,7 @@ def test_json_summary(tmp_path, capsys):
 
 def test_sigint_leaves_no_output(tmp_path):
     src = tmp_path / "big.txt"
-    src.write_bytes(english(200_000) * 5)  # about 10 s of work: interrupted well before
+    src.write_bytes(english(200_000) * 15)  # about 30 s of work: interrupted well before
     out = tmp_path / "big.lmvz"
     p = subprocess.Popen(LMVIZ + ["compress", str(src), str(out)], stderr=subprocess.PIPE)
     time.sleep(2)

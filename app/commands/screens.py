@@ -50,10 +50,9 @@ def run(name: str, args) -> int:
         if args.checkpoint:
             # A checkpoint that is missing or damaged fails here, in one sentence, rather than
             # inside the TUI (this loads torch: only when one is named). Its task is the task.
-            from lmviz.core.learning.checkpoints import load_learner
+            from ..jobs.explorer import checkpoint_task
 
-            learner = load_learner(args.checkpoint)
-            request = replace(request, task_spec=learner.task.spec())
+            request = replace(request, task_spec=checkpoint_task(args.checkpoint))
         try:  # bad text or settings are refused before the TUI starts
             task = task_of(request)
             if args.text:

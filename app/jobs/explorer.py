@@ -28,6 +28,12 @@ from .settings import TEXT_CONTEXT, ExplorerRequest, task_of
 UNTRAINED = {"text": lambda task: learner_config(PretrainConfig(context=task.context))}
 
 
+def checkpoint_task(name_or_path: str) -> dict:
+    """The task a checkpoint was trained on, read from the checkpoint (one sentence if it is
+    missing or damaged): what `lmviz --checkpoint` checks before the app starts."""
+    return load_learner(name_or_path).task.spec()
+
+
 class ExplorerJob:
     def __init__(self, request: ExplorerRequest, seed: int = 0) -> None:
         self.request = request
