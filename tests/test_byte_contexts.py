@@ -179,7 +179,7 @@ def _table(n: int = 1500) -> bytes:
 
 
 def test_a_fixed_record_table_is_found_and_text_is_not():
-    from lmviz.core.compression.contexts import record_length
+    from lmviz.core.compression.records import record_length
 
     assert record_length(_table()) == 12
     text = b"The record model looks for rows of fixed length; prose has none. " * 300

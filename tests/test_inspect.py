@@ -136,8 +136,8 @@ def test_byte_detail_segments_tile_the_unit_interval():
 
 
 def test_context_labels_say_how_often_and_whether_one_way():
-    from lmviz.core.compression.contexts import SEEN_BUCKETS
     from lmviz.core.compression.costs import _count_label
+    from lmviz.core.compression.records import SEEN_BUCKETS
 
     assert _count_label(0) == "unseen context" and _count_label(1) == "seen 1 time"
     assert _count_label(3) == "seen 4-7 times"

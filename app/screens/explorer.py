@@ -257,7 +257,8 @@ class ExplorerScreen(Screen):
         reader = "Bob" if bob else "Alice"
         name = f"'{cur.text}'" if known else "?"
         self.query_one(BisectionPanel).show(tr, shown, reader,
-                                            f"token {min(self.pos + 1, n)} of {n} ({name})")
+                                            f"token {min(self.pos + 1, n)} of {n} ({name})",
+                                            self.seq_task.raw_bits)
         # A bisection step changes only the two panels above; skip the rest (frames are costly).
         token_state = (id(steps), self.pos, known)
         if token_state != self._drawn_token_state:

@@ -10,7 +10,8 @@ from .panel import Panel
 
 class BisectionPanel(Panel):
     """Steps so far (interval, midpoint, which half, the bit), the code for this token, and its
-    length against -log2 p, against 8 raw bits and against the article's optimistic count."""
+    length against -log2 p, against the raw bits of a token (8; 1 for bits) and against the
+    article's optimistic count."""
 
     DEFAULT_CSS = """
     BisectionPanel {
@@ -25,10 +26,13 @@ class BisectionPanel(Panel):
         self.shown = 0  # steps revealed so far
         self.reader = "Alice"
         self.which = ""  # e.g. "token 11 of 28 ('9')"
+        self.raw_bits = 8
         self.border_title = "bisection"
 
-    def show(self, trace, shown: int, reader: str = "Alice", which: str = "") -> None:
+    def show(self, trace, shown: int, reader: str = "Alice", which: str = "",
+             raw_bits: int = 8) -> None:
         self.trace, self.shown, self.reader, self.which = trace, shown, reader, which
+        self.raw_bits = raw_bits  # a token sent as it is: 8 bits, 1 for a two-symbol task
         self.redraw()
 
     def render(self) -> Text:
@@ -83,7 +87,8 @@ class BisectionPanel(Panel):
             return Text("\n").join(lines)
         lines.append(Text.assemble(
             (f"{len(tr.bits)} bits", "bold"), (" vs -log2 p = ", "dim"), (f"{tr.ideal_bits:.2f}", "bold"),
-            (" vs 8 raw bits; bound ⌈-log2 p⌉+1 = ", "dim"), (f"{tr.bound}", "bold"),
+            (f" vs {self.raw_bits} raw bit{'s' if self.raw_bits != 1 else ''}; bound "
+             "⌈-log2 p⌉+1 = ", "dim"), (f"{tr.bound}", "bold"),
         ))
         lines.append(Text.assemble(
             ("article's optimistic count: ", "dim"), (f"{tr.optimistic_bits} bits", "bold"),

@@ -1,10 +1,9 @@
-"""The bit mixer's contexts (bitmix.py): what each stream's recent bytes hash to, and the bit
+"""The bit mixer's contexts (bitmix.py): what the file's recent bytes hash to, and the bit
 histories kept under each context.
 
-A context is a 64-bit hash of some of a stream's last bytes: the last k for each order, the same
-salted with the stream (its own past), chosen earlier bytes (sparse), the word being written and
-the word before it, and in a table of fixed-size records the column with the bytes above and
-before. Under each context and each node of the byte's bit tree the mixer keeps a *bit
+A context is a 64-bit hash of some of the last bytes: the last k for each order, chosen earlier
+bytes (sparse), the word being written and the word before it, the column in the line with the
+byte above, and in a table of fixed-size records the column with the bytes above and before. Under each context and each node of the byte's bit tree the mixer keeps a *bit
 history*, a small state standing for two bounded counts, numbered here.
 """
 

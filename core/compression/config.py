@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..tasks.base import shorten
-from .contexts import record_length
 from .filters import elf_row, is_x86
+from .records import record_length
 
-MAX_RECORD = 512  # the longest record row contexts.record_length looks for
+MAX_RECORD = 512  # the longest record row records.record_length looks for
 # Binary data's orders: text's without the last 12 and 24 bytes, which find the repeated keys,
 # tags and lines of structured text (17 benchmark files, payload bytes: 563,466 with these six
 # for all -> 558,299; JSON, XML and HTML -1.6 to -7.8%, source -1.1%, prose -0.2 to +0.02%; on
@@ -31,7 +31,7 @@ class CompressorConfig:
     mixer_rate: int = 16  # learning rate of the bit mixer's weights (fixed point; 24 before the
     #   update evaluated its nodes afresh: 11 benchmark files 514,781 -> 513,736 bytes at 16)
     match_min: int = 6  # context bytes the match model looks up (0: no match model)
-    record: int = 0  # row length of a fixed-record table (contexts.record_length; 0: none)
+    record: int = 0  # row length of a fixed-record table (records.record_length; 0: none)
     skips: tuple[tuple[int, ...], ...] = ((2, 3), (1, 3), (1, 4), (1, 5))  # sparse contexts:
     #   the bytes 2 and 3 back, and the last byte with the one 3, 4 or 5 back (binary data:
     #   instructions and their operands, fields); on a 150 KB ELF slice 44,998 -> 44,244 bytes
@@ -81,8 +81,7 @@ class CompressorConfig:
         A header's CRC proves nothing (anyone can recompute one), so nothing here trusts it:
         this version makes only the default settings with the orders, a record length, the
         skip contexts, the line context and the x86 filter chosen per file, and every other
-        value is refused before anything is allocated (a header that asked for a million
-        streams once took 23 GB)."""
+        value is refused before anything is allocated."""
         return cls._from_dict(json.loads(text))
 
     @classmethod

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .contexts import MATCH_BUCKETS, SEEN_BUCKETS
+from .records import MATCH_BUCKETS, SEEN_BUCKETS
 
 MATCH = "match model"  # one byte, right or wrong, no distribution (the other parts: contexts)
 TOP_K = 4  # the mix's most likely bytes kept per byte

@@ -18,9 +18,9 @@ import numpy as np
 from .bitcontexts import context_names
 from .compressor import BitModel, compress_packed
 from .config import CompressorConfig
-from .contexts import SEEN_BUCKETS, log_bucket
 from .costs import MATCH, TOP_K, TOTAL, ExplainChunk
 from .match import length_bucket
+from .records import SEEN_BUCKETS, log_bucket
 
 TINY = 2.0**-24  # the least probability a part is shown with (float16's smallest)
 CHUNK_SECONDS = 0.1  # how often chunks are handed out while coding

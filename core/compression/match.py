@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .contexts import MATCH_BUCKETS, log_bucket
+from .records import MATCH_BUCKETS, log_bucket
 
 MULT = np.uint64(0x9E3779B97F4A7C15)  # a 64-bit multiplicative hash; the top bits mix best
 

@@ -1,6 +1,6 @@
-"""What the bytes coded so far say about the next one besides the bit mixer (bitmix.py) and
-the match model (match.py): the shape of a fixed-record table, and the buckets the inspect
-screen sorts predictions into.
+"""The shape of a fixed-record table (its row length, for the bit mixer's column contexts), and
+the log buckets that the match model's lengths and the inspect screen's counts fall into. (The
+contexts themselves are in bitcontexts.py.)
 
 Numpy only, and fully determined by the bytes already coded, so Alice and Bob agree (the inspect
 screen reads the bucket constants without numba).
