@@ -10,9 +10,13 @@ from textual_plotext import PlotextPlot
 MAX_POINTS = 500  # a chart a few hundred cells wide needs no more points than this
 
 
-def legend_markup(series, colors: tuple[str, ...]) -> str:
-    """A legend as Rich markup, for a border or a line beside a chart drawn with ``colors``."""
-    return " · ".join(f"[{c}]━━[/] {label}" for (label, _x, _y), c in zip(series, colors))
+def legend_markup(series, colors: tuple[int, ...]) -> str:
+    """A legend as Rich markup, for a line beside a chart drawn with ``colors`` (256-colour
+    codes, which plotext and rich read alike)."""
+    from rich.color import Color
+
+    hexes = [Color.from_ansi(c).get_truecolor().hex for c in colors]
+    return " · ".join(f"[{h}]━━[/] {label}" for (label, _x, _y), h in zip(series, hexes))
 
 
 def _log10(xs) -> list[float]:
@@ -21,7 +25,7 @@ def _log10(xs) -> list[float]:
 
 def draw_lines(plot: PlotextPlot, title: str, series, *, log_x: bool = False,
                ylim: tuple[float, float] | None = None, hline: float | None = None,
-               vlines: tuple[tuple[float, str], ...] = (), colors: tuple[str, ...] = (),
+               vlines: tuple[tuple[float, str], ...] = (), colors: tuple[int, ...] = (),
                fill: bool = False) -> None:
     """series: (label, xs, ys) triples. Long series are thinned to MAX_POINTS. With ``colors``
     (one per series), plotext draws no legend on the data: the caller writes one beside the

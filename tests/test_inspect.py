@@ -244,7 +244,7 @@ async def wait_coding(pilot, seconds: float) -> InspectScreen:
     raise AssertionError("no byte was coded")
 
 
-async def test_the_chart_s_legend_sits_on_its_border_not_on_the_lines():
+async def test_the_chart_s_legend_sits_under_it_not_on_the_lines():
     """lmviz's cumulative line and zpaq's rate can run close: the legend must hide neither."""
     from textual_plotext import PlotextPlot
 
@@ -253,7 +253,7 @@ async def test_the_chart_s_legend_sits_on_its_border_not_on_the_lines():
         s = await wait_done(pilot)
         await pilot.pause(0.6)
         plot = s.query_one(PlotextPlot)
-        assert "cumulative" in str(plot.border_subtitle)
+        assert "cumulative" in str(s.query_one("#chart-legend").render())  # under the chart
         assert "cumulative" not in plot.render().plain  # nothing written over the data
 
 
@@ -384,3 +384,17 @@ def test_nul_is_written_one_way():
 
     assert byte_label(0) == "'\\x00'" and byte_glyph(0) == "\\x00"
     assert byte_label(0xE9) == "'\\xe9'" and byte_label(ord("e")) == "'e'"
+
+
+def test_each_context_says_which_bytes_it_saw():
+    from lmviz.core.compression.costs import context_bytes
+
+    data = b"the cat sat on the mat"
+    pos = data.index(b"mat") + 1  # predicting the 'a' of "mat"
+    assert context_bytes("order-0", data, pos) == b""
+    assert context_bytes("order-2", data, pos) == b" m"
+    assert context_bytes("order-24", data, pos) == data[:pos]
+    assert context_bytes("bytes 2 and 3 back", data, pos) == b" e"
+    assert context_bytes("word so far", data, pos) == b"m"
+    assert context_bytes("word + last word", data, pos) == b"the m"
+    assert context_bytes("line col, above, left", data, pos) is None

@@ -29,7 +29,8 @@ from ..widgets.byte_map import ByteMap, legend
 from ..widgets.byte_parts import ByteParts, byte_label
 from ..widgets.interval_bar import IntervalBar
 
-CHART_COLORS = ("cyan", "yellow", "green", "magenta", "red", "blue")  # plotext's and rich's
+# 256-colour codes: plotext and rich read a number the same way (their colour names differ).
+CHART_COLORS = (51, 220, 46, 201, 196, 33)
 
 # While coding, the colours catch up 4 times a second and the chart twice: the UI shares the
 # interpreter with the coder, and at 8 frames a second a 300 KB file took twice as long.
@@ -80,6 +81,7 @@ class InspectScreen(SizeGuard, Screen):
             with Vertical(id="inspect-left"):
                 yield ByteMap(id="bytes")
                 yield PlotextPlot(id="inspect-chart")
+                yield Static("", id="chart-legend")
             with Vertical(id="inspect-side"):
                 yield ByteParts(id="parts")
                 yield IntervalBar(id="interval")
@@ -176,7 +178,7 @@ class InspectScreen(SizeGuard, Screen):
         xs, window, cumulative = c.along(CHART_BINS)
         kb = (xs / 1000).tolist()
         keep = ~np.isnan(window)
-        series = [("bits a byte (windowed)", [x for x, k in zip(kb, keep) if k], window[keep].tolist())]
+        series = [("windowed", [x for x, k in zip(kb, keep) if k], window[keep].tolist())]
         keep = ~np.isnan(cumulative)
         series.append(("cumulative", [x for x, k in zip(kb, keep) if k], cumulative[keep].tolist()))
         end = len(c) / 1000
@@ -191,9 +193,9 @@ class InspectScreen(SizeGuard, Screen):
         colors = CHART_COLORS[: len(series)]
         plot = self.query_one(PlotextPlot)
         draw_lines(plot, title, series, vlines=((cursor, "white"),), colors=colors)
-        # The legend on the chart's border, never on the lines (lmviz's cumulative line and
-        # zpaq's rate can run close: both must stay visible).
-        plot.border_subtitle = legend_markup(series, colors)
+        # The legend under the chart, never on its lines (lmviz's cumulative line and zpaq's
+        # rate can run close: both must stay visible).
+        self.query_one("#chart-legend", Static).update(legend_markup(series, colors))
 
     def _chart_bin(self, pos: int) -> int:
         return pos * CHART_BINS // max(1, len(self.data))
@@ -203,7 +205,7 @@ class InspectScreen(SizeGuard, Screen):
         if c is None:
             return
         detail = c.detail(pos)
-        self.query_one(ByteParts).show(detail, len(c))
+        self.query_one(ByteParts).show(detail, len(c), self.data)
         if detail is None:  # not coded yet: no interval, no bisection
             self.query_one(IntervalBar).show([], [], -1, 1, (0, 1), 0, None)
             self.query_one(BisectionPanel).show(None, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from lmviz.core.compression.costs import MATCH
+from lmviz.core.compression.costs import MATCH, context_bytes
 from rich.text import Text
 
 from ..palette import TOKEN, bits_color
@@ -41,10 +41,10 @@ class ByteParts(Panel):
         super().__init__(**kwargs)
         self.detail = None  # a ByteDetail
         self.length = 0
+        self.data: bytes | None = None
         self.border_title = "why this byte cost what it did"
 
-    @staticmethod
-    def _row(lines: list[Text], part) -> float:
+    def _row(self, lines: list[Text], part) -> float:
         """Append a part's row; its probability of the real byte (0 where it has none)."""
         guess = "–" if part.top < 0 else byte_label(part.top)
         p = 0.0
@@ -55,12 +55,30 @@ class ByteParts(Panel):
         else:
             p, p_text, bits = part.p, f"{part.p:.4f}", _bits(part.p)
         weight = "–" if math.isnan(part.weight) else f"{part.weight:.2f}"
-        lines.append(Text(f"  {part.name:<22}{guess:<8}{p_text:>10}{bits:>7}{weight:>10}  "
+        label = f"{part.name} {self.saw(part.name, 20 - len(part.name))}".rstrip()
+        lines.append(Text(f"  {label:<22}{guess:<8}{p_text:>10}{bits:>7}{weight:>10}  "
                           f"{part.confidence}"))
         return p
 
-    def show(self, detail, length: int) -> None:
-        self.detail, self.length = detail, length
+    def saw(self, name: str, room: int) -> str:
+        """The bytes a context hashed (what order-2 saw), quoted, the latest ones kept to fit
+        ``room`` cells; "" where a context is not a run of earlier bytes."""
+        if self.data is None or self.detail is None or room < 4:
+            return ""
+        raw = context_bytes(name, self.data, self.detail.position)
+        if raw is None:
+            return ""
+        glyphs = [byte_label(b)[1:-1] for b in raw]
+        shown = ""
+        for g in reversed(glyphs):
+            if len(shown) + len(g) + 3 > room:
+                return f"'…{shown}'"
+            shown = g + shown
+        return f"'{shown}'"
+
+    def show(self, detail, length: int, data: bytes | None = None) -> None:
+        """``data``: the file, for the bytes each context saw (None: not shown)."""
+        self.detail, self.length, self.data = detail, length, data
         self.redraw()
 
     def render(self) -> Text:
@@ -87,17 +105,43 @@ class ByteParts(Panel):
         # binary record table's 16 contexts) it is the last contexts that get cropped.
         guess = byte_label(d.top[0][0]) if len(d.top) else "–"  # its likeliest, as for each part
         lines.append(Text.assemble((f"  {'the mix':<22}{guess:<8}{p_mix:>10.4f}{_bits(p_mix):>7}", "bold")))
+        mix_at = len(lines)
         best = 0.0
         for part in sorted(d.parts, key=lambda p: p.name != MATCH):
             best = max(best, self._row(lines, part))
+        if p_mix < best * 0.999:  # right under the mix: cropping takes the last contexts first
+            lines.insert(mix_at, self._why_lost(d, p_mix, best))
         verdict = ("beats every part alone" if p_mix > best * 1.001 else
                    "does as well as its best part" if p_mix >= best * 0.999 else
-                   "does worse than its best part here (it pays for the bytes where that part is wrong)")
+                   "does worse than its best part here (above: why)")
         lines.append(Text(
             f"The mix {verdict}. It weighs its parts bit by bit, in the odds of each bit (the "
             "weight shown is the mean along this byte's eight bits), so a part that is often "
             "right where the others are unsure gains weight; then a small table keyed by the "
-            "last byte corrects the mixed probability.", style="dim"))
+            "last byte corrects the mixed probability. \"One way\": under that context the "
+            "byte's first bit has always been the same, so it is sure of it.", style="dim"))
         return Text("\n").join(lines)
+
+    @staticmethod
+    def _why_lost(d, p_mix: float, best: float) -> Text:
+        """Why the mix gave the real byte less than its best part did."""
+        guess = d.top[0][0] if len(d.top) else -1
+        agree = [p for p in d.parts if p.top == guess and not math.isnan(p.weight)]
+        if guess != d.byte and len(agree) > 1:
+            weight = sum(p.weight for p in agree)
+            why = (f"{len(agree)} parts guessed {byte_label(guess)} and their weights add up to "
+                   f"{weight:.1f}: the mix adds their confidence, so it was surer of "
+                   f"{byte_label(guess)} than any of them, and the surprise cost "
+                   f"{-math.log2(max(p_mix, 1e-300)):.1f} bits where the best part alone "
+                   f"paid {_bits(best)}.")
+        else:
+            said = [p for p in d.parts if not math.isnan(p.weight) and not math.isnan(p.p)]
+            if not said:
+                return Text("")
+            heavy = max(said, key=lambda p: abs(p.weight))
+            why = (f"its heaviest part, {heavy.name} (weight {heavy.weight:.2f}), gave it "
+                   f"{heavy.p:.4f} where the best part gave {best:.4f}.")
+        return Text(f"  why the mix lost: {why} The weights learn from the file's past, which "
+                    "misleads at its start.", style="bold")
 
     WRAP = True

@@ -194,3 +194,31 @@ class CostMap:
                     zip(self.top[pos], self.top_lo[pos], self.top_freq[pos]))
         return ByteDetail(pos, int(self.data[pos]), float(self.cost[pos]), int(self.lo[pos]),
                           int(self.freq[pos]), self.total, top, tuple(parts))
+
+
+def _word_start(data: bytes, pos: int) -> int:
+    i = pos
+    while i > 0 and (chr(data[i - 1]).isalnum()):
+        i -= 1
+    return i
+
+
+def context_bytes(name: str, data: bytes, pos: int) -> bytes | None:
+    """The bytes a context of the bit mixer hashed for the byte at ``pos`` (what "order-2" saw),
+    by the context's name (bitcontexts.context_names); None where they are not a plain run of
+    earlier bytes (the line and record contexts hash a column with them)."""
+    if name.startswith("order-"):
+        k = int(name.removeprefix("order-"))
+        return data[max(0, pos - k) : pos]
+    if name.startswith("byte") and name.endswith(" back"):
+        ds = [int(x) for x in name.split(" ", 1)[1].removesuffix(" back").split(" and ")]
+        return bytes(data[pos - d] if pos - d >= 0 else 0 for d in ds)
+    if name == "word so far":
+        return data[_word_start(data, pos) : pos]
+    if name == "word + last word":
+        start = _word_start(data, pos)
+        j = start
+        while j > 0 and not chr(data[j - 1]).isalnum():
+            j -= 1
+        return data[_word_start(data, j) : pos]
+    return None
