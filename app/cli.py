@@ -222,7 +222,7 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--force", action="store_true", help="with --export: replace SVGs in DIR")
     elif name == "serve":
         p.add_argument("--port", type=port, default=8000, help="port on 127.0.0.1 (default 8000)")
-        p.add_argument("--open", choices=["tour", "explorer", "train", "grok"], default="tour",
+        p.add_argument("--open", choices=["tour", "explorer", "train", "grok", "scale"], default="tour",
                        help="what each browser tab starts on (default: the tour)")
     elif name == "inspect":
         p.add_argument("file", help="the file to inspect (up to 2 MB)")

@@ -46,7 +46,10 @@ def grok_config(args) -> GrokConfig:
 
 def run(name: str, args) -> int:
     config = grok_config(args)
-    headless = args.steps is not None or args.json or args.save or not sys.stdout.isatty()
+    from .screens import in_browser
+
+    headless = (args.steps is not None or args.json or args.save
+                or not (sys.stdout.isatty() or in_browser()))
     if not headless:
         from ..main import LmvizApp
         from .screens import require_terminal

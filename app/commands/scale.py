@@ -59,11 +59,11 @@ def run(name: str, args) -> int:
             raise UsageError("--live without --json is the screen: run `lmviz scale` and press l")
         return live_headless(args)
     rec = load_recording(args.recording or shipped_recording_path())
-    if args.json or not sys.stdout.isatty():
+    from .screens import in_browser, require_terminal
+
+    if args.json or not (sys.stdout.isatty() or in_browser()):
         print(json.dumps(summary(rec), indent=1))
         return 0
-    from .screens import require_terminal
-
     require_terminal("lmviz scale", "lmviz scale --json")
     from ..main import LmvizApp
 

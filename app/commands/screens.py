@@ -13,11 +13,16 @@ from ..errors import UsageError
 from ..jobs.settings import ExplorerRequest, task_of
 
 
+def in_browser() -> bool:
+    """Run by textual-serve (`lmviz serve`): drawn in a browser, over pipes, not a terminal."""
+    return "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")
+
+
 def require_terminal(what: str, headless: str = "lmviz encode TEXT --json") -> None:
     """The app draws on stdout and reads keys from stdin: without a terminal on both it would
     wait forever for keys nobody types. ``headless``: the command that reports instead."""
-    if "web_driver" in os.environ.get("TEXTUAL_DRIVER", ""):
-        return  # textual-serve runs us over pipes and draws in a browser (`lmviz serve`)
+    if in_browser():
+        return
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         raise UsageError(f"{what} is a full-screen terminal app and this is not a terminal; "
                          f"for a headless report use `{headless}`")

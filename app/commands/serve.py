@@ -10,7 +10,7 @@ import sys
 from ..errors import UsageError
 
 HOST = "127.0.0.1"  # a classroom projector, not the internet: use an SSH tunnel to share it
-ARGS = {"tour": ["tour"], "explorer": [], "train": ["train"], "grok": ["grok"]}
+ARGS = {"tour": ["tour"], "explorer": [], "train": ["train"], "grok": ["grok"], "scale": ["scale"]}
 
 
 def command_for(what: str) -> str:
