@@ -26,12 +26,16 @@ def free_port() -> int:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)")
-def test_the_tour_opens_in_a_browser(tmp_path):
-    """The page loads, the app starts behind it, and the tour's first step is on screen."""
+@pytest.mark.parametrize("screen, visible", [("tour", b"Step 1 of 11"),
+                                             ("scale", b"a model that knows more")])
+def test_a_screen_opens_in_a_browser(tmp_path, screen, visible):
+    """The page loads, the app starts behind it, and the screen is drawn: the tour's first
+    step, or the scale screen (which, over textual-serve's pipes, must not go headless)."""
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "lmviz.app.cli", "serve", "--port",
-                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               str(port), "--open", screen],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               start_new_session=True)  # its tabs' apps die with its group
     try:
         for _ in range(100):
@@ -49,12 +53,12 @@ def test_the_tour_opens_in_a_browser(tmp_path):
             page.goto(f"http://127.0.0.1:{port}")
             deadline = time.monotonic() + 60
             # What the app draws reaches the page as terminal output over the websocket.
-            while b"Step 1 of 11" not in b"".join(frames) and time.monotonic() < deadline:
+            while visible not in b"".join(frames) and time.monotonic() < deadline:
                 page.wait_for_timeout(200)
-            assert b"Step 1 of 11" in b"".join(frames)
+            assert visible in b"".join(frames)
             assert page.locator(".textual-terminal canvas").count() > 0  # drawn by xterm.js
             page.wait_for_timeout(1000)
-            shot = page.screenshot(path=str(tmp_path / "tour.png"))
+            shot = page.screenshot(path=str(tmp_path / f"{screen}.png"))
             browser.close()
         assert shot[:8] == b"\x89PNG\r\n\x1a\n"
         assert len(shot) > 30_000  # text and borders, not an empty page (a few KB)
