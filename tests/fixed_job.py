@@ -37,7 +37,7 @@ class FixedJob:
         self.request = request or ExplorerRequest()
         self.task = task_of(self.request)
         self.rng = np.random.default_rng(0)
-        self.trust = {"pretrained": trust, "untrained": 0.0, "online": 0.5}
+        self.trust = {"pretrained": trust, "untrained": 0.0, "online": 0.5, "law": 1.0}
         self.calls: list[str] = []
 
     def info(self, kind: str) -> ModelInfo:

@@ -101,3 +101,29 @@ def test_the_ledger_counts_the_run_length_code():
         last = ledger.record(0, row, t, p, f, cdf, int(row[t]), step, len(enc.out))
     guesses = [int(TASK.true_distribution(row[:t])[1] > 0.5) for t in TASK.predicted_positions()]
     assert last.totals.run_length_bits == len(run_length_encode(list(row[1:]), guesses))
+
+
+def test_the_source_s_law_is_a_model_the_explorer_can_code_and_decode_with():
+    """m reaches the source's own law on a task with a known generator: it codes step 8's bits
+    with the law's distributions, and Bob decodes them with the same law."""
+    from lmviz.app.jobs.explorer import ExplorerJob
+    from lmviz.app.jobs.settings import TRY_IT, binary_example
+
+    request = TRY_IT["binary"]
+    job = ExplorerJob(request)
+    coded = job.encode(request.text, "law")
+    assert coded.text == binary_example() and coded.model.kind == "law"
+    assert coded.model.parameters == 0 and coded.model.weights_bits is None
+    for step in coded.steps:  # coded with the law itself: nothing epistemic is left
+        assert step.aleatoric_bits is not None and step.epistemic_bits < 1e-3
+    assert job.decode(coded).text == coded.text
+
+
+def test_m_offers_the_law_only_where_a_law_is_known():
+    from lmviz.app.jobs.settings import MODEL_KINDS
+    from lmviz.core.learning.law import SourceLaw
+    from lmviz.core.tasks import TextTask
+
+    assert "law" in MODEL_KINDS
+    with pytest.raises(ValueError, match="no law is known"):
+        SourceLaw(TextTask(context=16))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from lmviz.app.commands.tour_export import export_tour, file_names
-from lmviz.app.jobs.settings import ARTICLE_EXAMPLE
+from lmviz.app.jobs.settings import ARTICLE_EXAMPLE, binary_example
 from lmviz.app.jobs.tour import (
     ARTICLE_PROBS,
     article_interval,
@@ -142,7 +142,8 @@ TRY_IT_CHECKS = {
     "addition": ("explorer", lambda s: s.kind == "pretrained"),
     "decode": ("explorer", lambda s: s.view == "bob"),
     "streaming": ("explorer", lambda s: s.pos == len(s.steps)),
-    "binary": ("explorer", lambda s: s.seq_task.name == "binary"),
+    "binary": ("explorer", lambda s: s.seq_task.name == "binary" and s.kind == "law"
+               and s.text == binary_example()),  # the step's own bits, with the source's law
     "grokking": ("grok", lambda s: s.mode == "replay" or s.records),
     "scale": ("scale", lambda s: s.mode == "replay" and s.rec is not None),
     "english": ("explorer", lambda s: s.seq_task.name == "text" and "quick brown" in s.text),

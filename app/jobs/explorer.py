@@ -14,6 +14,7 @@ import numpy as np
 from lmviz.core.baselines import classical_bits
 from lmviz.core.learning.checkpoints import CheckpointError, load_learner, shipped_for
 from lmviz.core.learning.config import LearnerConfig
+from lmviz.core.learning.law import SourceLaw
 from lmviz.core.learning.online import OnlineLearner
 from lmviz.core.learning.pretrain import PretrainConfig, learner_config
 from lmviz.core.learning.session import DecodeSession, EncodeSession
@@ -53,6 +54,9 @@ class ExplorerJob:
         """The learner of a kind, made on first use."""
         if kind in self.learners:
             return self.learners[kind]
+        if kind == "law":  # the generator's own distribution: nothing to load or learn
+            self.learners[kind] = SourceLaw(self.task)
+            return self.learners[kind]
         if kind == "pretrained":
             learner = load_learner(self._pretrained_source())
         elif kind == "online" and self.task.online_from_pretrained and self._has_pretrained():
@@ -77,6 +81,8 @@ class ExplorerJob:
 
     def info(self, kind: str) -> ModelInfo:
         learner = self.learner(kind)
+        if kind == "law":
+            return ModelInfo(kind, "the source's own law (the best model there is)", 0, "-", 0)
         c = learner.config
         r = self.request
         pretrained = kind == "pretrained" or (kind == "online" and self.task.online_from_pretrained

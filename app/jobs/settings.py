@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from lmviz.core.grokking.records import GrokConfig
 from lmviz.core.learning.checkpoints import shipped_for
 from lmviz.core.learning.config import LearnerConfig
@@ -19,7 +20,9 @@ from lmviz.core.tasks import (
 
 ARTICLE_EXAMPLE = "17282456+79546852=96829308"
 TEXT_CONTEXT = 256  # bytes the English model sees, both text tokens included (assets/README.md)
-MODEL_KINDS = ("pretrained", "untrained", "online")  # the order the explorer's `m` cycles through
+# The order the explorer's `m` cycles through; "law" is the source's own distribution, for the
+# tasks whose generator is known.
+MODEL_KINDS = ("pretrained", "untrained", "online", "law")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,15 @@ def default_kind(request: ExplorerRequest) -> str:
 
 
 ENGLISH_EXAMPLE = "The quick brown fox jumps over the lazy dog, and then it takes a long nap."
+# Tour step 8's bits: the first of BINARY_SAMPLES sequences drawn from the Markov source with
+# this seed (jobs/tour.py averages over all of them; its "try it" opens the first).
+BINARY_SEED, BINARY_SAMPLES = 4, 20
+
+
+def binary_example() -> str:
+    task = BinaryTask()
+    return task.decode_tokens(task.sample_batch(np.random.default_rng(BINARY_SEED),
+                                                BINARY_SAMPLES)[0])
 
 # Where each tour step's "try it" key opens the explorer (app/tour.py names them).
 TRY_IT = {
@@ -65,7 +77,7 @@ TRY_IT = {
     "pretrained": ExplorerRequest(text=ARTICLE_EXAMPLE),
     "bob": ExplorerRequest(text=ARTICLE_EXAMPLE, then="bob"),
     "finish": ExplorerRequest(text=ARTICLE_EXAMPLE, then="finish"),
-    "binary": ExplorerRequest(task="binary"),
+    "binary": ExplorerRequest(text=binary_example(), task="binary", kind="law"),  # step 8's
     "english": ExplorerRequest(text=ENGLISH_EXAMPLE, task="text"),
 }
 

@@ -20,7 +20,13 @@ from lmviz.core.learning.ledger import Ledger
 from lmviz.core.tasks import BinaryTask
 
 from .events import CodedSequence, DecodedSequence, ModelInfo
-from .settings import ARTICLE_EXAMPLE, ENGLISH_EXAMPLE, ExplorerRequest
+from .settings import (
+    ARTICLE_EXAMPLE,
+    BINARY_SAMPLES,
+    BINARY_SEED,
+    ENGLISH_EXAMPLE,
+    ExplorerRequest,
+)
 
 # The article's example distribution: the real token (index 4) owns [0.6, 0.8) of [0, 1).
 ARTICLE_PROBS = (0.15, 0.15, 0.15, 0.15, 0.2, 0.2)
@@ -110,7 +116,7 @@ def code_with_distributions(task, sequence: np.ndarray, probs: np.ndarray, total
     return steps, enc.finish()
 
 
-def binary_records(seed: int = 4, sequences: int = AVERAGE_OVER) -> StepRecords:
+def binary_records(seed: int = BINARY_SEED, sequences: int = BINARY_SAMPLES) -> StepRecords:
     """Step 8: bits from the order-2 Markov source, coded with the source's own law (the best
     model there is) by bisection, the run-length code and the streaming coder; checked by
     decoding the stream."""

@@ -392,8 +392,9 @@ class ExplorerScreen(Screen):
         self.request_sequence(None)
 
     def action_switch_model(self) -> None:
-        i = MODEL_KINDS.index(self.kind) if self.kind in MODEL_KINDS else 0
-        self.kind = MODEL_KINDS[(i + 1) % len(MODEL_KINDS)]
+        kinds = [k for k in MODEL_KINDS if k != "law" or self.seq_task.has_oracle]
+        i = kinds.index(self.kind) if self.kind in kinds else 0
+        self.kind = kinds[(i + 1) % len(kinds)]
         self.set_status(f"switching to the {self.kind} model…")
         if self.kind != "online":
             self.online_totals.clear()
