@@ -71,7 +71,7 @@ STEPS: tuple[TourStep, ...] = (
         "from the bits alone.",
         "decode", "explorer:bob", "the explorer in Bob's view"),
     TourStep(
-        "Per-token codes cap out; the streaming coder does not",
+        "Per-token codes pay at least a bit a token; the streaming coder does not",
         "Coding each token by itself costs at least [b]one bit a token[/], even for an answer "
         "digit the model is sure of, and Bob must also learn where each code ends: the "
         "reference notebook's naive coder (shortest codes plus their lengths) stalls near "

@@ -179,7 +179,7 @@ async def test_step_tables_show_the_measured_code_lengths():
     async with app.run_test(size=SIZE) as pilot:
         screen = await wait_ready(pilot)
         text = str(screen.query_one(CodeLengthTable).render())
-        for label in ("raw, 8 bits a token", "bisection per token", "shortest codes + lengths",
+        for label in ("raw, 8 bits a token", "bisection per token", "notebook per-token",
                       "streaming coder"):
             assert label in text
         rows = {r.label: r.bits for r in screen.records.tables[0].rows}

@@ -62,7 +62,7 @@ def test_step_06_decode(snap_compare):
 
 
 def test_step_07_streaming(snap_compare):
-    """Step 7: the table raw / bisection per token / shortest codes + lengths (the notebook's,
+    """Step 7: the table raw / bisection per token / notebook per-token (shortest codes + lengths,
     near 75% of raw) / streaming coder / Σ -log2 p; the loss panel with the whole sum sent."""
     assert _snap(snap_compare, 7)
 

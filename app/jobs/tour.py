@@ -253,7 +253,7 @@ def _averages(key: str, each: dict[str, float]) -> CodeLengths:
     return CodeLengths(caption, (
         CodeLengthRow("raw, 8 bits a token", each["raw"]),
         CodeLengthRow("bisection per token", each["bisection"], "≥ 1 bit a token"),
-        CodeLengthRow("shortest codes + lengths", each["header"], "the notebook's per-token code"),
+        CodeLengthRow("notebook per-token", each["header"], "shortest codes + their lengths"),
         CodeLengthRow("streaming coder", each["stream"], "≈ Σ -log2 p + 2"),
         CodeLengthRow("Σ -log2 p (the loss)", each["pretrained"]),
     ), each["raw"])

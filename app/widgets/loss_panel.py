@@ -186,7 +186,7 @@ class LossPanel(Panel):
             row("floor (aleatoric)", floor_sent, FLOOR)
         row("ideal  Σ -log2 p", v.ideal, bits_color(v.ideal / max(v.sent, 1)))
         row("bisection per token", v.bisection)
-        row("  + length header", v.header)
+        row("notebook per-token", v.header)
         if v.run_length is not None:
             row("runs of argmax hits", v.run_length)
         stream = v.stream_final if v.stream_final is not None else v.stream
