@@ -23,8 +23,7 @@ def user_message(exc: BaseException) -> str | None:
     from lmviz.core.coding import CodingError
     from lmviz.core.compression.container import ContainerError
     from lmviz.core.files import InputError, OutputError
-    from lmviz.core.learning.checkpoints import CheckpointError
-    from lmviz.core.learning.config import PretrainError, TrainingDiverged
+    from lmviz.core.learning.config import CheckpointError, PretrainError, TrainingDiverged
     from lmviz.core.learning.scale_records import ScaleError
     from lmviz.core.tasks import TaskError
 

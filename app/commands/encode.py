@@ -7,7 +7,7 @@ import json
 import time
 
 from lmviz.core.baselines import classical_bytes
-from lmviz.core.learning.checkpoints import CheckpointError
+from lmviz.core.learning.config import CheckpointError
 from lmviz.core.tasks import TaskError
 from rich.markup import escape
 from rich.progress import DownloadColumn, TransferSpeedColumn

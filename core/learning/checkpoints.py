@@ -6,6 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..tasks import AdditionTask, TextTask
+from .config import CheckpointError  # here too: callers that load checkpoints catch it
 
 DEFAULT_CHECKPOINT = "addition8"  # the pretrained 8-digit addition model (assets/README.md)
 
@@ -21,10 +22,6 @@ SHIPPED_SHA256 = {
     "addition8": "5dfa2b38f17b15e846c6bf34f291244d9523167b9005641448a7e549596d00a9",
     "english": "9f364e900a0abbe6ae050c4a6ad33a29329842b4e5bc4f854e9b5f0b6599e88f",
 }
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be found or read; the message is one sentence for the user."""
 
 
 def shipped_checkpoints() -> list[str]:

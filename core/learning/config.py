@@ -16,6 +16,10 @@ class PretrainError(ValueError):
     """A corpus, device or checkpoint lmviz cannot pretrain with; one sentence for the user."""
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be found or read; the message is one sentence for the user."""
+
+
 class TrainingDiverged(ValueError):
     """Training produced a loss or weights that are not finite; one sentence for the user."""
 
