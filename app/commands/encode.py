@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ..errors import UsageError
 from ..jobs.explorer import ExplorerJob, code_text_file, text_model
-from ..jobs.settings import ExplorerRequest, default_kind
+from ..jobs.settings import ExplorerRequest, ModelKind, default_kind
 from .output import progress_bar, stdout_console
 
 MAX_FILE_BYTES = 64 << 20  # a file is read into memory: refuse more than this
@@ -30,13 +30,13 @@ def encode_sequence(task: str, text: str, checkpoint: str | None, digits: int | 
     if checkpoint and checkpoint != "none":
         # The checkpoint's own task is the task (an addition model of 4 digits, say): the job
         # codes with the learner's task; refuse only a model of another kind of sequence.
-        own = job.learner("pretrained").task
+        own = job.learner(ModelKind.PRETRAINED).task
         if own.name != task:
             raise CheckpointError(f"{checkpoint} is a model of {own.label()}, not of {task}")
-        kind = "pretrained"
+        kind = ModelKind.PRETRAINED
     else:
-        kind = "untrained" if checkpoint == "none" or default_kind(request) == "untrained" \
-            else "pretrained"
+        kind = (ModelKind.UNTRAINED if checkpoint == "none"
+                or default_kind(request) == ModelKind.UNTRAINED else ModelKind.PRETRAINED)
     coded = job.encode(text, kind)
     return job.learner(kind), coded
 

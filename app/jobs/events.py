@@ -26,7 +26,7 @@ class Failed:
 class ModelInfo:
     """What the explorer's header says about the model in use."""
 
-    kind: str  # "untrained", "pretrained" or "online"
+    kind: str  # a jobs.settings.ModelKind: pretrained, untrained, online or law
     description: str  # e.g. "transformer small"
     parameters: int
     checkpoint: str  # name or path, or "-"

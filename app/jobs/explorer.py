@@ -23,7 +23,7 @@ from lmviz.core.tasks import TextTask
 
 from .base import Cancelled
 from .events import CodedSequence, DecodedSequence, ModelInfo
-from .settings import TEXT_CONTEXT, ExplorerRequest, task_of
+from .settings import TEXT_CONTEXT, ExplorerRequest, ModelKind, task_of
 
 # Untrained models of the tasks whose pretrained model is not the default learner's shape.
 UNTRAINED = {"text": lambda task: learner_config(PretrainConfig(context=task.context))}
@@ -50,24 +50,24 @@ class ExplorerJob:
                                   "press m for the untrained or online one")
         return source
 
-    def learner(self, kind: str) -> OnlineLearner:
+    def learner(self, kind: ModelKind) -> OnlineLearner:
         """The learner of a kind, made on first use."""
         if kind in self.learners:
             return self.learners[kind]
-        if kind == "law":  # the generator's own distribution: nothing to load or learn
+        if kind == ModelKind.LAW:  # the generator's own distribution: nothing to load or learn
             self.learners[kind] = SourceLaw(self.task)
             return self.learners[kind]
-        if kind == "pretrained":
+        if kind == ModelKind.PRETRAINED:
             learner = load_learner(self._pretrained_source())
-        elif kind == "online" and self.task.online_from_pretrained and self._has_pretrained():
+        elif kind == ModelKind.ONLINE and self.task.online_from_pretrained and self._has_pretrained():
             # One sentence teaches a byte model from scratch nothing worth watching: online text
             # fine-tunes the pretrained model, one text at a time (its config says batch 1).
-            learner = copy.deepcopy(self.learner("pretrained"))
+            learner = copy.deepcopy(self.learner(ModelKind.PRETRAINED))
         elif self.task.name in UNTRAINED:  # the pretrained architecture, with fresh weights
             learner = OnlineLearner(UNTRAINED[self.task.name](self.task))
         else:
             # The online model trains after every sequence: batch 1.
-            batch = 1 if kind == "online" else 16
+            batch = 1 if kind == ModelKind.ONLINE else 16
             learner = OnlineLearner(LearnerConfig(task=self.task.spec(), batch_size=batch))
         self.learners[kind] = learner
         return learner
@@ -79,13 +79,13 @@ class ExplorerJob:
         except CheckpointError:
             return False
 
-    def info(self, kind: str) -> ModelInfo:
+    def info(self, kind: ModelKind) -> ModelInfo:
         learner = self.learner(kind)
-        if kind == "law":
+        if kind == ModelKind.LAW:
             return ModelInfo(kind, "the source's own law (the best model there is)", 0, "-", 0)
         c = learner.config
         r = self.request
-        pretrained = kind == "pretrained" or (kind == "online" and self.task.online_from_pretrained
+        pretrained = kind == ModelKind.PRETRAINED or (kind == ModelKind.ONLINE and self.task.online_from_pretrained
                                               and self._has_pretrained())
         name = "-"
         if pretrained:
@@ -95,14 +95,14 @@ class ExplorerJob:
         return ModelInfo(kind, f"{c.model} {c.size}", learner.parameter_count, name,
                          learner.sequences_seen, weights)
 
-    def encode(self, text: str | None, kind: str, cancelled: Cancelled = lambda: False
+    def encode(self, text: str | None, kind: ModelKind, cancelled: Cancelled = lambda: False
                ) -> CodedSequence | None:
         """Alice codes ``text`` (a fresh random sequence if None); an online model then trains
         on it. None if cancelled."""
         learner = self.learner(kind)
         task = learner.task
         sequence = task.sample(self.rng) if text is None else task.parse(text)
-        train = kind == "online"
+        train = kind == ModelKind.ONLINE
         bob_start = learner.to_bytes() if train else None
         session = EncodeSession(learner, train=train)
         steps = []
@@ -127,7 +127,7 @@ class ExplorerJob:
         both sides stay in lockstep across many sequences while training is what
         tests/test_session.py checks."""
         kind = coded.model.kind
-        if kind == "online":
+        if kind == ModelKind.ONLINE:
             learner = load_learner(coded.bob_start)
         else:
             learner = self.learner(kind)  # frozen: decoding does not change it

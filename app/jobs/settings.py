@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 from lmviz.core.grokking.records import GrokConfig
@@ -20,9 +21,19 @@ from lmviz.core.tasks import (
 
 ARTICLE_EXAMPLE = "17282456+79546852=96829308"
 TEXT_CONTEXT = 256  # bytes the English model sees, both text tokens included (assets/README.md)
-# The order the explorer's `m` cycles through; "law" is the source's own distribution, for the
-# tasks whose generator is known.
-MODEL_KINDS = ("pretrained", "untrained", "online", "law")
+class ModelKind(str, Enum):
+    """Which model codes a sequence in the explorer (a str: records and JSON carry it as one)."""
+
+    PRETRAINED = "pretrained"  # a shipped or named checkpoint, frozen
+    UNTRAINED = "untrained"  # the same architecture with fresh weights
+    ONLINE = "online"  # trains on every sequence it codes; Bob replays it
+    LAW = "law"  # the source's own distribution, where the generator is known
+
+    def __str__(self) -> str:  # "pretrained" in a sentence, not "ModelKind.PRETRAINED"
+        return self.value
+
+
+MODEL_KINDS = tuple(ModelKind)  # the order the explorer's `m` cycles through
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,7 @@ class ExplorerRequest:
     model: bytes | None = None  # a checkpoint in memory (the train screen's current model)
     model_name: str = ""  # what the header calls that model
     task_spec: dict | None = None  # the task of that model or checkpoint (wins over task/digits)
-    kind: str | None = None  # pretrained, untrained or online (None: the task's default)
+    kind: ModelKind | None = None  # which model codes (None: the task's default)
     then: str = ""  # once the first sequence is coded: "bob" (Bob's view) or "finish" (all sent)
 
 
@@ -53,11 +64,11 @@ def task_of(request: ExplorerRequest) -> Task:
     return AdditionTask(digits=request.digits or addition_digits_of(request.text) or 8)
 
 
-def default_kind(request: ExplorerRequest) -> str:
+def default_kind(request: ExplorerRequest) -> ModelKind:
     """Pretrained where a checkpoint was given or one is shipped for the task; else untrained."""
     if request.model is not None or request.checkpoint:
-        return "pretrained"
-    return "pretrained" if shipped_for(task_of(request).spec()) else "untrained"
+        return ModelKind.PRETRAINED
+    return ModelKind.PRETRAINED if shipped_for(task_of(request).spec()) else ModelKind.UNTRAINED
 
 
 ENGLISH_EXAMPLE = "The quick brown fox jumps over the lazy dog, and then it takes a long nap."
@@ -73,11 +84,11 @@ def binary_example() -> str:
 
 # Where each tour step's "try it" key opens the explorer (app/tour.py names them).
 TRY_IT = {
-    "untrained": ExplorerRequest(text=ARTICLE_EXAMPLE, kind="untrained"),
+    "untrained": ExplorerRequest(text=ARTICLE_EXAMPLE, kind=ModelKind.UNTRAINED),
     "pretrained": ExplorerRequest(text=ARTICLE_EXAMPLE),
     "bob": ExplorerRequest(text=ARTICLE_EXAMPLE, then="bob"),
     "finish": ExplorerRequest(text=ARTICLE_EXAMPLE, then="finish"),
-    "binary": ExplorerRequest(text=binary_example(), task="binary", kind="law"),  # step 8's
+    "binary": ExplorerRequest(text=binary_example(), task="binary", kind=ModelKind.LAW),  # step 8's
     "english": ExplorerRequest(text=ENGLISH_EXAMPLE, task="text"),
 }
 

@@ -26,6 +26,7 @@ from .settings import (
     BINARY_SEED,
     ENGLISH_EXAMPLE,
     ExplorerRequest,
+    ModelKind,
 )
 
 # The article's example distribution: the real token (index 4) owns [0.6, 0.8) of [0, 1).
@@ -189,17 +190,17 @@ class TourJob:
             return binary_records()
         if key == "english":
             job = self.explorer("text")
-            return StepRecords(coded=job.encode(ENGLISH_EXAMPLE, "pretrained", cancelled),
+            return StepRecords(coded=job.encode(ENGLISH_EXAMPLE, ModelKind.PRETRAINED, cancelled),
                                task=job.task)
         job = self.explorer("addition")
         if key == "raw":
-            coded = job.encode(ARTICLE_EXAMPLE, "untrained", cancelled)
+            coded = job.encode(ARTICLE_EXAMPLE, ModelKind.UNTRAINED, cancelled)
             return StepRecords(coded=coded, tables=(_raw_table(coded),), task=job.task)
         if key == "decode":
-            coded = job.encode(ARTICLE_EXAMPLE, "pretrained", cancelled)
+            coded = job.encode(ARTICLE_EXAMPLE, ModelKind.PRETRAINED, cancelled)
             return StepRecords(coded=coded, decoded=job.decode(coded, cancelled), task=job.task)
         if key in ("addition", "streaming"):
-            coded = job.encode(ARTICLE_EXAMPLE, "pretrained", cancelled)
+            coded = job.encode(ARTICLE_EXAMPLE, ModelKind.PRETRAINED, cancelled)
             if self.totals is None:
                 self.totals = _average_totals(job, cancelled)
             return StepRecords(coded=coded, tables=(_averages(key, self.totals),), task=job.task)
@@ -226,14 +227,14 @@ def _average_totals(job, cancelled) -> dict[str, float]:
     texts = [task.decode_tokens(task.sample(rng)) for _ in range(AVERAGE_OVER)]
     sums = dict.fromkeys(("untrained", "pretrained", "floor", "raw", "bisection", "header",
                           "stream"), 0.0)
-    for kind in ("untrained", "pretrained"):
+    for kind in (ModelKind.UNTRAINED, ModelKind.PRETRAINED):
         for text in texts:
             coded = job.encode(text, kind, cancelled)
             if coded is None:
                 raise InterruptedError  # cancelled: the screen drops this step's answer
             last = coded.steps[-1].totals
             sums[kind] += last.ideal_bits
-            if kind == "pretrained":
+            if kind == ModelKind.PRETRAINED:
                 sums["floor"] += last.floor_bits or 0.0
                 sums["raw"] += last.raw_bits
                 sums["bisection"] += last.bisection_bits

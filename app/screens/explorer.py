@@ -14,7 +14,7 @@ from textual.worker import get_current_worker
 
 from ..errors import failure_sentence
 from ..jobs.events import CodedSequence, DecodedSequence, Failed, ModelInfo, Status
-from ..jobs.settings import MODEL_KINDS, ExplorerRequest, task_of
+from ..jobs.settings import MODEL_KINDS, ExplorerRequest, ModelKind, task_of
 from ..messages import JobEvent
 from ..widgets.bisection_panel import BisectionPanel
 from ..widgets.interval_bar import IntervalBar
@@ -182,7 +182,7 @@ class ExplorerScreen(Screen):
         self.view = "alice"
         self.pos = 0
         self.bstep = 0
-        if coded.model.kind == "online":
+        if coded.model.kind == ModelKind.ONLINE:
             self.online_totals.append(coded.steps[-1].totals.ideal_bits)
         shown = self.text if len(self.text) <= 40 else self.text[:39] + "…"
         back = " · esc: back" if len(self.app.screen_stack) > 2 else ""
@@ -290,7 +290,7 @@ class ExplorerScreen(Screen):
 
     def _loss_view(self) -> LossView:
         online = ()
-        if self.info and self.info.kind == "online":
+        if self.info and self.info.kind == ModelKind.ONLINE:
             online = tuple(self.online_totals)
         return LossView.of(self.steps, self.pos, len(self.bits), self.seq_task.raw_bits,
                            self.info.weights_bits if self.info else None,
@@ -392,11 +392,11 @@ class ExplorerScreen(Screen):
         self.request_sequence(None)
 
     def action_switch_model(self) -> None:
-        kinds = [k for k in MODEL_KINDS if k != "law" or self.seq_task.has_oracle]
+        kinds = [k for k in MODEL_KINDS if k != ModelKind.LAW or self.seq_task.has_oracle]
         i = kinds.index(self.kind) if self.kind in kinds else 0
         self.kind = kinds[(i + 1) % len(kinds)]
         self.set_status(f"switching to the {self.kind} model…")
-        if self.kind != "online":
+        if self.kind != ModelKind.ONLINE:
             self.online_totals.clear()
         self.request_sequence(self.text or None)
 
