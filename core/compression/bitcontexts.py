@@ -2,7 +2,7 @@
 histories kept under each context.
 
 A context is a 64-bit hash of some of the last bytes: the last k for each order, chosen earlier
-bytes (sparse), the word being written and the word before it, the column in the line with the
+bytes (the skip contexts), the word being written and the word before it, the column in the line with the
 byte above, and in a table of fixed-size records the column with the bytes above and before. Under each context and each node of the byte's bit tree the mixer keeps a *bit
 history*, a small state standing for two bounded counts, numbered here.
 """
@@ -54,12 +54,12 @@ _FOLD = np.arange(256, dtype=np.uint64)
 _FOLD[65:91] += np.uint64(32)
 
 
-def context_names(orders, sparse, words: bool, record: int, lines: bool = False) -> list[str]:
+def context_names(orders, skips, words: bool, record: int, lines: bool = False) -> list[str]:
     """The contexts in the order hash_contexts lays them out (what `lmviz inspect` calls each);
     their number is the bit mixer's context count."""
     names = [f"order-{k}" for k in orders]
     names += ["byte" + ("s " if len(d) > 1 else " ") + " and ".join(map(str, d)) + " back"
-              for d in sparse]
+              for d in skips]
     names += ["word so far", "word + last word"] if words else []
     names += ["line col, above, left"] if lines else []
     names += (["column + above", "column + above+left", "column + 2 above", "column + left"]
@@ -100,9 +100,9 @@ def _column(history, s, t):
 
 
 @njit(cache=True, nogil=True)
-def hash_contexts(history, t, orders, sparse, words, word, prev_word, record, lines, out, last2):
+def hash_contexts(history, t, orders, skips, words, word, prev_word, record, lines, out, last2):
     """Each stream's context hashes before step t, laid out as context_names says: the last k
-    bytes for each order, each sparse context's bytes
+    bytes for each order, each skip context's bytes
     (distances, 0 padded), the word so far and it with the last word, the line column with
     the bytes above and before, the record contexts."""
     S = history.shape[0]
@@ -111,10 +111,10 @@ def hash_contexts(history, t, orders, sparse, words, word, prev_word, record, li
         for k in orders:
             out[s, c] = _last_bytes(history, s, t, k, np.uint64(k + 1) * _K)
             c += 1
-        for i in range(sparse.shape[0]):
+        for i in range(skips.shape[0]):
             h = np.uint64(100 + i) * _K
-            for j in range(sparse.shape[1]):
-                d = sparse[i, j]
+            for j in range(skips.shape[1]):
+                d = skips[i, j]
                 if d > 0:
                     b = history[s, t - d] if t - d >= 0 else np.uint8(0)
                     h = (h ^ np.uint64(b)) * _K

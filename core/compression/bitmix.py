@@ -33,25 +33,25 @@ from .bitkernels import SQUASH, STRETCH, _code_byte, _explain, _predict, _update
 
 class BitContextMixer:
     """Context mixing by bits for ``streams`` streams at once, sharing every table: contexts
-    of the last k bytes for k in ``orders``, ``sparse`` contexts given as the distances of the
+    of the last k bytes for k in ``orders``, skip contexts (``skips``) given as the distances of the
     bytes they take (``(16, 1)``: the byte one record of 16 above and the byte just before),
     and with ``words`` the word being written, alone and after the last word."""
 
-    def __init__(self, orders: tuple[int, ...], sparse: tuple[tuple[int, ...], ...], words: bool,
+    def __init__(self, orders: tuple[int, ...], skips: tuple[tuple[int, ...], ...], words: bool,
                  streams: int, rows_log2: int = 18, mixer_rate: int = 16,
                  sm_limit: int = 255, floor: float = 1 / 512, record: int = 0,
                  lines: bool = False) -> None:
-        self.names = context_names(orders, sparse, words, record, lines)
+        self.names = context_names(orders, skips, words, record, lines)
         self.lines = lines
         contexts = len(self.names)
         self.record = record
         self.C = contexts
         self.S = streams
         self.orders = np.array(orders, dtype=np.int64)
-        width = max([len(d) for d in sparse], default=1)
-        self.sparse = np.zeros((len(sparse), width), dtype=np.int64)
-        for i, d in enumerate(sparse):
-            self.sparse[i, : len(d)] = d
+        width = max([len(d) for d in skips], default=1)
+        self.skips = np.zeros((len(skips), width), dtype=np.int64)
+        for i, d in enumerate(skips):
+            self.skips[i, : len(d)] = d
         self.words = words
         self.word = np.zeros(streams, dtype=np.uint64)
         self.prev_word = np.zeros(streams, dtype=np.uint64)
@@ -100,7 +100,7 @@ class BitContextMixer:
 
     def hash(self, history: np.ndarray, t: int) -> None:
         """Every context's hash for each stream's next byte at step t (`predict` does this)."""
-        hash_contexts(history, t, self.orders, self.sparse, self.words, self.word, self.prev_word,
+        hash_contexts(history, t, self.orders, self.skips, self.words, self.word, self.prev_word,
                       self.record, self.lines, self.hashes, self.last2)
 
     def code_byte(self, match_byte: np.ndarray, match_len: np.ndarray, byte: int,
