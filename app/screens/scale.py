@@ -189,7 +189,8 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
         curves = self.curves()
         draw_lines(self.query_one("#scale-loss", PlotextPlot),
                    "loss: bits a byte (over the last 64 KB) against KB seen",
-                   [(label, list(x / 1024), list(loss)) for label, x, loss, _ in curves])
+                   [(label, list(x / 1024), list(loss)) for label, x, loss, _ in curves],
+                   ylim=rec.loss_range())
         draw_lines(self.query_one("#scale-message", PlotextPlot),
                    "whole message so far (code f + area under the curve), bits a byte",
                    [(label, list(x / 1024), list(msg / x)) for label, x, _, msg in curves])

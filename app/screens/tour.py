@@ -396,7 +396,8 @@ class TourScreen(SizeGuard, Screen):
         x = list(rec.bytes_seen[:k] / 1024)
         names = [s.name for s in rec.sizes]
         draw_lines(self.query_one("#tour-loss"), "loss: bits a byte vs KB of English seen",
-                   [(n, x, list(rec.smoothed_loss(i)[:k])) for i, n in enumerate(names)])
+                   [(n, x, list(rec.smoothed_loss(i)[:k])) for i, n in enumerate(names)],
+                   ylim=rec.loss_range())
         draw_lines(self.query_one("#tour-cum"), "whole message so far: bits a byte "
                    "(code f + area under the curve) / bytes seen",
                    [(n, x, list(rec.message(i)[:k] / rec.bytes_seen[:k]))

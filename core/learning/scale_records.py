@@ -99,6 +99,16 @@ class ScaleRecording:
         seen_back = np.concatenate([[0], seen])[np.maximum(0, np.arange(1, len(seen) + 1) - window)]
         return (bits - back) / (seen - seen_back)
 
+    def loss_range(self, skip: int = 8) -> tuple[float, float]:
+        """A y range for the loss curves that shows where they part: from below the lowest to
+        the highest after the first ``skip`` chunks (the first bytes cost 6 to 8 bits for every
+        size, which would flatten the rest)."""
+        curves = [self.smoothed_loss(i) for i in range(len(self.sizes))]
+        after = [c[min(skip, len(c) - 1):] for c in curves]
+        low = min(float(c.min()) for c in after)
+        high = max(float(c.max()) for c in after)
+        return (low - 0.05 * (high - low), high + 0.05 * (high - low))
+
     def message(self, i: int) -> np.ndarray:
         """Size i's whole message after each chunk: code f plus the area under its curve."""
         return self.sizes[i].code_bits + np.cumsum(self.sizes[i].chunk_bits)
