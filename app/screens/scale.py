@@ -187,10 +187,11 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
         self.query_one("#scale-source", Static).update(
             f"showing {source}; each byte is coded before the model trains on it")
         curves = self.curves()
+        lo, hi = rec.loss_range()  # clipped there: the first KB would flatten the rest
         draw_lines(self.query_one("#scale-loss", PlotextPlot),
                    "loss: bits a byte (over the last 64 KB) against KB seen",
-                   [(label, list(x / 1024), list(loss)) for label, x, loss, _ in curves],
-                   ylim=rec.loss_range())
+                   [(label, list(x / 1024), list(np.clip(loss, lo, hi)))
+                    for label, x, loss, _ in curves])
         draw_lines(self.query_one("#scale-message", PlotextPlot),
                    "whole message so far (code f + area under the curve), bits a byte",
                    [(label, list(x / 1024), list(msg / x)) for label, x, _, msg in curves])

@@ -395,9 +395,10 @@ class TourScreen(SizeGuard, Screen):
         rec, k = self.scale_rec, self.scale_shown
         x = list(rec.bytes_seen[:k] / 1024)
         names = [s.name for s in rec.sizes]
+        lo, hi = rec.loss_range()  # clipped there: the first KB would flatten the rest
         draw_lines(self.query_one("#tour-loss"), "loss: bits a byte vs KB of English seen",
-                   [(n, x, list(rec.smoothed_loss(i)[:k])) for i, n in enumerate(names)],
-                   ylim=rec.loss_range())
+                   [(n, x, list(np.clip(rec.smoothed_loss(i)[:k], lo, hi)))
+                    for i, n in enumerate(names)])
         draw_lines(self.query_one("#tour-cum"), "whole message so far: bits a byte "
                    "(code f + area under the curve) / bytes seen",
                    [(n, x, list(rec.message(i)[:k] / rec.bytes_seen[:k]))

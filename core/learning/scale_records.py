@@ -107,7 +107,8 @@ class ScaleRecording:
         after = [c[min(skip, len(c) - 1):] for c in curves]
         low = min(float(c.min()) for c in after)
         high = max(float(c.max()) for c in after)
-        return (low - 0.05 * (high - low), high + 0.05 * (high - low))
+        pad = max(0.05 * (high - low), 0.05)  # never an empty range (plotext cannot draw one)
+        return (low - pad, high + pad)
 
     def message(self, i: int) -> np.ndarray:
         """Size i's whole message after each chunk: code f plus the area under its curve."""
