@@ -181,3 +181,19 @@ def test_help_lists_the_subcommands():
                          text=True, check=True).stdout
     for sub in ("encode", "learn", "train", "grok", "compress", "decompress"):
         assert sub in out
+
+
+def test_screens_and_widgets_read_core_through_the_job_layer():
+    """A screen or a widget takes from core nothing but error types, settings and constants:
+    loading recordings, coding a byte's interval and the like happen in app/jobs (views.py for
+    what is drawn), which hands them plain records."""
+    allowed = {"TaskError", "GrokConfig", "MATCH"}
+    for name, path in _module_files().items():
+        if not name.startswith(("lmviz.app.screens", "lmviz.app.widgets")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lmviz.core"):
+                taken = {a.name for a in node.names} - allowed
+                assert not taken, f"{name} takes {taken} from {node.module}: go through app/jobs"
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("lmviz.core") for a in node.names), name

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The live scaling race's record, made by core (the headless command reads the same): one size
+# after one more chunk of the stream.
+from lmviz.core.learning.scale_records import ScaleChunk  # noqa: F401
+
 
 @dataclass(frozen=True)
 class Status:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from lmviz.core.grokking.records import GrokConfig, load_recorded_run
+from lmviz.core.grokking.records import GrokConfig
 from rich.markup import escape
 from textual.binding import Binding
 from textual.containers import Grid
@@ -16,6 +16,7 @@ from ..charts import draw_grok_accuracy, draw_lines
 from ..jobs.base import Pause, Resume, job_in_worker
 from ..jobs.events import GrokBatch
 from ..jobs.settings import DEFAULT_GROK
+from ..jobs.views import grok_recording
 from ..size_guard import SizeGuard, too_small_label
 from .live_chart import LiveChartScreen
 
@@ -152,7 +153,7 @@ class GrokScreen(SizeGuard, LiveChartScreen):
     def action_load(self) -> None:
         self._stop_everything()
         try:
-            config, records, command = load_recorded_run()
+            config, records, command = grok_recording()
         except ValueError as exc:  # one sentence (markup escaped: a path may hold brackets)
             self.set_status(f"[b red]{escape(str(exc))}[/]")
             return

@@ -7,9 +7,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from lmviz.core.coding.bisection import bisect_encode
-from lmviz.core.compression.costs import CostMap
-from lmviz.core.tasks.text import byte_glyph
 from rich.markup import escape
 from textual import work
 from textual.binding import Binding
@@ -22,6 +19,7 @@ from textual_plotext import PlotextPlot
 from ..charts import draw_lines, legend_markup
 from ..jobs.base import JobControl, job_in_worker
 from ..jobs.events import ClassicalRate, Failed, InspectFinished, InspectStarted, Status
+from ..jobs.views import byte_view, cost_map
 from ..messages import JobEvent, run_job_posting
 from ..size_guard import SizeGuard, too_small_label
 from ..widgets.bisection_panel import BisectionPanel
@@ -65,7 +63,7 @@ class InspectScreen(SizeGuard, Screen):
         super().__init__(**kwargs)
         self.file_name, self.data = name, data
         self.make_job = make_job or job_in_worker("inspecting", "InspectJob", name, data)
-        self.costs: CostMap | None = None
+        self.costs = None  # jobs.views.cost_map: every byte's cost, filled as chunks arrive
         self.started: InspectStarted | None = None
         self.finished: InspectFinished | None = None
         self.rates: dict[str, float | None] = {}
@@ -111,7 +109,7 @@ class InspectScreen(SizeGuard, Screen):
         event = msg.event
         if isinstance(event, InspectStarted):
             self.started = event
-            self.costs = CostMap(event.data, event.parts)
+            self.costs = cost_map(event.data, event.parts)
             self.query_one(ByteMap).show(self.costs.data, self.costs.cost, self.costs.coded)
             self.query_one("#model-info", Static).update(
                 f"[b]{event.model}[/] · learns as it codes")
@@ -204,21 +202,19 @@ class InspectScreen(SizeGuard, Screen):
         c = self.costs
         if c is None:
             return
-        detail = c.detail(pos)
-        self.query_one(ByteParts).show(detail, len(c), self.data)
-        if detail is None:  # not coded yet: no interval, no bisection
+        view = byte_view(c, pos)
+        self.query_one(ByteParts).show(view and view.detail, len(c), view and view.saw)
+        if view is None:  # not coded yet: no interval, no bisection
             self.query_one(IntervalBar).show([], [], -1, 1, (0, 1), 0, None)
             self.query_one(BisectionPanel).show(None, 0)
             return
-        cum, owners = detail.segments()
-        token = owners.index(detail.byte)
-        labels = ["" if b < 0 else byte_glyph(b) for b in owners]
-        trace = bisect_encode(np.diff(cum), token)
+        trace = view.trace
         shown = len(trace.bits)
         zoom = trace.interval_after(shown)
-        self.query_one(IntervalBar).show(cum, labels, token, trace.scale, zoom, shown, None)
+        self.query_one(IntervalBar).show(view.cum, view.labels, view.token, trace.scale, zoom,
+                                         shown, None)
         self.query_one(BisectionPanel).show(trace, shown, "Alice",
-                                            f"byte {pos:,} ({byte_label(detail.byte)})")
+                                            f"byte {pos:,} ({byte_label(view.detail.byte)})")
 
     def on_byte_map_cursor_moved(self, msg: ByteMap.CursorMoved) -> None:
         self._show_cursor(msg.position)

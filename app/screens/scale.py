@@ -7,12 +7,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from lmviz.core.learning.scale_records import (
-    ScaleChunk,
-    ScaleError,
-    load_recording,
-    shipped_recording_path,
-)
 from rich.markup import escape
 from textual.binding import Binding
 from textual.containers import Grid
@@ -21,6 +15,8 @@ from textual_plotext import PlotextPlot
 
 from ..charts import crossing_line, draw_lines, kib
 from ..jobs.base import job_in_worker
+from ..jobs.events import ScaleChunk
+from ..jobs.views import ScaleError, scale_recording
 from ..size_guard import SizeGuard, too_small_label
 from .live_chart import LiveChartScreen
 
@@ -91,7 +87,7 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
         super().on_mount()
         self.app.sub_title = "a model that knows more compresses more"
         try:
-            self.rec = load_recording(self.recording_path or shipped_recording_path())
+            self.rec = scale_recording(self.recording_path)
         except ScaleError as exc:
             self.set_status(f"[b red]{escape(str(exc))}[/]")
             return

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from lmviz.core.grokking.records import load_recorded_run
 from rich.markup import escape
 from textual import work
 from textual.binding import Binding
@@ -20,6 +19,7 @@ from ..jobs.base import JobControl, job_in_worker
 from ..jobs.events import Failed, TrainBatch
 from ..jobs.settings import TrainSettings
 from ..jobs.tour import StepRecords
+from ..jobs.views import ScaleError, grok_recording, scale_recording
 from ..messages import JobEvent, run_job_posting
 from ..size_guard import SizeGuard, too_small_label
 from ..tour import STEPS, TourStep
@@ -33,12 +33,6 @@ REDRAW_INTERVAL = 1 / 8  # live charts: at most 8 frames a second
 REPLAY_STEPS_PER_FRAME = 64  # the grokking replay: about 3 s for the recorded run
 LIVE_VIEWS = {"training": TrainSettings(digits=4)}
 SCALE_REPLAY_FRAMES = 90  # the scaling recording replays in about 3 s
-
-
-def _shipped_scale():
-    from lmviz.core.learning.scale_records import shipped_recording_path
-
-    return shipped_recording_path()
 
 
 class TourScreen(SizeGuard, Screen):
@@ -328,7 +322,7 @@ class TourScreen(SizeGuard, Screen):
 
     def _start_grok_replay(self) -> None:
         try:
-            _config, records, _command = load_recorded_run()
+            _config, records, _command = grok_recording()
         except ValueError as exc:
             self.set_status(f"[b red]{escape(str(exc))}[/]")
             return
@@ -369,10 +363,8 @@ class TourScreen(SizeGuard, Screen):
 
     # -- step 10: the scaling recording, replayed ------------------------------------------------
     def _start_scale_replay(self) -> None:
-        from lmviz.core.learning.scale_records import ScaleError, load_recording
-
         try:
-            self.scale_rec = load_recording(self.app.scale_recording or _shipped_scale())
+            self.scale_rec = scale_recording(self.app.scale_recording)
         except ScaleError as exc:
             self.set_status(f"[b red]{escape(str(exc))}[/]")
             return

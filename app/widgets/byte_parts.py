@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from lmviz.core.compression.costs import MATCH, context_bytes
+from lmviz.core.compression.costs import MATCH
 from rich.text import Text
 
 from ..palette import TOKEN, bits_color
@@ -41,7 +41,7 @@ class ByteParts(Panel):
         super().__init__(**kwargs)
         self.detail = None  # a ByteDetail
         self.length = 0
-        self.data: bytes | None = None
+        self.saw_bytes: dict[str, bytes] = {}  # what each context hashed
         self.border_title = "why this byte cost what it did"
 
     def _row(self, lines: list[Text], part) -> float:
@@ -63,10 +63,8 @@ class ByteParts(Panel):
     def saw(self, name: str, room: int) -> str:
         """The bytes a context hashed (what order-2 saw), quoted, the latest ones kept to fit
         ``room`` cells; "" where a context is not a run of earlier bytes."""
-        if self.data is None or self.detail is None or room < 4:
-            return ""
-        raw = context_bytes(name, self.data, self.detail.position)
-        if raw is None:
+        raw = self.saw_bytes.get(name)
+        if raw is None or room < 4:
             return ""
         glyphs = [byte_label(b)[1:-1] for b in raw]
         shown = ""
@@ -76,9 +74,10 @@ class ByteParts(Panel):
             shown = g + shown
         return f"'{shown}'"
 
-    def show(self, detail, length: int, data: bytes | None = None) -> None:
-        """``data``: the file, for the bytes each context saw (None: not shown)."""
-        self.detail, self.length, self.data = detail, length, data
+    def show(self, detail, length: int, saw: dict[str, bytes] | None = None) -> None:
+        """``detail``: a ByteDetail (None: not coded yet); ``saw``: the bytes each context
+        hashed, by name (jobs.views.ByteView.saw)."""
+        self.detail, self.length, self.saw_bytes = detail, length, saw or {}
         self.redraw()
 
     def render(self) -> Text:
