@@ -1,5 +1,5 @@
 """SizeGuard: a screen whose numbers cannot be read below a size hides its body there and says
-so in one sentence, as the explorer does (`lmviz.tcss`: `.too-small`)."""
+so in one sentence (`lmviz.tcss`: `.too-small`). Every full screen uses it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ def too_small_label() -> Label:
 
 
 class SizeGuard:
-    """Mixin for a Screen that yields `too_small_label()`: toggles the class on every resize."""
+    """Mixin for a Screen that yields `too_small_label()`: toggles the class on every resize.
+    A screen with more to adapt overrides `fit` and calls this one."""
 
     def on_resize(self, event) -> None:
-        w, h = self.app.size
-        self.set_class(w < MIN_WIDTH or h < MIN_HEIGHT, "too-small")
+        self.fit(*self.app.size)
+
+    def fit(self, width: int, height: int) -> None:
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "too-small")

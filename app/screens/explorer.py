@@ -16,6 +16,7 @@ from ..errors import failure_sentence
 from ..jobs.events import CodedSequence, DecodedSequence, Failed, ModelInfo, Status
 from ..jobs.settings import MODEL_KINDS, ExplorerRequest, ModelKind, task_of
 from ..messages import JobEvent
+from ..size_guard import SizeGuard, too_small_label
 from ..widgets.bisection_panel import BisectionPanel
 from ..widgets.interval_bar import IntervalBar
 from ..widgets.loss_panel import LossPanel, LossView
@@ -25,7 +26,7 @@ from ..widgets.topk_table import TopKTable
 SPEEDS = (1, 2, 4, 8, 16, 32)  # tokens per second when playing
 
 
-class ExplorerScreen(Screen):
+class ExplorerScreen(SizeGuard, Screen):
     """Alice codes a sequence; the user steps through it. Records come from the explorer job,
     which runs in a worker (jobs/explorer.py); this screen only shows them."""
 
@@ -107,23 +108,19 @@ class ExplorerScreen(Screen):
             with Vertical(id="editor"):
                 yield Input(placeholder="17282456+79546852=96829308", id="edit-input", disabled=True)
                 yield Label("", id="edit-error")
-        yield Label("The terminal is too small for lmviz: make it at least 100×30.", id="too-small")
+        yield too_small_label()
         yield Static("", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.app.sub_title = "training an autoregressive model is lossless compression"
-        self._check_size()
+        self.fit(*self.app.size)
         # Start the engine (and so torch's import) only once the first frame is on screen.
         self.call_after_refresh(self.request_sequence, self.initial_text)
 
-    def on_resize(self, event) -> None:
-        self._check_size()
-
-    def _check_size(self) -> None:
-        w, h = self.app.size
-        self.set_class(w < 100 or h < 30, "too-small")
-        self.set_class(h < 40, "compact")
+    def fit(self, width: int, height: int) -> None:
+        super().fit(width, height)
+        self.set_class(height < 40, "compact")  # the loss panel and strip give up rows
 
     # -- the job ------------------------------------------------------------------------------
     def request_sequence(self, text: str | None) -> None:
