@@ -70,6 +70,7 @@ class ExplorerScreen(SizeGuard, Screen):
         self.generation = 0  # bumped by every request: a cancelled one's result is ignored
         self.online_totals: list[float] = []
         self._strip_cache: tuple = (None, ([], [], None))  # (records, (texts, bits, groups))
+        self._codes_cache: tuple = (None, ("", []))  # (records, (Bob's bits, code ends))
         self._drawn_token_state: tuple | None = None  # (records, pos) the lower panels show
         self._reject_note = ""
         self.then = request.then  # run once the first sequence is coded (a tour's "try it")
@@ -239,9 +240,9 @@ class ExplorerScreen(SizeGuard, Screen):
             mark = "✓ matches Alice's text" if matches else "✗ differs from Alice's text"
             subtitle = f"Bob read {escape(self.decoded.text.replace(chr(10), '⏎'))}: {mark}"
         elif bob:  # the bits Bob holds (each token's bisection code), a cursor where he is
-            codes = ["".join(map(str, st.bisection.bits)) for st in steps]
-            read = "".join(codes[: self.pos]) + codes[min(self.pos, n - 1)][:shown]
-            rest = "".join(codes)[len(read):]
+            codes, ends = self._bit_codes(steps)
+            read_n = (ends[self.pos - 1] if self.pos else 0) + shown
+            read, rest = codes[:read_n], codes[read_n:]
             subtitle = f"bits read {read[-40:]}▌{rest[:24]}{'…' if len(rest) > 24 else ''}"
         else:
             subtitle = ""
@@ -262,6 +263,15 @@ class ExplorerScreen(SizeGuard, Screen):
             self._drawn_token_state = token_state
             self.query_one(TopKTable).show(cur.freqs, cur.true_probs, symbols, token)
             self.query_one(LossPanel).show(self._loss_view())
+
+    def _bit_codes(self, steps) -> tuple[str, list[int]]:
+        """Every token's bisection code in a row, and where each token's code ends: Bob's bits,
+        made once per record set (not per key)."""
+        if self._codes_cache[0] is not steps:
+            codes = ["".join(map(str, st.bisection.bits)) for st in steps]
+            self._codes_cache = (steps, ("".join(codes),
+                                         np.cumsum([len(c) for c in codes]).tolist()))
+        return self._codes_cache[1]
 
     def _strip_source(self, steps) -> tuple[list[str], list[float], list | None]:
         """Token texts, costs and characters of a record set, made once per set (not per key)."""

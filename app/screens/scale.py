@@ -64,6 +64,7 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
         self.recording_path = recording
         self.make_live_job = make_live_job  # tests: fixed records (None: the real race)
         self.rec = None
+        self.loss_range = (0.0, 8.0)
         self.mode = "replay"  # replay or live
         self.shown = 0  # chunks of the recording drawn so far
         self.timer = None
@@ -88,6 +89,7 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
         self.app.sub_title = "a model that knows more compresses more"
         try:
             self.rec = scale_recording(self.recording_path)
+            self.loss_range = self.rec.loss_range()  # the loss axis, once: it never changes
         except ScaleError as exc:
             self.set_status(f"[b red]{escape(str(exc))}[/]")
             return
@@ -183,7 +185,7 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
         self.query_one("#scale-source", Static).update(
             f"showing {source}; each byte is coded before the model trains on it")
         curves = self.curves()
-        lo, hi = rec.loss_range()  # clipped there: the first KB would flatten the rest
+        lo, hi = self.loss_range  # clipped there: the first KB would flatten the rest
         draw_lines(self.query_one("#scale-loss", PlotextPlot),
                    "loss: bits a byte (over the last 64 KB) against KB seen",
                    [(label, list(x / 1024), list(np.clip(loss, lo, hi)))

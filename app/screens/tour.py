@@ -365,6 +365,7 @@ class TourScreen(SizeGuard, Screen):
     def _start_scale_replay(self) -> None:
         try:
             self.scale_rec = scale_recording(self.app.scale_recording)
+            self.scale_loss_range = self.scale_rec.loss_range()  # once: it never changes
         except ScaleError as exc:
             self.set_status(f"[b red]{escape(str(exc))}[/]")
             return
@@ -387,7 +388,7 @@ class TourScreen(SizeGuard, Screen):
         rec, k = self.scale_rec, self.scale_shown
         x = list(rec.bytes_seen[:k] / 1024)
         names = [s.name for s in rec.sizes]
-        lo, hi = rec.loss_range()  # clipped there: the first KB would flatten the rest
+        lo, hi = self.scale_loss_range  # clipped there: the first KB would flatten the rest
         draw_lines(self.query_one("#tour-loss"), "loss: bits a byte vs KB of English seen",
                    [(n, x, list(np.clip(rec.smoothed_loss(i)[:k], lo, hi)))
                     for i, n in enumerate(names)])

@@ -51,20 +51,24 @@ def load_learner(name_or_path: str | bytes):
     """The OnlineLearner saved in a checkpoint: a shipped name, a path, or `to_bytes` output."""
     from .online import OnlineLearner  # torch: only when a checkpoint is actually read
 
-    source = name_or_path if isinstance(name_or_path, bytes) else resolve_checkpoint(name_or_path)
-    if isinstance(name_or_path, str) and source != Path(name_or_path).expanduser():
-        # A shipped name: the file must be the one this version shipped.
-        import hashlib
+    if isinstance(name_or_path, bytes):
+        source, label = name_or_path, None
+    else:
+        path = resolve_checkpoint(name_or_path)
+        source, label = path, str(path)
+        if path != Path(name_or_path).expanduser():
+            # A shipped name: the file must be the one this version shipped (read once, then
+            # loaded from those bytes).
+            import hashlib
 
-        from ..files import read_bounded
-        from .online import MAX_CHECKPOINT_BYTES
+            from ..files import read_bounded
+            from .online import MAX_CHECKPOINT_BYTES
 
-        data = read_bounded(source, MAX_CHECKPOINT_BYTES, "checkpoint")
-        if hashlib.sha256(data).hexdigest() != SHIPPED_SHA256.get(name_or_path):
-            raise CheckpointError(f"the shipped checkpoint {name_or_path!r} ({source}) is damaged "
-                                  "or replaced: reinstall lmviz")
-        source = data
+            source = read_bounded(path, MAX_CHECKPOINT_BYTES, "checkpoint")
+            if hashlib.sha256(source).hexdigest() != SHIPPED_SHA256.get(name_or_path):
+                raise CheckpointError(f"the shipped checkpoint {name_or_path!r} ({path}) is "
+                                      "damaged or replaced: reinstall lmviz")
     try:
-        return OnlineLearner.load(source)
+        return OnlineLearner.load(source, label)
     except ValueError as exc:
         raise CheckpointError(str(exc)) from None

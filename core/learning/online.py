@@ -214,11 +214,12 @@ class OnlineLearner:
         return buf.getvalue()
 
     @classmethod
-    def load(cls, path) -> OnlineLearner:
-        """A checkpoint from a path (read up to MAX_CHECKPOINT_BYTES), or from the bytes
-        `to_bytes` made. Its weights must match their digest and be finite."""
+    def load(cls, path, name: str | None = None) -> OnlineLearner:
+        """A checkpoint from a path (read up to MAX_CHECKPOINT_BYTES), or from its bytes (those
+        `to_bytes` made, or a file already read: ``name`` says which, for the error message).
+        Its weights must match their digest and be finite."""
         if isinstance(path, bytes):
-            data, path = path, "the model handed over"
+            data, path = path, name or "the model handed over"
         else:
             data = read_bounded(path, MAX_CHECKPOINT_BYTES, "checkpoint")
         try:

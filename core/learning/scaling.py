@@ -245,8 +245,9 @@ def scale_streams(corpus: Corpus, stream_bytes: int, sweep_bytes: int, held_out_
 def text_chars(tokens: np.ndarray) -> int:
     """Characters in a token stream: its bytes decoded as UTF-8 (bad bytes one each), text
     tokens counting one."""
-    body = bytes(int(t) for t in tokens[1:] if t < 256)
-    return len(body.decode("utf-8", errors="replace")) + int((tokens[1:] >= 256).sum())
+    rest = tokens[1:]
+    body = rest[rest < 256].astype(np.uint8).tobytes()
+    return len(body.decode("utf-8", errors="replace")) + int((rest >= 256).sum())
 
 
 def record_scaling(corpus: Corpus, sizes: tuple[str, ...], config: ScaleConfig,
