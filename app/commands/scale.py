@@ -95,8 +95,17 @@ def record(args) -> int:
 def live_headless(args) -> int:
     from ..jobs.scaling import LiveRaceJob
 
+    from ..jobs.events import ScaleChunk
+    from .output import progress_bar
+
     job = LiveRaceJob(args.recording)
-    chunks = []
-    job.run(lambda e: chunks.append(e), cancelled=lambda: False)
+    with progress_bar("live race", transient=True) as bar:  # on stderr, where it is a terminal
+        task = bar.add_task("race", total=len(job.tokens) - 1)
+
+        def emit(event) -> None:
+            if isinstance(event, ScaleChunk):
+                bar.update(task, completed=event.bytes_seen)
+
+        job.run(emit, cancelled=lambda: False)
     print(json.dumps(job.result(), indent=1))
     return 0

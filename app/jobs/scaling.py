@@ -41,28 +41,24 @@ class LiveRaceJob:
         cfg["threads"] = 1  # the screen's thread keeps the other core
         self.config = ScaleConfig(**cfg)
         self.sizes = {s.name: s.lr for s in self.recording.sizes[:sizes]}
-        self.chunks: list[ScaleChunk] = []
+        self.last: dict[str, ScaleChunk] = {}  # each size's latest chunk
 
     def run(self, emit: Emit, cancelled: Cancelled) -> None:
         emit(Status(f"live race: {', '.join(self.sizes)} on the first "
                     f"{len(self.tokens) - 1:,} bytes of the recorded stream, on this CPU…"))
         race = ScaleRace(self.sizes, self.tokens, self.config, torch_threads=1)
         for chunk in race.chunks(cancelled):
-            self.chunks.append(chunk)
+            self.last[chunk.size] = chunk
             emit(chunk)
         if not cancelled():
-            emit(Status(f"live race done: {self.ordering_sentence()}"))
+            r = self.result()
+            same = "as in the recording" if r["same_order_as_recording"] else (
+                "the recording had " + " < ".join(r["recorded_shortest_first"]))
+            emit(Status(f"live race done, shortest message first: "
+                        f"{' < '.join(r['shortest_first'])} ({same})"))
 
     def final_totals(self) -> dict[str, float]:
-        out = {}
-        for c in self.chunks:
-            out[c.size] = c.total_bits
-        return out
-
-    def ordering_sentence(self) -> str:
-        totals = self.final_totals()
-        order = sorted(totals, key=totals.get)
-        return "shortest message first: " + " < ".join(order)
+        return {size: c.total_bits for size, c in self.last.items()}
 
     def recorded_order(self, seen: int) -> list[str]:
         """The live sizes, shortest message first, as the recording had them after ``seen``
@@ -75,7 +71,7 @@ class LiveRaceJob:
 
     def result(self) -> dict:
         totals = self.final_totals()
-        seen = self.chunks[-1].bytes_seen if self.chunks else 0
+        seen = max((c.bytes_seen for c in self.last.values()), default=0)
         live = sorted(totals, key=totals.get)
         recorded = self.recorded_order(seen)
         return {"bytes": seen, "sizes": [{"name": s, "lr": lr, "total_bits": totals.get(s),
