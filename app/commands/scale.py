@@ -93,9 +93,8 @@ def record(args) -> int:
 
 
 def live_headless(args) -> int:
-    from ..jobs.scaling import LiveRaceJob
-
     from ..jobs.events import ScaleChunk
+    from ..jobs.scaling import LiveRaceJob
     from .output import progress_bar
 
     job = LiveRaceJob(args.recording)
