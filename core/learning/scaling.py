@@ -4,7 +4,7 @@ English bytes once through, each byte coded (its -log2 p counted) before the mod
 The total over the stream is the message Alice would send (the area under the loss curve), so a
 size whose curve lies lower sends a shorter message. `sweep` picks each size's learning rate on a
 separate stream; `ScaleRace` runs the sizes side by side on the recorded stream, chunk by chunk, and
-yields plain `ScaleChunk` records  the screen draws; `held_out_bits` measures the final weights.
+yields plain `ScaleChunk` records the screen draws; `held_out_bits` measures the final weights.
 
 torch is imported here; `scale_records` (the recording's reader) is torch-free.
 """
