@@ -27,6 +27,10 @@ PACKAGES = {  # package -> licence, as its debian/copyright says
     "dict-devil": "public domain (Ambrose Bierce, The Devil's Dictionary, 1911)",
     "gnu-standards": "GFDL-1.3+ (GNU Coding Standards, Information for Maintainers)",
     "dict-wn": "WordNet 3.0 licence (Princeton; permissive, BSD-like)",
+    "dict-gcide": "GPL-3+ (GNU Collaborative International Dictionary of English)",
+    "linux-doc-6.1": "GPL-2 (the Linux kernel's documentation sources)",
+    "dict-foldoc": "GFDL-1.1+ (Free On-line Dictionary of Computing)",
+    "debian-reference-en": "GPL-2+ (Debian Reference, Osamu Aoki)",
 }
 SKIP_FORTUNES = {"ascii-art", "art", "translate-me"}  # pictures and foreign-language text
 
@@ -83,6 +87,68 @@ def wordnet_examples(root: Path) -> str:
     return "\n\n".join(out)
 
 
+def gcide(root: Path) -> str:
+    """The dictionary's entries as prose: each entry one document, its lines joined, the
+    pronunciation markup (\\Ab"di*ca*tive\\) and the source tags ([1913 Webster]) left out."""
+    raw = gzip.decompress((root / "usr/share/dictd/gcide.dict.dz").read_bytes())
+    out = []
+    for p in paragraphs(raw.decode("utf-8", errors="replace")):
+        p = re.sub(r"\\[^\\\n]*\\", "", p)
+        p = re.sub(r"\[(?:\d{4} )?(?:Webster|PJC|Century|WordNet|Chambers)[^\]]*\]", "", p)
+        p = re.sub(r"\s+", " ", p).strip()
+        if len(p) > 40:
+            out.append(p)
+    return "\n\n".join(out[1:])  # the first is the database's own header
+
+
+def linux_docs(root: Path) -> str:
+    files = sorted(root.glob("usr/share/doc/linux-doc-*/html/_sources/**/*.rst.txt"))
+    return "\n\n".join(p for f in files
+                        for p in paragraphs(f.read_text(encoding="utf-8", errors="replace")))
+
+
+def html_paragraphs(root: Path, pattern: str) -> str:
+    """The text of HTML pages, one document per paragraph, list item, heading or listing."""
+    from html.parser import HTMLParser
+
+    blocks = {"p", "li", "pre", "h1", "h2", "h3", "h4", "dt", "dd", "td", "title"}
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+            self.buf: list[str] = []
+            self.pre = 0
+
+        def flush(self) -> None:
+            text = "".join(self.buf)
+            text = text.strip("\n") if self.pre else re.sub(r"\s+", " ", text).strip()
+            if text:
+                self.parts.append(text)
+            self.buf = []
+
+        def handle_starttag(self, tag, attrs) -> None:
+            if tag in blocks:
+                self.flush()
+            self.pre += tag == "pre"
+
+        def handle_endtag(self, tag) -> None:
+            if tag in blocks:
+                self.flush()
+            self.pre -= tag == "pre" and self.pre > 0
+
+        def handle_data(self, data) -> None:
+            self.buf.append(data)
+
+    out = []
+    for f in sorted(root.glob(pattern)):
+        parser = Text()
+        parser.feed(f.read_text(encoding="utf-8", errors="replace"))
+        parser.flush()
+        out.extend(re.sub(r"\n\s*\n", "\n", p) for p in parser.parts)
+    return "\n\n".join(out)
+
+
 def version_of(deb: Path) -> str:
     return subprocess.run(["dpkg-deb", "-f", str(deb), "Version"], capture_output=True, text=True,
                           check=True).stdout.strip()
@@ -108,6 +174,11 @@ def main() -> None:
             "devil.txt": ("dict-devil", dictionary(root, "devil")),
             "gnu-standards.txt": ("gnu-standards", gnu_standards(root)),
             "wordnet-examples.txt": ("dict-wn", wordnet_examples(root)),
+            "gcide.txt": ("dict-gcide", gcide(root)),
+            "linux-docs.txt": ("linux-doc-6.1", linux_docs(root)),
+            "foldoc.txt": ("dict-foldoc", dictionary(root, "foldoc")),
+            "debian-reference.txt": ("debian-reference-en",
+                                     html_paragraphs(root, "usr/share/debian-reference/*.en.html")),
         }
     sources = []
     for name, (package, text) in texts.items():

@@ -43,6 +43,16 @@ def test_pretraining_writes_a_checkpoint_that_records_its_making(tmp_path, corpu
     assert (tmp_path / "tiny.pt.resume").is_file()
 
 
+def test_half_weights_load_and_predict_as_they_were_saved(tmp_path, corpus, capsys):
+    code, out = pretrain(tmp_path, corpus, "--half")
+    assert code == 0
+    state = torch.load(out, map_location="cpu", weights_only=True)
+    assert {v.dtype for v in state["model"].values() if v.is_floating_point()} == {torch.float16}
+    learner = load_learner(str(out))  # the digest is of the weights as stored
+    weights = dict(learner.model.state_dict())
+    assert all(torch.equal(weights[k].half(), v) for k, v in state["model"].items())
+
+
 def test_pretraining_resumes_where_it_stopped(tmp_path, corpus, capsys):
     assert pretrain(tmp_path, corpus)[0] == 0
     first = json.loads(capsys.readouterr().out)

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from ..files import InputError, read_bounded, write_output
 from ..tasks import TextTask
 from .config import LearnerConfig, PretrainConfig, PretrainError
-from .online import OnlineLearner
+from .online import OnlineLearner, weights_digest
 
 HOLDOUT_EVERY = 50  # every 50th document is held out for evaluation
 MAX_CORPUS_BYTES = 1 << 30  # a corpus bigger than this is refused (it is read into memory)
@@ -279,6 +279,7 @@ class Pretrainer:
             if half:
                 state["model"] = {k: v.half() if v.is_floating_point() else v
                                   for k, v in state["model"].items()}
+                state["digest"] = weights_digest(state["model"])  # of the weights as stored
             state["sequences_seen"] = torch.tensor(0)
             state["pretraining"] = json.dumps(self.record(device_name), sort_keys=True)
             write_output(path, lambda tmp: torch.save(state, tmp), force=True)
