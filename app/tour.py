@@ -37,7 +37,7 @@ STEPS: tuple[TourStep, ...] = (
         "halves \\[0, 1) until her half lies inside it: 0.5, go [b]right[/] (1); 0.75, go "
         "[b]left[/] (0); 0.625, go [b]right[/] (1). She sends [b]101[/]; Bob replays the same "
         "halvings to \\[0.625, 0.75), looks at its middle, [b]0.6875[/], and reads token 4.",
-        "interval", "explorer:pretrained", "the explorer on the article's sum (b bisects)",
+        "interval", "explorer:die", "this example in the explorer (b bisects)",
         keys="[b]b[/]: one halving · [b]backspace[/]: start again"),
     TourStep(
         "A token costs about -log2 p bits",

@@ -125,3 +125,20 @@ def test_text_task_has_no_oracle():
 def test_spec_round_trip():
     for t in (AdditionTask(digits=4, reverse_answer=True), ModDivTask(p=31), TextTask(context=32)):
         assert task_from_spec(t.spec()) == t
+
+
+def test_the_loaded_die_is_the_articles_interval_example():
+    from lmviz.core.tasks import DieTask, task_from_spec
+
+    task = task_from_spec({"name": "die"})
+    assert isinstance(task, DieTask) and task.vocab_size == 7
+    seq = task.parse("4")
+    law = task.true_distribution(seq[:1])
+    assert list(seq) == [DieTask.START, 4] and abs(law.sum() - 1) < 1e-12
+    assert abs(law[:4].sum() - 0.6) < 1e-12 and abs(law[:5].sum() - 0.8) < 1e-12  # [0.6, 0.8)
+    assert task.floor_bits() == pytest.approx(-(4 * 0.15 * np.log2(0.15) + 2 * 0.2 * np.log2(0.2)))
+    draws = task.sample_batch(np.random.default_rng(0), 20_000)[:, 1]
+    assert abs(np.mean(draws == 4) - 0.2) < 0.01 and set(draws) == set(range(6))
+    for bad in ("7", "44", "", "x"):
+        with pytest.raises(TaskError, match="one face"):
+            task.parse(bad)

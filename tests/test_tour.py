@@ -136,7 +136,10 @@ async def test_capital_t_opens_the_tour_from_any_screen_and_comes_back_to_it():
 
 TRY_IT_CHECKS = {
     "raw": ("explorer", lambda s: s.kind == "untrained"),
-    "interval": ("explorer", lambda s: s.kind == "pretrained" and "17282456+79546852" in s.text),
+    "interval": ("explorer", lambda s: s.seq_task.name == "die" and s.kind == "law"
+                 and abs(s.steps[0].cum_lo / s.steps[0].total - 0.6) < 1e-4
+                 and abs(s.steps[0].cum_hi / s.steps[0].total - 0.8) < 1e-4
+                 and s.steps[0].bisection.bits == (1, 0, 1)),  # the article's example
     "costs": ("explorer", lambda s: s.kind == "pretrained"),
     "training": ("train", lambda s: not s.settings.compare),
     "addition": ("explorer", lambda s: s.kind == "pretrained"),

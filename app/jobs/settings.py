@@ -88,6 +88,8 @@ TRY_IT = {
     "pretrained": ExplorerRequest(text=ARTICLE_EXAMPLE),
     "bob": ExplorerRequest(text=ARTICLE_EXAMPLE, then="bob"),
     "finish": ExplorerRequest(text=ARTICLE_EXAMPLE, then="finish"),
+    # step 2's: the article's example, face 4 of the loaded die in [0.6, 0.8), under its own law
+    "die": ExplorerRequest(text="4", task_spec={"name": "die"}, kind=ModelKind.LAW),
     "binary": ExplorerRequest(text=binary_example(), task="binary", kind=ModelKind.LAW),  # step 8's
     "english": ExplorerRequest(text=ENGLISH_EXAMPLE, task="text"),
 }

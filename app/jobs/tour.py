@@ -17,7 +17,7 @@ import numpy as np
 from lmviz.core.coding import Cdf, Decoder, Encoder, bisect_decode, bisect_encode, quantize_probs
 from lmviz.core.coding.bisection import BisectionTrace
 from lmviz.core.learning.ledger import Ledger
-from lmviz.core.tasks import BinaryTask
+from lmviz.core.tasks import FACE_PROBS, BinaryTask
 
 from .events import CodedSequence, DecodedSequence, ModelInfo
 from .settings import (
@@ -29,8 +29,8 @@ from .settings import (
     ModelKind,
 )
 
-# The article's example distribution: the real token (index 4) owns [0.6, 0.8) of [0, 1).
-ARTICLE_PROBS = (0.15, 0.15, 0.15, 0.15, 0.2, 0.2)
+# The article's example distribution (the loaded die's): the real token, face 4, owns [0.6, 0.8).
+ARTICLE_PROBS = FACE_PROBS
 ARTICLE_TOKEN = 4
 COST_PROBABILITIES = (0.9, 0.5, 0.25, 0.2, 0.1, 0.01, 0.001)  # step 3's table
 AVERAGE_OVER = 20  # sums per average in steps 5 and 7 (the same sums for every model)

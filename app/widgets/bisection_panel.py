@@ -91,7 +91,7 @@ class BisectionPanel(Panel):
              "⌈-log2 p⌉+1 = ", "dim"), (f"{tr.bound}", "bold"),
         ))
         lines.append(Text.assemble(
-            ("article's optimistic count: ", "dim"), (f"{tr.optimistic_bits} bits", "bold"),
+            ("article's optimistic count: ", "dim"), (f"{tr.optimistic_bits} bit{'' if tr.optimistic_bits == 1 else 's'}", "bold"),
             (" (stop once a midpoint lands inside). Not decodable alone: its bits are also the "
              "start of longer codes of other tokens, so Bob cannot tell where it ends without "
              "a length.", "dim"),

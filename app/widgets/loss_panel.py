@@ -169,7 +169,7 @@ class LossPanel(Panel):
     def _totals(self) -> list[Text]:
         v = self.view
         raw = v.raw  # raw bits of the tokens sent so far (0 before the first)
-        lines = [Text(f"{f'{v.sent} tokens sent':<22}{'bits':>9}{'of raw':>8}", style="bold")]
+        lines = [Text(f"{f'{v.sent} token' + ('' if v.sent == 1 else 's') + ' sent':<22}{'bits':>9}{'of raw':>8}", style="bold")]
 
         def row(name, bits, style="", of=None):
             """``of``: the raw bits the ratio compares with (default: those sent so far)."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 from .addition import ADDITION_SYMBOLS, AdditionTask, addition_digits_of, looks_like_addition
 from .base import Layout, Task, TaskError, entropy_bits, shorten
 from .binary import BinaryTask
+from .die import FACE_PROBS, DieTask
 from .moddiv import ModDivTask
 from .text import TextTask
 
-TASKS = {"addition": AdditionTask, "moddiv": ModDivTask, "text": TextTask, "binary": BinaryTask}
+TASKS = {"addition": AdditionTask, "moddiv": ModDivTask, "text": TextTask, "binary": BinaryTask,
+         "die": DieTask}
 
 
 def task_from_spec(spec: dict) -> Task:
@@ -28,7 +30,7 @@ def task_from_spec(spec: dict) -> Task:
 
 
 __all__ = [
-    "ADDITION_SYMBOLS", "TASKS", "AdditionTask", "BinaryTask", "Layout", "ModDivTask", "Task", "TaskError",
+    "ADDITION_SYMBOLS", "FACE_PROBS", "TASKS", "AdditionTask", "BinaryTask", "DieTask", "Layout", "ModDivTask", "Task", "TaskError",
     "TextTask", "addition_digits_of", "entropy_bits", "looks_like_addition", "shorten",
     "task_from_spec",
 ]
