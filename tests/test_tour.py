@@ -259,3 +259,22 @@ def test_a_steps_records_are_computed_once_and_the_averages_shared():
     calls = job.explorer("addition").calls
     assert calls.count("encode:untrained") == AVERAGE_OVER
     assert calls.count("encode:pretrained") == AVERAGE_OVER + 2  # + the article's sum, twice
+
+
+@pytest.mark.parametrize("size", [(100, 30), (140, 40), (160, 48)])
+async def test_step_tables_fit_and_show_every_bound_at_any_width_allowed(size):
+    """A narrow table puts each note under its row, wrapped, instead of cutting it off."""
+    for step in (0, 2):  # step 1's long notes; step 3's bounds
+        app = tour_app(step=step)
+        async with app.run_test(size=size) as pilot:
+            screen = await wait_ready(pilot)
+            table = screen.query_one(CodeLengthTable)
+            lines = str(table.render()).splitlines()
+            assert all(len(line) <= table.content_region.width for line in lines)
+            assert len(lines) == table.content_region.height  # as tall as its content
+            text = " ".join(line.strip() for line in lines)
+            if step == 2:
+                for bound in (2, 2, 3, 4, 5, 8, 11):
+                    assert f"⌈-log2 p⌉+1 = {bound}" in text
+            else:
+                assert "the program Bob runs, paid once however long the message" in text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import textwrap
+from dataclasses import replace
+
 from rich.text import Text
 
 from ..palette import bits_color
@@ -30,27 +33,55 @@ class CodeLengthTable(Panel):
         self.border_title = table.caption
         self.refresh(layout=True)
 
+    def _notes_below(self, width: int) -> bool:
+        """Whether the notes go on a line of their own: the row and its note do not fit."""
+        longest = max((len(r.note) for r in self.table.rows), default=0)
+        return width < 26 + 10 + 8 + 2 + self.BAR + 2 + longest
+
     def get_content_height(self, container, viewport, width: int) -> int:
-        return 1 + (len(self.table.rows) if self.table else 1)
+        if not self.table:
+            return 2
+        rows = len(self.table.rows)
+        notes = (sum(len(textwrap.wrap(r.note, max(width - 4, 20))) for r in self.table.rows)
+                 if self._notes_below(width) else 0)
+        return 1 + rows + notes
 
     def render(self) -> Text:
         t = self.table
         if t is None:
             return Text("computing…", style="dim italic")
-        lines = [Text(f"{'code':<26}{'bits':>10}{'of raw':>8}  {'':<{self.BAR}}  why", style="bold")]
+        width = self.content_region.width
+        below = self._notes_below(width)
+        self.bar = max(0, min(self.BAR, width - 49)) if below else self.BAR  # what fits
+        head = f"{'code':<26}{'bits':>10}{'of raw':>8}"
+        lines = [Text(head if below else f"{head}  {'':<{self.BAR}}  why", style="bold")]
         raw = max(t.raw_bits, 1e-9)
         for row in t.rows:
-            share = row.bits / raw
-            filled = min(self.BAR, round(share * self.BAR))
-            bits = f"{row.bits:,.1f}" if isinstance(row.bits, float) else f"{row.bits:,}"
-            colour = bits_color(8 * min(share, 1.0))
-            if not row.of_raw:
-                lines.append(Text.assemble((f"{row.label:<26}", ""), (f"{bits:>10}", "bold"),
-                                           " " * (12 + self.BAR), (f" {row.note}", "dim")))
-                continue
-            lines.append(Text.assemble(
-                (f"{row.label:<26}", ""), (f"{bits:>10}", "bold"), (f"{share:>8.0%}", ""), "  ",
-                ("█" * filled, colour), (" " * (self.BAR - filled) + "▏" if share <= 1 else "▶",
-                                          "dim"),
-                (f" {row.note}", "dim")))
+            if below:  # the note on its own line, under its row, so nothing is cut
+                row, note = replace(row, note=""), row.note
+                lines.append(self._row(row, raw))
+                lines.extend(Text(f"    {part}", style="dim")
+                             for part in textwrap.wrap(note, max(width - 4, 20)))
+            else:
+                lines.append(self._row(row, raw))
         return Text("\n").join(lines)
+
+    bar = BAR  # cells of the bar as drawn (fewer where the panel is narrow)
+
+    def _row(self, row, raw: float) -> Text:
+        """One row: label, bits, share of raw with its bar (where it is a share), note."""
+        bits = f"{row.bits:,.1f}" if isinstance(row.bits, float) else f"{row.bits:,}"
+        if not row.of_raw:
+            return Text.assemble((f"{row.label:<26}", ""), (f"{bits:>10}", "bold"),
+                                 " " * (12 + self.bar) if row.note else "",
+                                 (f" {row.note}" if row.note else "", "dim"))
+        share = row.bits / raw
+        filled = min(self.bar, round(share * self.bar))
+        line = Text.assemble((f"{row.label:<26}", ""), (f"{bits:>10}", "bold"),
+                             (f"{share:>8.0%}", ""))
+        if self.bar >= 3:  # too narrow for a bar: the share says it
+            line.append_text(Text.assemble("  ", ("█" * filled, bits_color(8 * min(share, 1.0))), (
+                " " * (self.bar - filled) + "▏" if share <= 1 else "▶", "dim")))
+        if row.note:
+            line.append(f" {row.note}", "dim")
+        return line

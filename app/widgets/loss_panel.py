@@ -161,7 +161,7 @@ class LossPanel(Panel):
         else:
             legend = Text.assemble(
                 ("     █", ALEATORIC), (" aleatoric  ", "dim"), ("█", EPISTEMIC), (" epistemic  ", "dim"),
-                ("█", SURPRISE), (" surprise (beyond the true law's cost)", "dim"),
+                ("█", SURPRISE), (" surprise: beyond the law's cost", "dim"),
             )
         rows.append(legend)
         return Text("\n").join(rows)
