@@ -105,6 +105,9 @@ def explorer_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="?", help="sequence to open on (default: the article's example)")
     p.add_argument("--task", choices=["addition", "moddiv", "text", "binary"], default=None,
                    help="default: addition if TEXT is one (digits, + and =), else text")
+    p.add_argument("--file", metavar="PATH", default=None,
+                   help="open a UTF-8 text file instead of TEXT, up to 64 KiB (coded in windows "
+                   "of the model's context; default: none)")
     p.add_argument("--checkpoint", default=None,
                    help="shipped name or path (default: the task's shipped pretrained model)")
     p.add_argument("--digits", type=digits, default=None,

@@ -108,7 +108,7 @@ def test_encode_text_json_and_a_file_in_windows(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, code, words", [
     (["encode", "--task", "text", ""], 2, "empty"),
-    (["encode", "--task", "text", "a" * 5000], 2, "at most 254"),
+    (["encode", "--task", "text", "a" * 70_000], 2, "at most 65,536"),
     (["encode", "--task", "text", "--file", "/nonexistent/x.txt"], 1, "no such file"),
     (["encode", "--file", "x.txt"], 2, "--task text"),
     (["encode", "--task", "text"], 2, "give the TEXT"),
@@ -169,3 +169,81 @@ def test_encode_prints_text_that_looks_like_markup_as_typed(capsys):
 
     assert main(["encode", "--task", "text", "a [/] b [red"]) == 0
     assert "a [/] b [red" in capsys.readouterr().out
+
+
+def test_a_text_longer_than_the_context_round_trips_window_by_window():
+    """A long text (ten windows of a small model) goes through the streaming coder and back:
+    Bob needs no length, his frequencies equal Alice's at every byte, each record knows its
+    place in the whole text, and the code is within 2 bits of the area the ledger summed."""
+    from lmviz.core.learning.online import OnlineLearner
+    from lmviz.core.learning.pretrain import PretrainConfig, learner_config
+    from lmviz.core.learning.windows import (
+        LongTextDecodeSession,
+        LongTextEncodeSession,
+        window_plan,
+    )
+    from lmviz.core.tasks.text import LONG_TEXT_BYTES
+
+    learner = OnlineLearner(learner_config(PretrainConfig(size="small", context=32, seed=3)))
+    text = ("Both sides slide the same window over the text. Naïve café ☕. " * 6).encode()
+    alice = LongTextEncodeSession(learner)
+    a_steps = list(alice.steps(text))
+    bits = alice.finish()
+    assert alice.windows == len(window_plan(len(text) + 1, 32, 15)) > 8
+    assert [s.position for s in a_steps] == list(range(1, len(text) + 2))
+    assert a_steps[-1].symbol == TextTask.END
+    assert a_steps[-1].totals.ideal_bits <= len(bits) <= a_steps[-1].totals.ideal_bits + 2
+    bob = LongTextDecodeSession(learner, bits)
+    b_steps = list(bob.steps())
+    assert bob.text() == text.decode()
+    assert len(b_steps) == len(a_steps)
+    for a, b in zip(a_steps, b_steps):
+        assert a.position == b.position and a.symbol == b.symbol
+        assert np.array_equal(a.freqs, b.freqs)
+    with pytest.raises(TaskError, match="at most"):
+        list(LongTextEncodeSession(learner).steps(b"x" * (LONG_TEXT_BYTES + 1)))
+
+
+def test_the_explorer_job_codes_a_long_text_and_bob_shows_it_as_he_goes():
+    """A text past the context: Alice codes it window by window with the frozen model; Bob
+    hands over what he has after each window, then the whole text; online refuses in words."""
+    from lmviz.app.jobs.explorer import ExplorerJob
+    from lmviz.app.jobs.settings import ExplorerRequest, ModelKind
+    from lmviz.core.learning.online import OnlineLearner
+    from lmviz.core.learning.pretrain import PretrainConfig, learner_config
+
+    text = "A long text slides the window along. " * 17  # 629 bytes: three windows
+    job = ExplorerJob(ExplorerRequest(text=text, task="text"))
+    job.learners[ModelKind.PRETRAINED] = OnlineLearner(
+        learner_config(PretrainConfig(size="small", context=job.task.context)))
+    coded = job.encode(text, ModelKind.PRETRAINED)
+    assert coded.windows == 4 and len(coded.steps) == len(text) + 1
+    assert coded.given == (256,) and coded.classical_bits["xz"] > 0
+    parts = []
+    decoded = job.decode(coded, partial=parts.append)
+    assert decoded.complete and decoded.text == text
+    assert [len(p.steps) for p in parts] == [128, 256, 384, 512]
+    assert all(not p.complete and text.startswith(p.text) for p in parts)
+    assert [s.symbol for s in decoded.steps] == [s.symbol for s in coded.steps]
+    with pytest.raises(TaskError, match="press m for a frozen model"):
+        job.encode(text, ModelKind.ONLINE)
+
+
+@pytest.mark.parametrize("setup, words", [
+    (lambda d: ["hi", "--file", str(d / "a.txt")], "not both"),
+    (lambda d: ["--file", str(d / "a.txt"), "--task", "addition"], "opens a text file"),
+    (lambda d: ["--file", str(d / "missing.txt")], "no such file"),
+    (lambda d: ["--file", str(d / "empty.txt")], "is empty"),
+    (lambda d: ["--file", str(d / "bin.dat")], "not UTF-8 text (byte 2 is not)"),
+    (lambda d: ["--file", str(d / "big.txt")], "over 65,536 bytes"),
+], ids=["text-and-file", "wrong-task", "missing", "empty", "binary", "too-big"])
+def test_the_explorers_file_mistakes_are_one_sentence(tmp_path, capsys, setup, words):
+    from lmviz.app.cli import main
+
+    (tmp_path / "a.txt").write_text("hello")
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "bin.dat").write_bytes(b"ab\xff\xfe")
+    (tmp_path / "big.txt").write_text("x" * 70_000)
+    code = main(setup(tmp_path))
+    err = capsys.readouterr().err
+    assert code in (1, 2) and err.startswith("lmviz: ") and err.count("\n") == 1 and words in err

@@ -28,6 +28,26 @@ def require_terminal(what: str, headless: str = "lmviz encode TEXT --json") -> N
                          f"for a headless report use `{headless}`")
 
 
+def read_text_file(args) -> tuple[str, str]:
+    """`lmviz --file PATH`: the file's text and the text task, or one sentence."""
+    from lmviz.core.files import read_bounded
+    from lmviz.core.tasks.text import LONG_TEXT_BYTES
+
+    if args.text is not None:
+        raise UsageError("give a TEXT or --file PATH, not both")
+    if args.task not in (None, "text"):
+        raise UsageError(f"--file opens a text file; --task {args.task} codes typed sequences")
+    data = read_bounded(args.file, LONG_TEXT_BYTES, "text the explorer opens (at most 64 KiB; "
+                        "`lmviz compress` takes any size)")
+    if not data:
+        raise UsageError(f"{args.file} is empty: there is nothing to code")
+    try:
+        return data.decode("utf-8"), "text"
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{args.file} is not UTF-8 text (byte {exc.start:,} is not); `lmviz "
+                         "inspect` and `lmviz compress` take any bytes") from None
+
+
 def run(name: str, args) -> int:
     from ..main import LmvizApp
 
@@ -48,6 +68,8 @@ def run(name: str, args) -> int:
         require_terminal("lmviz tour", "lmviz tour --export DIR")
         app = LmvizApp(screen="tour", tour_step=args.step - 1)
     else:
+        if args.file is not None:
+            args.text, args.task = read_text_file(args)
         task_name = args.task or ("text" if args.text and not looks_like_addition(args.text)
                                   else "addition")
         request = ExplorerRequest(text=args.text, task=task_name, checkpoint=args.checkpoint,
@@ -61,7 +83,7 @@ def run(name: str, args) -> int:
         try:  # bad text or settings are refused before the TUI starts
             task = task_of(request)
             if args.text:
-                task.parse(args.text)
+                task.validate(args.text)
         except TaskError as exc:
             raise UsageError(str(exc)) from None
         require_terminal("lmviz")

@@ -49,14 +49,17 @@ class CodedSequence:
     model: ModelInfo  # the model after coding (an online one has trained on the sequence)
     bob_start: bytes | None  # online: the model Alice started from (a checkpoint), for Bob
     classical_bits: dict | None = None  # gzip / bzip2 / xz of the same bytes (text only)
+    windows: int = 0  # a text longer than the context: the windows it was coded in (0: one block)
 
 
 @dataclass(frozen=True)
 class DecodedSequence:
-    """Bob decoded the bits alone: his records and his text."""
+    """Bob decoded the bits alone: his records and his text (so far, while ``complete`` is
+    False: a long text arrives a window at a time)."""
 
     steps: tuple
     text: str
+    complete: bool = True
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ seconds; the online learner is the one that changes, by design: it trains on eve
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import numpy as np
 from lmviz.core.baselines import classical_bits
@@ -18,8 +19,13 @@ from lmviz.core.learning.law import SourceLaw
 from lmviz.core.learning.online import OnlineLearner
 from lmviz.core.learning.pretrain import PretrainConfig, learner_config
 from lmviz.core.learning.session import DecodeSession, EncodeSession
-from lmviz.core.learning.windows import FileCost, code_file
-from lmviz.core.tasks import TextTask
+from lmviz.core.learning.windows import (
+    FileCost,
+    LongTextDecodeSession,
+    LongTextEncodeSession,
+    code_file,
+)
+from lmviz.core.tasks import TaskError, TextTask
 
 from .base import Cancelled
 from .events import CodedSequence, DecodedSequence, ModelInfo
@@ -101,6 +107,8 @@ class ExplorerJob:
         on it. None if cancelled."""
         learner = self.learner(kind)
         task = learner.task
+        if text is not None and isinstance(task, TextTask) and task.is_long(text):
+            return self._encode_long(text, kind, cancelled)
         sequence = task.sample(self.rng) if text is None else task.parse(text)
         train = kind == ModelKind.ONLINE
         bob_start = learner.to_bytes() if train else None
@@ -118,15 +126,48 @@ class ExplorerJob:
         return CodedSequence(tuple(steps), tuple(bits), task.decode_tokens(sequence), given,
                              self.info(kind), bob_start, classical)
 
-    def decode(self, coded: CodedSequence, cancelled: Cancelled = lambda: False
+    def _encode_long(self, text: str, kind: ModelKind, cancelled: Cancelled
+                     ) -> CodedSequence | None:
+        """A text longer than the context, coded by the frozen model window by window."""
+        if kind == ModelKind.ONLINE:
+            raise TaskError(f"the online model fine-tunes on texts of up to "
+                            f"{self.task.max_bytes} bytes, one at a time; this one is "
+                            f"{len(text.encode()):,}: press m for a frozen model")
+        learner = self.learner(kind)
+        data = text.encode("utf-8")
+        session = LongTextEncodeSession(learner)
+        steps = []
+        for step in session.steps(data):
+            steps.append(step)
+            if cancelled():
+                return None
+        bits = session.finish()
+        return CodedSequence(tuple(steps), tuple(bits), text, (learner.task.BOS,), self.info(kind),
+                             None, classical_bits(data), windows=session.windows)
+
+    def decode(self, coded: CodedSequence, cancelled: Cancelled = lambda: False,
+               partial: Callable[[DecodedSequence], None] = lambda d: None
                ) -> DecodedSequence | None:
         """Bob decodes ``coded.bits`` alone (plus the given tokens), starting from the model
         Alice started from. None if cancelled.
+
+        A long text costs Bob one model pass a token: ``partial`` gets what he has decoded after
+        each window, so the screen can show it while he goes on.
 
         Bob's model is a copy that is dropped after this sequence, so he does not train it; that
         both sides stay in lockstep across many sequences while training is what
         tests/test_session.py checks."""
         kind = coded.model.kind
+        if coded.windows:  # a long text: window by window, as Alice coded it
+            long = LongTextDecodeSession(self.learner(kind), list(coded.bits))
+            steps = []
+            for step in long.steps():
+                steps.append(step)
+                if cancelled():
+                    return None
+                if step.position % long.new_per_window == 0:
+                    partial(DecodedSequence(tuple(steps), long.text(), complete=False))
+            return DecodedSequence(tuple(steps), long.text())
         if kind == ModelKind.ONLINE:
             learner = load_learner(coded.bob_start)
         else:

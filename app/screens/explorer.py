@@ -154,7 +154,9 @@ class ExplorerScreen(SizeGuard, Screen):
         worker = get_current_worker()
         try:
             self.post_message(JobEvent(generation, Status("Bob decodes from the bits alone…")))
-            decoded = self._explorer_job().decode(coded, lambda: worker.is_cancelled)
+            decoded = self._explorer_job().decode(
+                coded, lambda: worker.is_cancelled,
+                lambda part: self.post_message(JobEvent(generation, part)))
             if decoded is not None and not worker.is_cancelled:
                 self.post_message(JobEvent(generation, decoded))
         except Exception as exc:
@@ -167,8 +169,15 @@ class ExplorerScreen(SizeGuard, Screen):
         if isinstance(event, CodedSequence):
             self._show_coded(event)
         elif isinstance(event, DecodedSequence):
+            first = self.decoded is None
             self.decoded = event
-            self._show_decoded()
+            if first or event.complete:
+                self._show_decoded(reset=first)
+            elif self.view == "bob":  # more of a long text: Bob goes on where the reader is
+                self.refresh_view()
+            if not event.complete and self.view == "bob":
+                self.set_status(f"Bob has decoded {len(event.steps):,} of the text's tokens so "
+                                "far (one model pass a token); he goes on while you read")
         elif isinstance(event, Status):
             self.set_status(event.text)
         elif isinstance(event, Failed):
@@ -194,9 +203,10 @@ class ExplorerScreen(SizeGuard, Screen):
         elif then == "bob":
             self.action_bob()
 
-    def _show_decoded(self) -> None:
+    def _show_decoded(self, reset: bool = True) -> None:
         if self.view == "bob":
-            self.pos, self.bstep = 0, 0
+            if reset:  # a long text's last window keeps the reader where he is
+                self.pos, self.bstep = 0, 0
             back = " · esc: back" if len(self.app.screen_stack) > 2 else ""
             self.set_status(f"Bob's view: decoding {len(self.bits)} bits with the same model.{back}")
             self.refresh_view()
@@ -235,7 +245,7 @@ class ExplorerScreen(SizeGuard, Screen):
         if strip.border_title != title:
             strip.border_title = title
         # Border labels are costly to redraw: they change only with the view, not per token.
-        if self.pos >= n and self.view == "bob" and self.decoded is not None:
+        if self.pos >= n and self.view == "bob" and self.decoded is not None and self.decoded.complete:
             matches = self.decoded.text == self.text
             mark = "✓ matches Alice's text" if matches else "✗ differs from Alice's text"
             subtitle = f"Bob read {escape(self.decoded.text.replace(chr(10), '⏎'))}: {mark}"
@@ -429,7 +439,10 @@ class ExplorerScreen(SizeGuard, Screen):
         box = self.query_one("#edit-input", Input)
         box.disabled = False
         box.placeholder = self.seq_task.edit_hint()
-        box.value = self.seq_task.editable_text(self.seq_task.parse(self.text)) if self.text else ""
+        try:
+            box.value = self.seq_task.editable_text(self.seq_task.parse(self.text)) if self.text else ""
+        except TaskError:  # a long text (windowed): edited as it is
+            box.value = self.text
         box.focus()
         self.query_one("#edit-error", Label).update(f"enter: code it · escape: cancel · {self.seq_task.edit_hint()}")
 
@@ -452,7 +465,7 @@ class ExplorerScreen(SizeGuard, Screen):
             self._reject_note = ""
             return
         try:
-            self.seq_task.parse(value)
+            self.seq_task.validate(value)
             err.update(f"enter: code it · escape: cancel · {self.seq_task.edit_hint()}")
         except TaskError as exc:
             err.update(f"[yellow]{escape(str(exc))}[/]")
@@ -460,7 +473,7 @@ class ExplorerScreen(SizeGuard, Screen):
     @on(Input.Submitted, "#edit-input")
     def _edit_submitted(self, event: Input.Submitted) -> None:
         try:
-            self.seq_task.parse(event.value)
+            self.seq_task.validate(event.value)
         except TaskError as exc:
             self.query_one("#edit-error", Label).update(f"[b red]{escape(str(exc))}[/]")
             return

@@ -20,7 +20,7 @@ SHIPPED_TASKS = {"addition8": AdditionTask(digits=8).spec(),
 # replaced asset is refused in one sentence (tests/test_checkpoints.py checks the files).
 SHIPPED_SHA256 = {
     "addition8": "5dfa2b38f17b15e846c6bf34f291244d9523167b9005641448a7e549596d00a9",
-    "english": "9f364e900a0abbe6ae050c4a6ad33a29329842b4e5bc4f854e9b5f0b6599e88f",
+    "english": "d67f48c3dcc418c050785b8d8d74d698634c0f3e27c77940621a26df1883acc0",
 }
 
 

@@ -26,7 +26,7 @@ class TrainingDiverged(ValueError):
 
 # Model presets: name -> (layers, heads, width). Small is the default for addition.
 TRANSFORMER_SIZES = {"tiny": (1, 2, 32), "small": (2, 4, 64), "medium": (3, 4, 96),
-                     "english": (4, 4, 160),  # the first pretrained byte model
+                     "english": (4, 4, 160),  # the byte model shipped before english-large
                      "english-large": (4, 4, 256),  # the shipped byte model (assets/english.pt)
                      # The scaling family (`lmviz scale`): one architecture, 23k to 1.9M
                      # parameters at 128 bytes of context.

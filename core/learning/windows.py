@@ -10,14 +10,15 @@ its output length is measured, not assumed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..coding import Encoder, code_lengths
-from ..tasks import TextTask
-from .ledger import quantized
+from ..coding import Cdf, Decoder, Encoder, code_lengths
+from ..coding.quantize import quantize_probs
+from ..tasks import TaskError, TextTask
+from .ledger import Ledger, TokenStep, quantized
 from .online import OnlineLearner
 
 BATCH = 16  # windows per forward pass
@@ -77,3 +78,105 @@ def code_file(learner: OnlineLearner, data: bytes, history: int | None = None,
         progress(chunk[-1][2], len(data))
     bits = enc.finish()
     return FileCost(len(data), len(plan), ideal, len(bits))
+
+
+def _long_text_learner(learner: OnlineLearner, history: int | None) -> tuple[TextTask, int]:
+    task = learner.task
+    if not isinstance(task, TextTask):
+        raise ValueError("long texts are coded with a text model")
+    span = task.context - 1
+    history = span // 2 if history is None else history
+    if not 0 <= history < span:
+        raise ValueError(f"history must lie in [0, {span}), not {history}")
+    return task, history
+
+
+class LongTextEncodeSession:
+    """Alice codes a text longer than the model's context, and its end token, one window at a
+    time: each window is the start token and up to ``context - 1`` tokens, the first ``history``
+    of them (after the first window) repeated from the window before as context, the rest coded.
+    The model is frozen. Every window is predicted alone, in a block of the context's length, so
+    Bob, who predicts the same block with padding after the token he decodes, gets bit-identical
+    distributions; each record's ``position`` is the token's place in the whole text (1 = the
+    first byte)."""
+
+    def __init__(self, learner: OnlineLearner, history: int | None = None) -> None:
+        self.task, self.history = _long_text_learner(learner, history)
+        self.learner = learner
+        self.ledger = Ledger(self.task, learner.config.total_bits, learner.config.size_bits)
+        self.encoder = Encoder()
+        self.windows = 0
+        self.bits: list[int] | None = None
+
+    def steps(self, data: bytes) -> Iterator[TokenStep]:
+        if not data:
+            raise TaskError("the text is empty: there is nothing to code")
+        self.task.validate(data)  # one sentence for a text too long
+        task, c = self.task, self.task.context
+        tokens = np.array([*data, task.END], dtype=np.int64)
+        done = 0
+        while done < len(tokens):
+            start = max(0, done - self.history)
+            end = min(len(tokens), start + c - 1)
+            block = np.zeros((1, c), dtype=np.int64)
+            block[0, 0] = task.BOS
+            block[0, 1 : 1 + end - start] = tokens[start:end]
+            probs = self.learner.predict(block)
+            pos = list(range(1 + done - start, 1 + end - start))
+            freqs = quantized(probs, pos, self.ledger.total_bits)[0]
+            for j, t in enumerate(pos):
+                cdf = Cdf.of(freqs[j])
+                s = int(block[0, t])
+                step = self.encoder.encode(cdf, s)
+                rec = self.ledger.record(0, block[0], t, probs[0, t], freqs[j], cdf, s, step,
+                                         len(self.encoder.out) + self.encoder.pending)
+                yield replace(rec, position=start + t)
+            self.windows += 1
+            done = end
+
+    def finish(self) -> list[int]:
+        self.bits = self.encoder.finish()
+        return self.bits
+
+
+class LongTextDecodeSession:
+    """Bob decodes a long text from the bits alone, window by window as Alice coded it: he
+    does not need its length, since a window is full after ``context - 1`` tokens and the text
+    ends at its end token."""
+
+    def __init__(self, learner: OnlineLearner, bits: Sequence[int],
+                 history: int | None = None) -> None:
+        self.task, self.history = _long_text_learner(learner, history)
+        self.learner = learner
+        self.ledger = Ledger(self.task, learner.config.total_bits, learner.config.size_bits)
+        self.decoder = Decoder(bits)
+        self.tokens: list[int] = []
+        self.new_per_window = self.task.context - 1 - self.history  # tokens each window adds
+
+    def steps(self) -> Iterator[TokenStep]:
+        task, c = self.task, self.task.context
+        total_bits = self.ledger.total_bits
+        while len(self.tokens) <= self.task.long_text_bytes:
+            done = len(self.tokens)
+            start = max(0, done - self.history)
+            block = np.zeros((1, c), dtype=np.int64)  # unknown positions are padding
+            block[0, 0] = task.BOS
+            block[0, 1 : 1 + done - start] = self.tokens[start:done]
+            for t in range(1 + done - start, c):
+                probs = self.learner.predict(block)[:, t]
+                freqs = quantize_probs(probs, total_bits)
+                cdf = Cdf.of(freqs[0])
+                s, step = self.decoder.decode(cdf)
+                block[0, t] = s
+                self.tokens.append(s)
+                rec = self.ledger.record(0, block[0], t, probs[0], freqs[0], cdf, s, step,
+                                         step.bits_so_far)
+                yield replace(rec, position=start + t)
+                if s == task.END:
+                    return
+        raise ValueError("the bits decode to a text longer than any the explorer codes: "
+                         "they are not a long text's")
+
+    def text(self) -> str:
+        body = self.tokens[:-1] if self.tokens and self.tokens[-1] == self.task.END else self.tokens
+        return bytes(body).decode("utf-8", errors="replace")

@@ -96,6 +96,10 @@ class Task:
         """A whole sequence (block_size ids) from what a user typed; TaskError if it is not one."""
         return self.encode_text(text)
 
+    def validate(self, text: str) -> None:
+        """TaskError unless the explorer can open ``text`` (by default: it parses)."""
+        self.parse(text)
+
     def editable_text(self, ids) -> str:
         """A coded sequence as the user would type it again (the editor's starting value)."""
         return self.decode_tokens(ids)

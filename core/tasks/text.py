@@ -8,6 +8,7 @@ import numpy as np
 
 from .base import Task, TaskError, shorten
 
+LONG_TEXT_BYTES = 1 << 16  # the explorer opens texts up to 64 KiB (windowed past the context)
 END_GLYPH = "∎"  # the start/end-of-text token as the screens draw it
 
 
@@ -101,6 +102,23 @@ class TextTask(Task):
         ids[1 : 1 + len(data)] = np.frombuffer(data, dtype=np.uint8)
         ids[1 + len(data)] = self.END
         return ids
+
+    long_text_bytes = LONG_TEXT_BYTES
+
+    def is_long(self, text: str | bytes) -> bool:
+        """Whether a text is longer than one block: the explorer codes it in windows."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        return len(data) > self.max_bytes
+
+    def validate(self, text: str | bytes) -> None:
+        """A text of any length the explorer opens: one block, or up to LONG_TEXT_BYTES."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        if not self.is_long(data):
+            self.encode_text(data)
+        elif len(data) > LONG_TEXT_BYTES:
+            raise TaskError(f"the text is {len(data):,} bytes; the explorer opens at most "
+                            f"{LONG_TEXT_BYTES:,} (code bigger files with `lmviz encode --task "
+                            "text --file` or `lmviz compress`)")
 
     def coded_positions(self, sequence) -> list[int]:
         """Every byte and the end token: positions 1 .. the first end token."""
