@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from _keys import key_times, summary
 from _table import emit
@@ -95,7 +96,13 @@ def main() -> None:
     ap.add_argument("--json", metavar="PATH")
     args = ap.parse_args()
     row = {**first_frame(), **asyncio.run(step_times())}
-    emit("explorer: cold start and token steps (pretrained model, 160x48)", [row], args.json)
+    rows = [{"text": "the article's sum", **row}]
+    gpl = Path("/usr/share/common-licenses/GPL-3")
+    if gpl.is_file():  # a text of 10 KiB: 41 windows of the English model, the strip scrolling
+        text = gpl.read_bytes()[:10240].decode("utf-8", errors="ignore")
+        rows.append({"text": f"GPL-3, first {len(text.encode()):,} bytes",
+                     **asyncio.run(step_times(text))})
+    emit("explorer: cold start and token steps (pretrained model, 160x48)", rows, args.json)
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ class FixedJob:
         return CodedSequence(tuple(steps), tuple(bits), task.decode_tokens(sequence), given,
                              self.info(kind), None, classical)
 
-    def decode(self, coded, cancelled=lambda: False):
+    def decode(self, coded, cancelled=lambda: False, partial=lambda decoded: None):
         kind = coded.model.kind
         self.calls.append(f"decode:{kind}")
         task = self.task

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
+from rich.cells import cell_len
 from rich.text import Text
 
 from ..palette import bits_color
@@ -27,6 +30,8 @@ class SequenceStrip(Panel):
         self.bits: list[float] = []
         self.groups: list[tuple[int, int, str]] = []  # (first, end, glyph) over tokens
         self.current = 0
+        # (given and width, line starts, each group's first token, the groups they were made of)
+        self._layout: tuple = (None, [0], [], None)
         self.border_title = "the sequence"
 
     def show(self, given: str, tokens: list[str], bits: list[float], current: int,
@@ -68,54 +73,65 @@ class SequenceStrip(Panel):
                 bottom.append(" " * cell)
         return Text.assemble(top, "\n", bottom)
 
-    def _cells(self) -> list[tuple[Text, Text]]:
-        """(glyph, cost) cells, the given tokens first, one per character."""
-        cells = []
-        for ch in self.given:
+    def _cell(self, k: int) -> tuple[Text, Text]:
+        """Cell k (the given tokens first, then one per character): (glyph, cost)."""
+        if k < len(self.given):
+            ch = self.given[k]
             w = max(3, len(ch))
-            cells.append((Text(ch.center(w), style="dim italic"), Text("gvn".center(w), style="dim")))
-        for first, end, glyph in self.groups:
-            w = max(3, len(glyph))
-            if end <= self.current:  # sent: coloured by the bits of all its bytes
-                b = sum(self.bits[first:end])
-                cells.append((Text(glyph.center(w), style=f"bold black on {bits_color(b)}"),
-                              Text(_short(b).center(w), style=bits_color(b))))
-            elif first <= self.current < end:
-                done = sum(self.bits[first : self.current])
-                cells.append((Text(glyph.center(w), style="bold reverse"),
-                              Text((_short(done) + "+" if self.current > first else "▲").center(w),
-                                   style="bold")))
-            else:
-                cells.append((Text(glyph.center(w), style="dim"), Text(" " * w)))
-        return cells
+            return Text(ch.center(w), style="dim italic"), Text("gvn".center(w), style="dim")
+        first, end, glyph = self.groups[k - len(self.given)]
+        w = max(3, len(glyph))
+        if end <= self.current:  # sent: coloured by the bits of all its bytes
+            b = sum(self.bits[first:end])
+            return (Text(glyph.center(w), style=f"bold black on {bits_color(b)}"),
+                    Text(_short(b).center(w), style=bits_color(b)))
+        if first <= self.current < end:
+            done = sum(self.bits[first : self.current])
+            return (Text(glyph.center(w), style="bold reverse"),
+                    Text((_short(done) + "+" if self.current > first else "▲").center(w),
+                         style="bold"))
+        return Text(glyph.center(w), style="dim"), Text(" " * w)
+
+    def _line_starts(self, width: int) -> list[int]:
+        """The first cell of each wrapped line, from the cells' widths alone (no styled text is
+        built): worked out once per sequence and width, so a 64 KiB text steps as fast as a
+        sentence."""
+        key = (self.given, width)
+        if self._layout[0] != key or self._layout[3] is not self.groups:  # held: its id is not reused
+            glyphs = list(self.given) + [g for _, _, g in self.groups]
+            starts, used = [0], 0
+            for k, glyph in enumerate(glyphs):
+                w = cell_len(glyph.center(max(3, len(glyph))))
+                if used and used + w + 1 > width:
+                    starts.append(k)
+                    used = 0
+                used += w + 1
+            self._layout = (key, starts, [first for first, _, _ in self.groups], self.groups)
+        return self._layout[1]
+
+    def _current_cell(self) -> int:
+        """The cell of the current token (the last one once every token is sent)."""
+        firsts = self._layout[2]
+        g = max(0, bisect_right(firsts, self.current) - 1)
+        return len(self.given) + min(g, len(self.groups) - 1)
 
     def _wrapped(self, width: int) -> Text:
-        lines: list[tuple[Text, Text]] = []
-        top, bottom = Text(), Text()
-        current_line = 0
-        for k, (glyph, cost) in enumerate(self._cells()):
-            if top.cell_len and top.cell_len + glyph.cell_len + 1 > width:
-                lines.append((top, bottom))
-                top, bottom = Text(), Text()
-            top.append_text(glyph)
-            top.append(" ")
-            bottom.append_text(cost)
-            bottom.append(" ")
-            if self._is_current_cell(k):
-                current_line = len(lines)
-        lines.append((top, bottom))
+        starts = self._line_starts(width)
+        ends = starts[1:] + [len(self.given) + len(self.groups)]
+        current_line = bisect_right(starts, self._current_cell()) - 1
         visible = max(1, self.size.height // 2)
-        start = min(max(0, current_line - visible + 1), max(0, len(lines) - visible))
-        shown = lines[start : start + visible]
-        rows = [row for pair in shown for row in pair]
+        first = min(max(0, current_line - visible + 1), max(0, len(starts) - visible))
+        rows = []
+        for line in range(first, min(len(starts), first + visible)):
+            top, bottom = Text(), Text()
+            for k in range(starts[line], ends[line]):
+                glyph, cost = self._cell(k)
+                top.append_text(glyph)
+                top.append(" ")
+                bottom.append_text(cost)
+                bottom.append(" ")
+            rows += [top, bottom]
         return Text("\n").join(rows)
-
-    def _is_current_cell(self, k: int) -> bool:
-        g = k - len(self.given)
-        if g < 0:
-            return False
-        first, end, _ = self.groups[g]
-        return first <= self.current < end or (g == len(self.groups) - 1 and self.current >= end)
 
 
 def _short(bits: float) -> str:
