@@ -1,6 +1,7 @@
 """LossPanel fed fixed views: every sent token gets a bar, tall ones clipped with their value,
 and no ratio is taken over nothing or across unlike totals."""
 
+import pytest
 from lmviz.app.widgets.loss_panel import LossPanel, LossView
 from textual.app import App, ComposeResult
 
@@ -28,9 +29,9 @@ class Host(App):
         self.query_one(LossPanel).show(self.v)
 
 
-async def rendered(v) -> str:
+async def rendered(v, width: int = 120) -> str:
     app = Host(v)
-    async with app.run_test(size=(120, 16)) as pilot:
+    async with app.run_test(size=(width, 16)) as pilot:
         await pilot.pause()
         return app.query_one(LossPanel).render().plain
 
@@ -53,3 +54,14 @@ async def test_no_ratio_over_nothing_and_whole_text_against_whole_text():
     assert "68800%" not in text and "860%" in text  # gzip's 688 bits against the whole 80
     v = view([3.0] * 10, [None] * 10, [None] * 10, sent=5, weights=43_000_000)
     assert "× raw" in await rendered(v)
+
+
+@pytest.mark.parametrize("width", [52, 60, 120])
+async def test_the_totals_are_whole_at_any_width_and_the_bars_give_way(width):
+    v = view([3.0] * 10, [None] * 10, [None] * 10, sent=10, classical={"gzip": 688, "xz": 700})
+    lines = (await rendered(v, width)).splitlines()
+    assert all(len(line) <= width for line in lines)
+    text = "\n".join(lines)
+    for figure in ("30.00", "38%", "688", "860%", "700", "875%"):  # every number, whole
+        assert figure in text
+    assert ("█" in text) == (width >= 56)  # bars only where they fit beside the totals

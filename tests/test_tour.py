@@ -278,3 +278,12 @@ async def test_step_tables_fit_and_show_every_bound_at_any_width_allowed(size):
                     assert f"⌈-log2 p⌉+1 = {bound}" in text
             else:
                 assert "the program Bob runs, paid once however long the message" in text
+
+
+async def test_step_11_keeps_the_x_of_fox_in_view_on_the_smallest_screen():
+    """The paragraph talks about the "x" after "fo": the strip shows it, whatever the size."""
+    app = tour_app(step=10)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await wait_ready(pilot)
+        rendered = str(screen.query_one(SequenceStrip).render())
+        assert re.search(r"f\s+o\s+x", rendered)

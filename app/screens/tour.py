@@ -254,7 +254,10 @@ class TourScreen(SizeGuard, Screen):
         strip = self.query_one(SequenceStrip)
         groups = task.display_groups([s.symbol for s in steps])
         given = "".join(task.symbols[t] for t in coded.given)
-        strip.show(given, [s.text for s in steps], [s.bits for s in steps], len(steps), groups)
+        # The token the step's paragraph talks about stays in view, however small the strip.
+        focus = coded.text.find(self.step.focus) + len(self.step.focus) - 1 if self.step.focus else None
+        strip.show(given, [s.text for s in steps], [s.bits for s in steps], len(steps), groups,
+                   focus=focus if focus is not None and focus >= 0 else None)
         shown = coded.text.replace("\n", "⏎")
         strip.border_title = escape(shown if len(shown) <= 70 else shown[:69] + "…")
         strip.border_subtitle = (f"{coded.model.kind} model · {len(coded.bits)} bits streamed · "

@@ -226,9 +226,11 @@ class LossPanel(Panel):
             return Text("")
         height = max(3, self.size.height)
         right_w = 40
-        left_w = max(20, self.size.width - right_w - 2)
-        left = self._bars(left_w - 5, height - 2).split("\n")
+        left_w = self.size.width - right_w - 2
         right = self._totals()
+        if left_w < 14:  # no room for bars beside the totals: the numbers win
+            return Text("\n").join(right)
+        left = self._bars(left_w - 5, height - 2).split("\n")
         out = []
         for i in range(max(len(left), len(right))):
             line = left[i].copy() if i < len(left) else Text()

@@ -30,15 +30,18 @@ class SequenceStrip(Panel):
         self.bits: list[float] = []
         self.groups: list[tuple[int, int, str]] = []  # (first, end, glyph) over tokens
         self.current = 0
+        self.focus: int | None = None
         # (given and width, line starts, each group's first token, the groups they were made of)
         self._layout: tuple = (None, [0], [], None)
         self.border_title = "the sequence"
 
     def show(self, given: str, tokens: list[str], bits: list[float], current: int,
-             groups: list[tuple[int, int, str]] | None = None) -> None:
+             groups: list[tuple[int, int, str]] | None = None, focus: int | None = None) -> None:
         """``groups``: tokens drawn as one character (the bytes of a UTF-8 character); by
-        default every token is its own."""
+        default every token is its own. ``focus``: the token whose line is kept in view
+        (default: the current one)."""
         self.given, self.tokens, self.bits, self.current = given, tokens, bits, current
+        self.focus = focus
         self.groups = groups or [(i, i + 1, t) for i, t in enumerate(tokens)]
         self.redraw()
 
@@ -110,9 +113,11 @@ class SequenceStrip(Panel):
         return self._layout[1]
 
     def _current_cell(self) -> int:
-        """The cell of the current token (the last one once every token is sent)."""
+        """The cell of the token kept in view: the focus, else the current token (the last
+        one once every token is sent)."""
         firsts = self._layout[2]
-        g = max(0, bisect_right(firsts, self.current) - 1)
+        at = self.current if self.focus is None else self.focus
+        g = max(0, bisect_right(firsts, at) - 1)
         return len(self.given) + min(g, len(self.groups) - 1)
 
     def _wrapped(self, width: int) -> Text:
