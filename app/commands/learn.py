@@ -11,7 +11,8 @@ from lmviz.core.tasks import AdditionTask
 from rich.progress import TextColumn
 from rich.table import Table
 
-from ..jobs.training import LearnJob, LearnResult
+from ..jobs.events import LearnResult
+from ..jobs.training import LearnJob
 from .output import progress_bar, stdout_console
 
 

@@ -10,7 +10,8 @@ from lmviz.core.learning.config import TRANSFORMER_SIZES, PretrainConfig
 from rich.progress import TextColumn
 
 from ..errors import UsageError
-from ..jobs.pretraining import PretrainDone, PretrainJob, PretrainProgress
+from ..jobs.events import PretrainDone, PretrainProgress
+from ..jobs.pretraining import PretrainJob
 from .output import progress_bar, stdout_console
 
 MAX_ATTENTION_BYTES = 8 << 30  # what pretraining may take for attention scores

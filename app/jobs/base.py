@@ -6,6 +6,7 @@ import importlib
 import queue
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 Emit = Callable[[object], None]
 Cancelled = Callable[[], bool]
@@ -73,6 +74,31 @@ class JobControl:
                 self.paused = False
             else:
                 handle(command, emit)
+
+
+class Job(Protocol):
+    """A job that runs to its end in a worker, emitting plain records: training, grokking,
+    inspecting, pretraining, the live scaling race."""
+
+    def run(self, emit: Emit, cancelled: Cancelled) -> None: ...
+
+
+class SequenceJob(Protocol):
+    """The explorer's job, called on request: Alice codes a sequence, Bob decodes its bits
+    (``partial`` gets what he has so far, for a long text); None once cancelled."""
+
+    def info(self, kind: Any) -> Any: ...
+
+    def encode(self, text: str | None, kind: Any, cancelled: Cancelled = ...) -> Any: ...
+
+    def decode(self, coded: Any, cancelled: Cancelled = ...,
+               partial: Callable[[Any], None] = ...) -> Any: ...
+
+
+class StepJob(Protocol):
+    """The tour's job: the records that prove one step (``key``: the step's view)."""
+
+    def records(self, key: str, cancelled: Cancelled = ...) -> Any: ...
 
 
 class LoopJob:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from lmviz.core.compression.compressor import PayloadExhausted, compress_packed, decompress_packed
 from lmviz.core.compression.config import CompressorConfig, config_for
@@ -20,13 +19,11 @@ from lmviz.core.compression.container import (
     unstore,
 )
 
+from .events import CompressionResult
+
 Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
 
 
-@dataclass(frozen=True)
-class CompressionResult:
-    data: bytes  # what to write
-    original_length: int  # bytes of the uncompressed file
 
 
 def compress(data: bytes, progress: Progress = lambda done, total: None) -> CompressionResult:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from lmviz.core.coding.bisection import BisectionTrace
+
 # The live scaling race's record, made by core (the headless command reads the same): one size
 # after one more chunk of the stream.
 from lmviz.core.learning.scale_records import ScaleChunk  # noqa: F401
@@ -120,3 +123,68 @@ class InspectFinished:
     output_bytes: int  # what `lmviz compress` writes for this file, header included
     form: str  # what compress writes: "model" (the payload), "lzma", "stored" (raw) or "repeated"
     seconds: float
+
+
+@dataclass(frozen=True)
+class PretrainProgress:
+    """One report: held-out bits per byte after so many minutes and bytes."""
+
+    row: dict  # steps, minutes, bytes_seen, lr, train_bpb, held_out_bpb
+
+
+@dataclass(frozen=True)
+class PretrainDone:
+    record: dict  # what the checkpoint records (corpus, settings, figures)
+
+
+@dataclass(frozen=True)
+class CompressionResult:
+    data: bytes  # what to write
+    original_length: int  # bytes of the uncompressed file
+
+
+@dataclass(frozen=True)
+class LearnResult:
+    last: object  # the final LearnProgress
+    baselines: dict  # gzip / bzip2 / xz bits per sequence on the same stream
+    parameters: int
+
+
+@dataclass(frozen=True)
+class ArticleInterval:
+    """Step 2: the article's distribution, Alice's bisection and what Bob reads back."""
+
+    freqs: np.ndarray  # quantized frequencies of the six tokens
+    symbols: tuple[str, ...]
+    token: int
+    trace: BisectionTrace  # Alice's halvings
+    bob_point: float  # the middle of the final dyadic interval: where Bob looks
+    bob_token: int  # the token that owns bob_point
+
+
+@dataclass(frozen=True)
+class CodeLengthRow:
+    label: str
+    bits: float
+    note: str = ""
+    of_raw: bool = True  # show its share of raw (not for a cost paid once, like code f)
+
+
+@dataclass(frozen=True)
+class CodeLengths:
+    """A small table of code lengths for the same data, with raw as the yardstick."""
+
+    caption: str
+    rows: tuple[CodeLengthRow, ...]
+    raw_bits: float  # what sending every token as it is costs
+
+
+@dataclass(frozen=True)
+class StepRecords:
+    """What one step shows: a coded sequence, Bob's decoding, tables, the article interval."""
+
+    coded: CodedSequence | None = None
+    decoded: DecodedSequence | None = None
+    tables: tuple[CodeLengths, ...] = ()
+    interval: ArticleInterval | None = None
+    task: object = None  # the Task of `coded` (labels, glyphs, raw bits per token)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from lmviz.core.learning.pretrain import (
     PretrainConfig,
@@ -13,18 +11,7 @@ from lmviz.core.learning.pretrain import (
 )
 
 from .base import Cancelled, Emit
-
-
-@dataclass(frozen=True)
-class PretrainProgress:
-    """One report: held-out bits per byte after so many minutes and bytes."""
-
-    row: dict  # steps, minutes, bytes_seen, lr, train_bpb, held_out_bpb
-
-
-@dataclass(frozen=True)
-class PretrainDone:
-    record: dict  # what the checkpoint records (corpus, settings, figures)
+from .events import PretrainDone, PretrainProgress
 
 
 class PretrainJob:

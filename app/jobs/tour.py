@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from lmviz.core.coding import Cdf, Decoder, Encoder, bisect_decode, bisect_encode, quantize_probs
-from lmviz.core.coding.bisection import BisectionTrace
 from lmviz.core.learning.ledger import Ledger
 from lmviz.core.tasks import FACE_PROBS, BinaryTask
 
-from .events import CodedSequence, DecodedSequence, ModelInfo
+from .events import (
+    ArticleInterval,
+    CodedSequence,
+    CodeLengthRow,
+    CodeLengths,
+    ModelInfo,
+    StepRecords,
+)
 from .settings import (
     ARTICLE_EXAMPLE,
     BINARY_SAMPLES,
@@ -36,44 +41,12 @@ COST_PROBABILITIES = (0.9, 0.5, 0.25, 0.2, 0.1, 0.01, 0.001)  # step 3's table
 AVERAGE_OVER = 20  # sums per average in steps 5 and 7 (the same sums for every model)
 
 
-@dataclass(frozen=True)
-class ArticleInterval:
-    """Step 2: the article's distribution, Alice's bisection and what Bob reads back."""
-
-    freqs: np.ndarray  # quantized frequencies of the six tokens
-    symbols: tuple[str, ...]
-    token: int
-    trace: BisectionTrace  # Alice's halvings
-    bob_point: float  # the middle of the final dyadic interval: where Bob looks
-    bob_token: int  # the token that owns bob_point
 
 
-@dataclass(frozen=True)
-class CodeLengthRow:
-    label: str
-    bits: float
-    note: str = ""
-    of_raw: bool = True  # show its share of raw (not for a cost paid once, like code f)
 
 
-@dataclass(frozen=True)
-class CodeLengths:
-    """A small table of code lengths for the same data, with raw as the yardstick."""
-
-    caption: str
-    rows: tuple[CodeLengthRow, ...]
-    raw_bits: float  # what sending every token as it is costs
 
 
-@dataclass(frozen=True)
-class StepRecords:
-    """What one step shows: a coded sequence, Bob's decoding, tables, the article interval."""
-
-    coded: CodedSequence | None = None
-    decoded: DecodedSequence | None = None
-    tables: tuple[CodeLengths, ...] = ()
-    interval: ArticleInterval | None = None
-    task: object = None  # the Task of `coded` (labels, glyphs, raw bits per token)
 
 
 def article_interval() -> ArticleInterval:

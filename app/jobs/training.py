@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from lmviz.core.baselines import classical_bits
 from lmviz.core.learning.online import OnlineLearner
@@ -19,7 +18,7 @@ from .base import (
     SaveCheckpoint,
     SetSpeed,
 )
-from .events import Exported, Failed, Saved, Status, TrainBatch
+from .events import Exported, Failed, LearnResult, Saved, Status, TrainBatch
 from .settings import TrainSettings
 
 POST_INTERVAL = 1 / 30  # batch records to about 30 emits a second
@@ -111,9 +110,3 @@ class LearnJob:
             self.learner.save(self.save, force=self.force)
         emit(LearnResult(last, baselines, self.learner.parameter_count))
 
-
-@dataclass(frozen=True)
-class LearnResult:
-    last: object  # the final LearnProgress
-    baselines: dict  # gzip / bzip2 / xz bits per sequence on the same stream
-    parameters: int

@@ -16,9 +16,8 @@ from textual.worker import get_current_worker
 
 from ..charts import ProgressCurves, identity_text
 from ..jobs.base import JobControl, job_in_worker
-from ..jobs.events import Failed, TrainBatch
+from ..jobs.events import Failed, StepRecords, TrainBatch
 from ..jobs.settings import TrainSettings
-from ..jobs.tour import StepRecords
 from ..jobs.views import ScaleError, grok_recording, scale_recording
 from ..messages import JobEvent, run_job_posting
 from ..size_guard import SizeGuard, too_small_label
