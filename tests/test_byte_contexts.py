@@ -7,26 +7,21 @@ from lmviz.core.compression.filters import elf_row, is_x86, x86_decode, x86_enco
 from lmviz.core.compression.match import MatchModel, length_bucket
 
 
-def _history(texts: list[bytes]) -> np.ndarray:
-    steps = max(len(t) for t in texts)
-    h = np.zeros((len(texts), steps), dtype=np.int64)
-    for i, t in enumerate(texts):
-        h[i, : len(t)] = list(t)
-    return h
+def _mixer(**kw) -> BitContextMixer:
+    return BitContextMixer((0, 1, 2, 3), ((2,),), True, rows_log2=12, **kw)
 
 
-def _mixer(streams: int = 2, **kw) -> BitContextMixer:
-    return BitContextMixer((0, 1, 2, 3), ((2,),), True, streams, rows_log2=12, **kw)
-
-
-def _feed(model: BitContextMixer, h: np.ndarray, upto: int | None = None) -> list[np.ndarray]:
-    """Predict and learn every step of the (S, steps) history; the predictions, in order."""
+def _feed(model: BitContextMixer, data: bytes, upto: int | None = None) -> list[np.ndarray]:
+    """Predict, code and learn every byte of ``data``; the predictions, in order."""
+    h = np.frombuffer(data, dtype=np.uint8).copy()
+    coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)
+    buf = np.zeros(len(h) + 64, dtype=np.uint8)
+    probs = np.zeros(8, dtype=np.int64)
     out = []
-    live = np.ones(h.shape[0], dtype=bool)
-    none = np.full(h.shape[0], -1)
-    for t in range(h.shape[1] if upto is None else upto):
-        out.append(model.predict(h.astype(np.uint8), t, none, np.zeros(h.shape[0], np.int64)))
-        model.update(h[:, t], live)
+    for t in range(len(h) if upto is None else upto):
+        model.hash(h, t)
+        out.append(model.distribution(-1, 0))
+        model.code_byte(-1, 0, int(h[t]), coder, buf, False, probs)
     return out
 
 
@@ -41,78 +36,82 @@ def test_bit_histories_count_with_a_bounded_discounted_memory():
     assert n0 == 1 and 2 < n1 < COUNT_LIMIT
 
 
-def test_every_stream_gets_a_distribution_and_the_model_learns():
+def test_the_mixer_gives_a_distribution_and_learns():
     text = b"abcabcabcabcabcabcabcabcabcabcabcabc" * 4
-    h = _history([text, text[::-1]])
-    preds = _feed(_mixer(), h)
+    preds = _feed(_mixer(), text)
     for p in preds:
-        total = np.exp(p.astype(np.float64)).sum(axis=1)
-        assert np.allclose(total, 1.0, atol=1e-3) and np.isfinite(p).all()
-    first, last = preds[0], preds[-1]
-    assert np.exp(first[0, text[0]]) < 0.01  # nothing learned yet: about 1/256
-    assert np.exp(last[0, text[-1]]) > 0.9  # the pattern, learned
-    assert np.exp(last[1, text[::-1][-1]]) > 0.9
+        assert abs(np.exp(p.astype(np.float64)).sum() - 1.0) < 1e-3 and np.isfinite(p).all()
+    assert np.exp(preds[0][text[0]]) < 0.01  # nothing learned yet: about 1/256
+    assert np.exp(preds[-1][text[-1]]) > 0.9  # the pattern, learned
 
 
 def test_two_mixers_fed_the_same_bytes_agree_bit_for_bit():
-    rng = np.random.default_rng(1)
-    h = rng.integers(0, 8, (3, 300))
-    a, b = _feed(_mixer(3), h), _feed(_mixer(3), h)
+    data = bytes(np.random.default_rng(1).integers(0, 8, 300, dtype=np.uint8))
+    a, b = _feed(_mixer(), data), _feed(_mixer(), data)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
-def test_predict_gives_the_probabilities_the_update_learns_from():
-    """predict evaluates a nibble's 15 nodes context by context (_nibble); the update
-    evaluates each node alone (_node). Both must give the same 12-bit probabilities, match
-    input included, or the coder would code with one model and learn with another."""
+def test_predict_gives_the_probabilities_the_coder_codes_with():
+    """The distribution evaluates a nibble's 15 nodes context by context (_nibble); the coder
+    evaluates each node of the byte's path alone (_node). Both must give the same 12-bit
+    probabilities, match input included, or the coder would code with one model and
+    `lmviz inspect` show another."""
+    import copy
+
     import lmviz.core.compression.bitkernels as bm
 
-    rng = np.random.default_rng(3)
-    h = rng.integers(0, 6, (3, 400))
-    model = _mixer(3, floor=1e-300)  # every nibble evaluated: ln P exact for all 256 bytes
-    _feed(model, h, upto=399)
-    match_byte = np.array([2, -1, 200], dtype=np.int64)
-    match_len = np.array([5, 0, 63], dtype=np.int64)
-    logp = model.predict(h.astype(np.uint8), 399, match_byte, match_len)
-    m = model
-    rows = np.empty(m.C, dtype=np.int64)
-    wd = np.empty((8, m.weights.shape[1]), dtype=np.int64)
-    shift = 64 - int(np.log2(m.table.shape[1]))
-    for s in range(3):
-        bm._depth_weights(s, m.last2, m.weights, wd)
+    data = bytes(np.random.default_rng(3).integers(0, 6, 400, dtype=np.uint8))
+    model = _mixer(floor=1e-300)  # every nibble evaluated: ln P exact for all 256 bytes
+    _feed(model, data, upto=399)
+    h = np.frombuffer(data, dtype=np.uint8).copy()
+    for match_byte, match_len in ((2, 5), (-1, 0), (200, 63)):
+        model.hash(h, 399)
+        logp = model.distribution(match_byte, match_len)
         for byte in (0, 1, 2, 5, 200, 255):
-            lp, n = 0.0, 1
-            for depth in range(8):
-                if depth in (0, 4):
-                    bm._find_slots(m.table, m.hashes, s, 0 if depth == 0 else (byte >> 4) + 1,
-                                   False, shift, m.seen, rows)
-                _, _, p = bm._node(s, n, rows, m.table, m.sx, m.weights, wd, m.apm, m.last2,
-                                   *m._match, m.match_sm, np.empty(m.C, np.uint8),
-                                   np.empty(m.C + 2, np.int32))
-                bit = (byte >> (7 - depth)) & 1
-                lp += bm.LN[p] if bit else bm.LN[4096 - p]
-                n = 2 * n + bit
-            assert abs(logp[s, byte] - lp) < 1e-5, (s, byte)
+            trial = copy.deepcopy(model)  # coding learns: each byte on a fresh copy
+            probs = np.zeros(8, dtype=np.int64)
+            trial.code_byte(match_byte, match_len, byte, np.array([0, 0xFFFFFFFF, 0, 0]),
+                            np.zeros(64, dtype=np.uint8), False, probs)
+            lp = sum(bm.LN[p] if (byte >> (7 - d)) & 1 else bm.LN[4096 - p]
+                     for d, p in enumerate(probs.tolist()))
+            assert abs(logp[byte] - lp) < 1e-5, (match_byte, byte)
 
 
-def test_dead_streams_teach_nothing():
-    h = _history([b"xxxxxxxx", b"yyyyyyyy"])
+def test_each_part_hashes_the_same_wherever_it_stands():
+    """The parts are listed once (context_parts): a part's hash depends on what it is, not on
+    where it stands in the list, and the names are the list's."""
+    from lmviz.core.compression.bitcontexts import context_parts
+
+    every = dict(orders=(1, 3), skips=((2,), (8, 1)), words=True, record=12, lines=True)
+    full = BitContextMixer(every["orders"], every["skips"], every["words"], rows_log2=10,
+                           record=12, lines=True)
+    assert full.names == [p.name for p in context_parts(**every)]
+    assert len(set(full.names)) == len(full.names) == 11
+    text = b"ab=1\nab=2\nab:3\nword word wordy\n" * 3
+    h = np.frombuffer(text, dtype=np.uint8).copy()
+    for t in (0, 5, 40, len(h) - 1):
+        full.hash(h, t)
+        for c, part in enumerate(full.parts):
+            alone = BitContextMixer((), (), False, rows_log2=10, record=12)
+            alone._parts = np.array([[part.kind, part.arg]], dtype=np.int64)
+            alone.skips = full.skips
+            alone.hashes = np.zeros(1, dtype=np.uint64)
+            alone.word[:] = full.word
+            alone.hash(h, t)
+            assert alone.hashes[0] == full.hashes[c], (part.name, t)
+
+
+def test_the_same_bytes_before_make_the_same_context():
+    """Two places with the same bytes before share a context; a different byte makes another."""
     model = _mixer()
-    before = model.table.copy()
-    none = np.full(2, -1)
-    model.predict(h.astype(np.uint8), 0, none, np.zeros(2, np.int64))
-    model.update(h[:, 0], np.array([False, False]))
-    assert np.array_equal(model.table, before)
-
-
-def test_streams_share_their_contexts():
-    """The same bytes in two streams are one context (the tables are shared), and a different
-    byte before makes another."""
-    h = _history([b"abab", b"abab", b"abbb"])
-    model = _mixer(streams=3)
-    model.predict(h.astype(np.uint8), 3, np.full(3, -1), np.zeros(3, np.int64))
-    assert np.array_equal(model.hashes[0], model.hashes[1])
-    assert model.hashes[0, 1] != model.hashes[2, 1]  # order-1: 'a' before, then 'b'
+    h = np.frombuffer(b"ababxb", dtype=np.uint8).copy()
+    hashes = []
+    for t in (2, 4, 6):  # after "ab", after "ab" again, after "xb"
+        model.hash(h, t)
+        hashes.append(model.hashes.copy())
+    assert hashes[0][2] == hashes[1][2]  # order-2: "ab" before both
+    assert hashes[0][2] != hashes[2][2]  # "xb" before the third
+    assert hashes[0][1] == hashes[2][1]  # order-1: "b" before all three
 
 
 def test_the_x86_filter_is_undone_exactly_and_only_for_executables():
@@ -138,14 +137,14 @@ def test_the_x86_filter_is_undone_exactly_and_only_for_executables():
 
 def test_match_predicts_a_repeat_and_grows_with_it():
     text = b"the quick brown fox. the quick brown fox."
-    h = _history([text])
-    model = MatchModel(streams=1, steps=h.shape[1], min_len=4)
-    live = np.ones(1, dtype=bool)
+    h = np.frombuffer(text, dtype=np.uint8).copy()
+    model = MatchModel(min_len=4)
     hits = []
-    for t in range(h.shape[1]):
-        byte = model.predict(h.reshape(-1))
-        hits.append((int(byte[0]), int(length_bucket(byte, model.length)[0])))
-        model.update(h, t, h[:, t], live)
+    for t in range(len(h)):
+        byte = model.predict(h)
+        hits.append((byte, int(length_bucket(byte, model.length))))
+        assert model.ptr < t  # it points only at bytes already known
+        model.update(h, t)
     second = text.index(b"the", 5)
     # Once "the " repeats, every later byte is predicted, and the match length keeps growing.
     for t in range(second + 4, len(text)):
@@ -153,19 +152,6 @@ def test_match_predicts_a_repeat_and_grows_with_it():
     assert hits[-1][1] > hits[second + 5][1] > 0
     # Before that, no 4 bytes had been seen twice: no prediction at all.
     assert all(hit == (-1, 0) for hit in hits[: second + 4])
-
-
-def test_match_points_only_at_bytes_already_known():
-    # Stream 1 repeats stream 0 one step behind: its matches must point at known bytes only.
-    a = b"abcdefghabcdefghabcdefgh"
-    h = _history([a, a])
-    model = MatchModel(streams=2, steps=h.shape[1], min_len=3)
-    live = np.ones(2, dtype=bool)
-    for t in range(h.shape[1]):
-        known = {s * h.shape[1] + u for s in range(2) for u in range(t)}
-        assert all(p in known for p in model.ptr.tolist() if p >= 0)
-        model.predict(h.reshape(-1))
-        model.update(h, t, h[:, t], live)
 
 
 def _table(n: int = 1500) -> bytes:
@@ -233,20 +219,20 @@ def test_the_line_column_context_sees_the_byte_above():
     a different byte above makes another; a short line above gives "nothing above"."""
     from lmviz.core.compression.bitcontexts import _column
 
-    h = _history([b"ab=1\nab=2\nab:3\nab\nq\nab"]).astype(np.uint8)
-    assert _column(h, 0, 7) == (2, ord("="))  # after "ab" on line 2: "=" above
-    assert _column(h, 0, 17) == (2, ord(":"))  # after "ab" on line 4
-    assert _column(h, 0, 0) == (0, 0)  # the start: no line before
-    assert _column(h, 0, 21) == (1, 0)  # after "a" under "q": nothing above
-    long = _history([b"\n" + b"y" * 300 + b"\nab"]).astype(np.uint8)
-    assert _column(long, 0, 304) == (2, 0)  # the line above is over 256 bytes: not looked for
+    h = np.frombuffer(b"ab=1\nab=2\nab:3\nab\nq\nab", dtype=np.uint8).copy()
+    assert _column(h, 7) == (2, ord("="))  # after "ab" on line 2: "=" above
+    assert _column(h, 17) == (2, ord(":"))  # after "ab" on line 4
+    assert _column(h, 0) == (0, 0)  # the start: no line before
+    assert _column(h, 21) == (1, 0)  # after "a" under "q": nothing above
+    long = np.frombuffer(b"\n" + b"y" * 300 + b"\nab", dtype=np.uint8).copy()
+    assert _column(long, 304) == (2, 0)  # the line above is over 256 bytes: not looked for
 
-    model = BitContextMixer((0,), (), False, 1, rows_log2=12, lines=True)
+    model = BitContextMixer((0,), (), False, rows_log2=12, lines=True)
     assert model.names == ["order-0", "line col, above, left"]
 
     def line_hash(t):
-        model.predict(h, t, np.full(1, -1), np.zeros(1, np.int64))
-        return int(model.hashes[0, -1])
+        model.hash(h, t)
+        return int(model.hashes[-1])
 
     assert line_hash(7) == line_hash(12)  # column 2, "=" above, "b" before: one context
     assert line_hash(17) != line_hash(7)  # ":" above instead

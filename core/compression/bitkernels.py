@@ -80,12 +80,20 @@ def _find(table, c, h, create, shift_bits, seen):
     return r
 
 
+# The model's state, one tuple that numba takes whole (as lpaq's Predictor holds its members):
+# table (C, rows, 16) uint8 bit histories of each context's slots; sm, sm_n (C, states) each
+# history's 16-bit probability of a 1 and how often it learned; sx (C, states) stretch(sm);
+# weights (nodes + keyed sets, C + 2) int32; apm (65536, 33) uint16; match_sm, match_sm_n (64,)
+# the match model's probability by length; nxt (states, 2) the next history; seen (states,)
+# how much a history has seen; mixer_rate and sm_limit (ints). BitContextMixer makes it.
+
+
 @njit(cache=True, inline="always")
-def _find_slots(table, hashes, s, hi1, create, shift_bits, seen, rows):
-    """Every context's slot row for stream s: the first nibble's (hi1 = 0) or the second
-    nibble's after high nibble hi1 - 1."""
-    for c in range(hashes.shape[1]):
-        rows[c] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi1) * _K), create,
+def _find_slots(table, hashes, hi1, create, shift_bits, seen, rows):
+    """Every context's slot row: the first nibble's (hi1 = 0) or the second nibble's after
+    high nibble hi1 - 1."""
+    for c in range(hashes.shape[0]):
+        rows[c] = _find(table, c, _mixhash(hashes[c] + np.uint64(hi1) * _K), create,
                         shift_bits, seen)
 
 
@@ -96,38 +104,38 @@ def _apm_row(last2, n):
 
 
 @njit(cache=True, inline="always")
-def _weight_sets(s, last2, depth):
+def _weight_sets(last2, depth):
     """The three weight sets besides the node's: by (last byte, bit depth), by (the byte
-    before it, bit depth) and by (stream, bit depth). A node's weight on an input is the sum
-    of its four sets'. With the file in one stream the last is a set per bit depth: 17
-    benchmark files took 0.6% more without it (in 48 streams a 354 KB ELF took 2.0% more)."""
-    return (256 + ((last2 & 255) << 3) + depth, 2304 + ((last2 >> 8) << 3) + depth,
-            4352 + (s << 3) + depth)
+    before it, bit depth) and by bit depth alone. A node's weight on an input is the sum of
+    its four sets'."""
+    return (256 + ((last2 & 255) << 3) + depth, 2304 + ((last2 >> 8) << 3) + depth, 4352 + depth)
+
+
+WEIGHT_ROWS = 4360  # 256 nodes, then the three keyed sets (_weight_sets)
 
 
 @njit(cache=True, inline="always")
-def _depth_weights(s, last2, weights, out):
-    """out[d, j]: the three depth-keyed sets' weights summed for stream s (a node then adds
-    only its own: one read an input instead of four)."""
+def _depth_weights(last2, weights, out):
+    """out[d, j]: the three depth-keyed sets' weights summed (a node then adds only its own:
+    one read an input instead of four)."""
     for d in range(8):
-        a, b, c = _weight_sets(s, last2[s], d)
+        a, b, c = _weight_sets(last2, d)
         for j in range(weights.shape[1]):
             out[d, j] = weights[a, j] + weights[b, j] + weights[c, j]
 
 
 @njit(cache=True, inline="always")
-def _match_input(s, n, depth, match_byte, match_len, match_sm):
+def _match_input(n, depth, match_byte, match_len, match_sm):
     """The match model's input at node n: its byte's next bit, stretched by how often a match
     of its length has been right, where the byte so far agrees with it (else 0)."""
-    mb = match_byte[s]
-    if mb >= 0 and ((mb | 256) >> (8 - depth)) == n:
-        st = STRETCH[match_sm[match_len[s]] >> 4]
-        return st if (mb >> (7 - depth)) & 1 else -st
+    if match_byte >= 0 and ((match_byte | 256) >> (8 - depth)) == n:
+        st = STRETCH[match_sm[match_len] >> 4]
+        return st if (match_byte >> (7 - depth)) & 1 else -st
     return 0
 
 
 @njit(cache=True, inline="always")
-def _refine(s, n, dot, apm, last2):
+def _refine(n, dot, apm, last2):
     """The mixer's dot product to the node's probability of a 1: squashed (pm), then refined
     by the APM by the previous byte (interpolating between two of 33 buckets of stretch(pm)).
     Returns (pm, its APM position, the final 12-bit p)."""
@@ -135,18 +143,18 @@ def _refine(s, n, dot, apm, last2):
     pos = STRETCH[pm] + 2048
     lo = pos >> 7
     w = pos & 127
-    a = _apm_row(last2[s], n)
+    a = _apm_row(last2, n)
     pa = (np.int64(apm[a, lo]) * (128 - w) + np.int64(apm[a, lo + 1]) * w) >> 11  # to 12 bits
     return pm, pos, min(max((pm + 3 * pa) >> 2, 1), 4095)
 
 
 @njit(cache=True, inline="always")
-def _node(s, n, rows, table, sx, weights, wd, apm, last2, match_byte, match_len, match_sm,
-          states, xs):
-    """Node n for stream s, its contexts' slots in ``rows``, ``wd`` its depth-keyed weights
+def _node(state, n, rows, wd, last2, match_byte, match_len, states, xs):
+    """Node n, its contexts' slots in ``rows``, ``wd`` its depth-keyed weights
     (_depth_weights): (pm, its APM position, the 12-bit probability of a 1), with each
     context's state in ``states`` and every mixer input in ``xs``, what the update learns
     from. (predict computes the same numbers a nibble at a time: _nibble.)"""
+    table, _, _, sx, weights, apm, match_sm = state[:7]
     C = rows.shape[0]
     idx = _NODE_IDX[n]
     depth = _NODE_DEPTH[n]
@@ -158,22 +166,21 @@ def _node(s, n, rows, table, sx, weights, wd, apm, last2, match_byte, match_len,
         states[c] = st
         xs[c] = x
         dot += np.int64(weights[n, c] + wd[depth, c]) * x
-    xm = _match_input(s, n, depth, match_byte, match_len, match_sm)
+    xm = _match_input(n, depth, match_byte, match_len, match_sm)
     xs[C] = xm
     xs[C + 1] = 256
     dot += (np.int64(weights[n, C] + wd[depth, C]) * xm
             + np.int64(weights[n, C + 1] + wd[depth, C + 1]) * 256)
-    return _refine(s, n, dot, apm, last2)
+    return _refine(n, dot, apm, last2)
 
 
 @njit(cache=True, inline="always")
-def _nibble(s, top, rows, table, sx, weights, wd, apm, last2, match_byte, match_len, match_sm,
-            dot, wt, nodes, lp):
+def _nibble(state, top, rows, wd, last2, match_byte, match_len, dot, wt, nodes, lp):
     """ln P of the 16 paths below nibble root ``top`` (1: the first nibble's tree, 16 + h: the
     second's under high nibble h) into lp, as _node computes each of its 15 nodes, but context
     by context: a slot's 15 states are contiguous, so each context's row is read once (the
-    same integers, summed in another order: the same bits; the bit mixer's prediction on a
-    576 KB ELF 10.3 -> 8.0 s)."""
+    same integers, summed in another order: the same bits)."""
+    table, _, _, sx, weights, apm, match_sm = state[:7]
     C = rows.shape[0]
     base = 0 if top == 1 else 4
     for i in range(1, 16):
@@ -193,22 +200,20 @@ def _nibble(s, top, rows, table, sx, weights, wd, apm, last2, match_byte, match_
                 dot[i] += wt[c, i] * x
     for i in range(1, 16):
         n = nodes[i]
-        xm = _match_input(s, n, base + _NODE_DEPTH[i], match_byte, match_len, match_sm)
-        _, _, p = _refine(s, n, dot[i] + wt[C, i] * xm + wt[C + 1, i] * 256, apm, last2)
+        xm = _match_input(n, base + _NODE_DEPTH[i], match_byte, match_len, match_sm)
+        _, _, p = _refine(n, dot[i] + wt[C, i] * xm + wt[C + 1, i] * 256, apm, last2)
         lp[2 * n + 1] = lp[n] + LN[p]
         lp[2 * n] = lp[n] + LN[4096 - p]
 
 
 @njit(cache=True, nogil=True)
-def _predict(table, sx, weights, apm, hashes, last2, match_byte, match_len, match_sm, logp,
-             floor, seen):
-    """For every stream s: ln P of each byte in logp[s]. The first nibble's 15 nodes are
-    evaluated; the second nibble's only under high nibbles at least ``floor`` likely (ln), the
-    others share their high nibble's probability evenly (rarely needed, and 4x fewer nodes).
-    Reads the tables only and keeps nothing: `_update` evaluates the byte's eight nodes again
-    as it learns (keeping every node's inputs here cost a 300 KB ELF 15% of its bit mixer's
-    time, and learning from the fresh values took 0.16% less)."""
-    S, C = hashes.shape
+def _predict(state, hashes, last2, match_byte, match_len, logp, floor):
+    """ln P of each byte into logp (256,). The first nibble's 15 nodes are evaluated; the
+    second nibble's only under high nibbles at least ``floor`` likely (ln), the others share
+    their high nibble's probability evenly (rarely needed, and 4x fewer nodes). Reads the
+    tables only and keeps nothing: `_code_byte` evaluates the byte's eight nodes again."""
+    table, weights, seen = state[0], state[4], state[9]
+    C = hashes.shape[0]
     shift_bits = 64 - int(np.log2(table.shape[1]))
     rows = np.empty(C, dtype=np.int64)
     lp = np.empty(512, dtype=np.float64)
@@ -216,43 +221,38 @@ def _predict(table, sx, weights, apm, hashes, last2, match_byte, match_len, matc
     dot = np.empty(16, dtype=np.int64)
     wt = np.empty((C + 2, 16), dtype=np.int64)
     nodes = np.empty(16, dtype=np.int64)
-    for s in range(S):
-        _depth_weights(s, last2, weights, wd)
-        _find_slots(table, hashes, s, 0, False, shift_bits, seen, rows)
-        lp[1] = 0.0
-        _nibble(s, 1, rows, table, sx, weights, wd, apm, last2, match_byte, match_len, match_sm,
-                dot, wt, nodes, lp)
-        for hi in range(16):
-            top = 16 + hi
-            if lp[top] < floor:
-                for b in range(16):
-                    logp[s, hi * 16 + b] = lp[top] - LN16
-                continue
-            _find_slots(table, hashes, s, hi + 1, False, shift_bits, seen, rows)
-            _nibble(s, top, rows, table, sx, weights, wd, apm, last2, match_byte, match_len,
-                    match_sm, dot, wt, nodes, lp)
+    _depth_weights(last2, weights, wd)
+    _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
+    lp[1] = 0.0
+    _nibble(state, 1, rows, wd, last2, match_byte, match_len, dot, wt, nodes, lp)
+    for hi in range(16):
+        top = 16 + hi
+        if lp[top] < floor:
             for b in range(16):
-                logp[s, hi * 16 + b] = lp[256 + hi * 16 + b]
+                logp[hi * 16 + b] = lp[top] - LN16
+            continue
+        _find_slots(table, hashes, hi + 1, False, shift_bits, seen, rows)
+        _nibble(state, top, rows, wd, last2, match_byte, match_len, dot, wt, nodes, lp)
+        for b in range(16):
+            logp[hi * 16 + b] = lp[256 + hi * 16 + b]
 
 
 @njit(cache=True, inline="always")
-def _learn(s, byte, table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_len,
-           match_sm, match_sm_n, mixer_rate, sm_limit, nxt, seen, rows, wd, states, xs):
-    """Stream s learns from its byte: the eight nodes on its path, each evaluated again as it
-    stands after the learning on the nodes above it (and on the streams before this one).
-    ``wd``: the stream's _depth_weights before the byte (a node's learning moves only its own
-    depth's sets, after that node is evaluated)."""
-    C = hashes.shape[1]
+def _learn(state, byte, hashes, last2, match_byte, match_len, rows, wd, states, xs):
+    """Learn from the byte: the eight nodes on its path, each evaluated again as it stands
+    after the learning on the nodes above it. ``wd``: _depth_weights before the byte (a node's
+    learning moves only its own depth's sets, after that node is evaluated)."""
+    table, sm, sm_n, sx, weights, apm, match_sm, match_sm_n, nxt, seen, mixer_rate, sm_limit = state
+    C = hashes.shape[0]
     shift_bits = 64 - int(np.log2(table.shape[1]))
     hi = byte >> 4
     n = 1
-    _find_slots(table, hashes, s, 0, True, shift_bits, seen, rows)
+    _find_slots(table, hashes, 0, True, shift_bits, seen, rows)
     for depth in range(8):
         bit = (byte >> (7 - depth)) & 1
         if depth == 4:
-            _find_slots(table, hashes, s, hi + 1, True, shift_bits, seen, rows)
-        pm, pos, _ = _node(s, n, rows, table, sx, weights, wd, apm, last2, match_byte,
-                           match_len, match_sm, states, xs)
+            _find_slots(table, hashes, hi + 1, True, shift_bits, seen, rows)
+        pm, pos, _ = _node(state, n, rows, wd, last2, match_byte, match_len, states, xs)
         idx = _NODE_IDX[n]
         for c in range(C):
             st = states[c]
@@ -265,7 +265,7 @@ def _learn(s, byte, table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte
             r = rows[c]
             table[c, r, idx] = nxt[table[c, r, idx], bit]
         err = ((bit << 12) - pm) * mixer_rate
-        ws, ws3, ws4 = _weight_sets(s, last2[s], depth)
+        ws, ws3, ws4 = _weight_sets(last2, depth)
         for j in range(C + 2):  # fixed point, 1.0 = 65536; kept within +-128
             d = (np.int64(xs[j]) * err) >> 16
             weights[n, j] = min(max(weights[n, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
@@ -273,37 +273,18 @@ def _learn(s, byte, table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte
             weights[ws3, j] = min(max(weights[ws3, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
             weights[ws4, j] = min(max(weights[ws4, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
         if xs[C] != 0:
-            expected = (match_byte[s] >> (7 - depth)) & 1
-            ml = match_len[s]
-            k = match_sm_n[ml]
-            match_sm[ml] += (((expected == bit) << 16) - match_sm[ml]) * 2 // (2 * k + 3)
+            expected = (match_byte >> (7 - depth)) & 1
+            k = match_sm_n[match_len]
+            match_sm[match_len] += (((expected == bit) << 16) - match_sm[match_len]) * 2 // (2 * k + 3)
             if k < 1023:
-                match_sm_n[ml] = k + 1
-        a = _apm_row(last2[s], n)
+                match_sm_n[match_len] = k + 1
+        a = _apm_row(last2, n)
         lo = pos >> 7
         w = pos & 127
         target = bit * 65535  # uint16: 65536 would wrap
         apm[a, lo] += ((target - np.int64(apm[a, lo])) * (128 - w)) >> 13
         apm[a, lo + 1] += ((target - np.int64(apm[a, lo + 1])) * w) >> 13
         n = 2 * n + bit
-
-
-@njit(cache=True, nogil=True)
-def _update(table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_len, match_sm,
-            match_sm_n, symbols, live, mixer_rate, sm_limit, nxt, seen):
-    """Stream by stream, learn from the byte that came (_learn), as a coder of single bits
-    would."""
-    S, C = hashes.shape
-    rows = np.empty(C, dtype=np.int64)
-    wd = np.empty((8, weights.shape[1]), dtype=np.int64)
-    states = np.empty(C, dtype=np.uint8)
-    xs = np.empty(C + 2, dtype=np.int32)
-    for s in range(S):
-        if live[s]:
-            _depth_weights(s, last2, weights, wd)
-            _learn(s, np.int64(symbols[s]), table, sm, sm_n, sx, weights, apm, hashes, last2,
-                   match_byte, match_len, match_sm, match_sm_n, mixer_rate, sm_limit, nxt, seen,
-                   rows, wd, states, xs)
 
 
 # The binary arithmetic coder (lpaq1's, exact to 64 bits): the interval [x1, x2] of 32-bit integers, split at
@@ -334,65 +315,62 @@ def _code_bit(coder, buf, bit, p, decode):
 
 
 @njit(cache=True, nogil=True)
-def _code_byte(table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_len,
-               match_sm, match_sm_n, byte, mixer_rate, sm_limit, nxt, seen, coder, buf, decode,
-               probs):
-    """Code (or, with ``decode``, decode) stream 0's next byte bit by bit, each with its node's
+def _code_byte(state, hashes, last2, match_byte, match_len, byte, coder, buf, decode, probs):
+    """Code (or, with ``decode``, decode) the next byte bit by bit, each with its node's
     probability as the tables stand before the byte (what _predict computes for its path, so
     the byte costs -log2 of the probability `lmviz inspect` shows), each node's 12-bit p in
     probs; then learn from it (_learn). Returns the byte."""
-    C = hashes.shape[1]
+    table, weights, seen = state[0], state[4], state[9]
+    C = hashes.shape[0]
     shift_bits = 64 - int(np.log2(table.shape[1]))
     rows = np.empty(C, dtype=np.int64)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     states = np.empty(C, dtype=np.uint8)
     xs = np.empty(C + 2, dtype=np.int32)
-    _depth_weights(0, last2, weights, wd)
-    _find_slots(table, hashes, 0, 0, False, shift_bits, seen, rows)
+    _depth_weights(last2, weights, wd)
+    _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
     n = 1
     for depth in range(8):
         if depth == 4:  # n is 16 + the high nibble
-            _find_slots(table, hashes, 0, n - 15, False, shift_bits, seen, rows)
-        _, _, p = _node(0, n, rows, table, sx, weights, wd, apm, last2, match_byte, match_len,
-                        match_sm, states, xs)
+            _find_slots(table, hashes, n - 15, False, shift_bits, seen, rows)
+        _, _, p = _node(state, n, rows, wd, last2, match_byte, match_len, states, xs)
         probs[depth] = p
         n = 2 * n + _code_bit(coder, buf, (byte >> (7 - depth)) & 1, p, decode)
-    _learn(0, n - 256, table, sm, sm_n, sx, weights, apm, hashes, last2, match_byte, match_len,
-           match_sm, match_sm_n, mixer_rate, sm_limit, nxt, seen, rows, wd, states, xs)
+    _learn(state, n - 256, hashes, last2, match_byte, match_len, rows, wd, states, xs)
     return n - 256
 
 
 @njit(cache=True, nogil=True)
-def _explain(table, sm, weights, hashes, last2, rows, symbols, logp, path_w, first, seen):
-    """Each context's own distribution over bytes (its state maps' probabilities multiplied
-    along the tree, every node read from the table as it stands before the update: the
-    prediction evaluated only the likely nibbles), the mixer's mean weight on it (and on the
-    match input) along the real byte's path, and its bit history at the first node."""
-    C = hashes.shape[1]
+def _explain(state, hashes, last2, symbol, logp, path_w, first):
+    """Each context's own distribution over bytes into logp (C, 256) (its state maps'
+    probabilities multiplied along the tree, every node read from the table as it stands
+    before the update: the prediction evaluated only the likely nibbles), the mixer's mean
+    weight on it (and on the match input) along the real byte's path into path_w (C + 1,),
+    and its bit history at the first node into first (C,)."""
+    table, sm, weights, seen = state[0], state[1], state[4], state[9]
+    C = hashes.shape[0]
     shift_bits = 64 - int(np.log2(table.shape[1]))
     slots = np.empty(17, dtype=np.int64)
     lp = np.empty(512, dtype=np.float64)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
-    for i in range(rows.shape[0]):
-        s = rows[i]
-        _depth_weights(s, last2, weights, wd)
-        for c in range(C):
-            for hi1 in range(17):  # the first nibble's slot, then the second's under each
-                slots[hi1] = _find(table, c, _mixhash(hashes[s, c] + np.uint64(hi1) * _K), False,
-                                   shift_bits, seen)
-            first[i, c] = table[c, slots[0], 1] if slots[0] >= 0 else np.uint8(0)
-            lp[1] = 0.0
-            for n in range(1, 256):
-                r = slots[_NODE_SLOT[n]]
-                st = table[c, r, _NODE_IDX[n]] if r >= 0 else np.uint8(0)
-                lp[2 * n + 1] = lp[n] + LNQ[sm[c, st] >> 4]
-                lp[2 * n] = lp[n] + LNQ0[sm[c, st] >> 4]
-            for b in range(256):
-                logp[i, c, b] = lp[256 + b]
-        for c in range(C + 1):  # the mixer's weights: each context's, then the match input's
-            n = 1
-            acc = 0.0
-            for depth in range(8):  # the node's weight and the three keyed by depth
-                acc += (weights[n, c] + wd[depth, c]) / 65536.0
-                n = 2 * n + ((symbols[i] >> (7 - depth)) & 1)
-            path_w[i, c] = acc / 8
+    _depth_weights(last2, weights, wd)
+    for c in range(C):
+        for hi1 in range(17):  # the first nibble's slot, then the second's under each
+            slots[hi1] = _find(table, c, _mixhash(hashes[c] + np.uint64(hi1) * _K), False,
+                               shift_bits, seen)
+        first[c] = table[c, slots[0], 1] if slots[0] >= 0 else np.uint8(0)
+        lp[1] = 0.0
+        for n in range(1, 256):
+            r = slots[_NODE_SLOT[n]]
+            st = table[c, r, _NODE_IDX[n]] if r >= 0 else np.uint8(0)
+            lp[2 * n + 1] = lp[n] + LNQ[sm[c, st] >> 4]
+            lp[2 * n] = lp[n] + LNQ0[sm[c, st] >> 4]
+        for b in range(256):
+            logp[c, b] = lp[256 + b]
+    for c in range(C + 1):  # the mixer's weights: each context's, then the match input's
+        n = 1
+        acc = 0.0
+        for depth in range(8):  # the node's weight and the three keyed by depth
+            acc += (weights[n, c] + wd[depth, c]) / 65536.0
+            n = 2 * n + ((symbol >> (7 - depth)) & 1)
+        path_w[c] = acc / 8

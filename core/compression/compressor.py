@@ -7,11 +7,6 @@ coder, each bit with the model's probability as the tables stand before the byte
 learn from the byte (bitkernels._code_byte). Everything is integer arithmetic, so the two sides
 agree on every machine. No weights are stored: the configuration (config.py) is the whole
 "training code f".
-
-Until this version the bit mixer was one input of a byte LSTM (torch) that coded the file as
-64 streams side by side, so that a torch step served 64 bytes; measured on the four benchmark
-sets, the LSTM bought less than the streams cost (the bit mixer learns most from the part of
-the file just before a byte): see the README.
 """
 
 from __future__ import annotations
@@ -48,33 +43,28 @@ class BitModel:
     bytes coded so far (``history``)."""
 
     def __init__(self, config: CompressorConfig, length: int) -> None:
-        self.mixer = BitContextMixer(config.orders, config.skips, config.words, 1,
-                                     config.rows_log2, config.mixer_rate, record=config.record,
-                                     lines=config.lines)
-        self.history = np.zeros((1, length), dtype=np.uint8)  # a byte each: the file's size
-        self.flat = self.history.reshape(-1)
-        self.match = MatchModel(1, length, config.match_min) if config.match_min else None
-        self.match_byte = np.full(1, -1, dtype=np.int64)
-        self.match_len = np.zeros(1, dtype=np.int64)
-        self.symbol = np.zeros(1, dtype=np.int64)
-        self.live = np.ones(1, dtype=bool)
+        self.mixer = BitContextMixer(config.orders, config.skips, config.words, config.rows_log2,
+                                     config.mixer_rate, record=config.record, lines=config.lines)
+        self.history = np.zeros(length, dtype=np.uint8)  # a byte each: the file's size
+        self.match = MatchModel(config.match_min) if config.match_min else None
+        self.match_byte = -1  # the match model's next byte (-1: none)
+        self.match_len = 0  # how long its match has held, at most 63 (the mixer's table has 64)
         self.probs = np.zeros(8, dtype=np.int64)  # the last byte's eight 12-bit p(1)
 
     def context(self, t: int) -> None:
         """Before byte t: its contexts' hashes and the match model's byte."""
         self.mixer.hash(self.history, t)
         if self.match is not None:
-            self.match.predict(self.flat, self.match_byte)
-            self.match_len[0] = min(self.match.length[0], 63)  # the mixer's table has 64
+            self.match_byte = self.match.predict(self.history)
+            self.match_len = min(self.match.length, 63)
 
     def code(self, t: int, byte: int, coder: np.ndarray, buf: np.ndarray, decode: bool) -> int:
         """Code (or decode) byte t, after `context(t)`, and learn from it; returns the byte."""
         byte = self.mixer.code_byte(self.match_byte, self.match_len, byte, coder, buf, decode,
                                     self.probs)
-        self.history[0, t] = byte
+        self.history[t] = byte
         if self.match is not None:
-            self.symbol[0] = byte
-            self.match.update(self.history, t, self.symbol, self.live)
+            self.match.update(self.history, t)
         return byte
 
 
@@ -112,7 +102,7 @@ def _run(config: CompressorConfig, length: int, data: np.ndarray | None, buf: np
             if progress:
                 progress(CompressProgress(t + 1, length, 8 * int(coder[3]),
                                           time.perf_counter() - t0))
-    return model.flat, coder
+    return model.history, coder
 
 
 def compress_packed(data: bytes, config: CompressorConfig,

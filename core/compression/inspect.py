@@ -119,15 +119,14 @@ def explained_compress(data: bytes, config: CompressorConfig,
         if cancelled():
             raise Cancelled
         mixer = model.mixer
-        logp = mixer.distribution(model.match_byte, model.match_len)[0]  # hashed by context()
-        own, path_w, first = mixer.explain(np.zeros(1, dtype=np.int64), np.array([byte]))
-        match = model.match_byte[0]
-        held = model.match.length[0] if model.match is not None else 0
-        view[:] = [logp, own[0], path_w[0], first[0], match, held]
+        logp = mixer.distribution(model.match_byte, model.match_len)  # hashed by context()
+        own, path_w, first = mixer.explain(byte)
+        held = model.match.length if model.match is not None else 0
+        view[:] = [logp, own, path_w, first, model.match_byte, held]
 
     def after(model: BitModel, t: int) -> None:
         nonlocal last
-        byte = int(model.flat[t])
+        byte = int(model.history[t])
         lo, width = byte_interval(model.probs, byte)
         pending.append((t, byte, lo, width, *view))
         now = time.perf_counter()
