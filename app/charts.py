@@ -32,8 +32,8 @@ def draw_lines(plot: PlotextPlot, title: str, series, *, log_x: bool = False,
     chart (`legend_markup`) in the same colours.
 
     A log x axis is drawn as log10(x) with decade labels, not with plotext's own log scale:
-    plotext applies that in place when it builds the figure, so the second build (every resize
-    repaints) took the log of a log and crashed on the step-1 point (math domain error).
+    plotext applies that in place when it builds the figure, so a second build (every resize
+    repaints) would take the log of a log.
     """
     plt = plot.plt
     plt.clear_data()

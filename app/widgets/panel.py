@@ -14,7 +14,7 @@ class Panel(Widget):
 
     Subclasses build their content as a rich `Text` in `render`, redrawn on every key press.
     Panel turns it into lines itself (the line API) instead of letting Textual lay it out as a
-    general visual, which measured 1 to 4 ms per panel per frame; lines are cropped to the width,
+    general visual, which costs more per frame; lines are cropped to the width,
     or wrapped where ``WRAP`` is set.
     """
 
@@ -39,7 +39,7 @@ class Panel(Widget):
         """New content (the subclasses' `show`): repaint only the lines that changed.
 
         A token step leaves the border, blank lines and often whole rows as they were, and
-        Textual's per-line work (border, padding, compositing) was most of a frame's cost."""
+        Textual's per-line work (border, padding, compositing) is most of a frame's cost."""
         old = self._lines
         if old is None or not self.is_mounted:
             self.refresh()

@@ -16,10 +16,8 @@ from .records import record_length
 
 MAX_RECORD = 512  # the longest record row records.record_length looks for
 # Binary data's orders: text's without the last 12 and 24 bytes, which find the repeated keys,
-# tags and lines of structured text (17 benchmark files, payload bytes: 563,466 with these six
-# for all -> 558,299; JSON, XML and HTML -1.6 to -7.8%, source -1.1%, prose -0.2 to +0.02%; on
-# the ELFs -0.1 to +0.2%, so binary data keeps the six. (.., 8), (.., 8, 12), (.., 8, 12, 16)
-# took 562,255, 560,376 and 559,581 for all files, (.., 10, 16, 24) 558,078 with a context more)
+# tags and lines of structured text and do not pay on binary data (measured on the benchmark
+# corpora: benchmarks/RESULTS.md).
 BINARY_ORDERS = (0, 1, 2, 3, 4, 6)
 
 
@@ -38,8 +36,6 @@ class CompressorConfig:
     #   against (2,), (3,), (2, 3)
     words: bool = True  # word contexts: the word being written, alone and after the last one
     lines: bool = True  # text: the column in the line with the byte above and the byte before
-    #   (the four text files of the experiment set: 90,980 -> 89,957 bytes; JSON -2.2%, source
-    #   -2.2%, English -0.5%, HTML 0%; on the ELF and the record table +0.1% and +0.3%)
     x86: bool = False  # code E8/E9 call offsets as absolute addresses (filters.py; executables)
 
     def to_json(self) -> str:
@@ -48,8 +44,7 @@ class CompressorConfig:
     def to_header_json(self) -> str:
         """The configuration as a file's header names it: the settings that differ from this
         version's defaults, and the CRC32 of the whole configuration (to_json), so a file made
-        with other defaults is refused, not decoded wrong. The full form was about 310 bytes a
-        file: 0.01 to 0.04 bits a byte of the 100 to 300 KB files of the benchmark corpora."""
+        with other defaults is refused, not decoded wrong."""
         default = json.loads(CompressorConfig().to_json())
         mine = json.loads(self.to_json())
         changed = {k: v for k, v in mine.items() if default[k] != v}

@@ -24,8 +24,8 @@ def is_x86(data: bytes) -> bool:
 def elf_row(data: bytes) -> int:
     """The record length of an ELF file's tables (symbols and relocations: 24 bytes a row in a
     64-bit ELF, 16 in a 32-bit one), for the record contexts; 0 for anything else. Its other
-    sections dilute them below what record_length looks for, yet they paid: 121,192 bytes
-    instead of 124,265 for libreadline.so, 103,635 instead of 105,178 for the corpus's library."""
+    sections dilute them below what record_length looks for, yet the record contexts pay on
+    them (benchmarks/RESULTS.md)."""
     if data[:4] != b"\x7fELF" or len(data) < 64:
         return 0
     return {1: 16, 2: 24}.get(data[4], 0)

@@ -107,10 +107,9 @@ class OnlineLearner:
         or not autograd records the pass (tests/test_session.py checks both).
 
         ``keep_for_update``: Alice, who knows the whole block, keeps this forward pass so that
-        `update` on the same block backpropagates through it instead of running the model again
-        (measured with the fused optimiser: an update of 16 sequences went from 13 to 8 ms). Bob, who predicts from padded blocks, does not; his
-        update runs the same full-block forward pass on the decoded block and gets the same
-        gradients.
+        `update` on the same block backpropagates through it instead of running the model again.
+        Bob, who predicts from padded blocks, does not; his update runs the same full-block
+        forward pass on the decoded block and gets the same gradients.
         """
         idx = self._check(tokens)
         self._kept = None

@@ -158,9 +158,8 @@ SWEEP_TOLERANCE = 0.005  # rates within 0.5% of the best count as ties: the smal
 def pick_rate(scores: dict[float, float]) -> float | None:
     """The rule: the smallest learning rate whose bits a byte are within `SWEEP_TOLERANCE` of
     the best. Near the best, bits barely change with the rate, but the largest rates sit next to
-    the edge of stability, where another stream can diverge (measured: scale-5 at 1e-3 sent
-    3.693 bits a byte on the sweep's 1 MiB, as 5e-4 did, and 3.947 on the recorded stream's
-    first 1 MiB). None if every rate diverged."""
+    the edge of stability, where another stream can diverge (benchmarks/RESULTS.md has a case).
+    None if every rate diverged."""
     finite = {lr: b for lr, b in scores.items() if math.isfinite(b)}
     if not finite:
         return None
