@@ -12,10 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 from textual.worker import get_current_worker
 
-from ..errors import failure_sentence
 from ..jobs.events import CodedSequence, DecodedSequence, Failed, ModelInfo, Status
 from ..jobs.settings import MODEL_KINDS, ExplorerRequest, ModelKind, task_of
-from ..messages import JobEvent
+from ..messages import JobEvent, run_job_posting
 from ..size_guard import SizeGuard, too_small_label
 from ..widgets.bisection_panel import BisectionPanel
 from ..widgets.interval_bar import IntervalBar
@@ -142,25 +141,25 @@ class ExplorerScreen(SizeGuard, Screen):
     @work(thread=True, exclusive=True, group="job", exit_on_error=False)
     def run_encode(self, text: str | None, kind: str, generation: int) -> None:
         worker = get_current_worker()
-        try:
-            coded = self._explorer_job().encode(text, kind, lambda: worker.is_cancelled)
-            if coded is not None and not worker.is_cancelled:
-                self.post_message(JobEvent(generation, coded))
-        except Exception as exc:  # reported in one sentence; the UI stays up
-            self.post_message(JobEvent(generation, Failed(failure_sentence(exc))))
+
+        def run(emit, cancelled) -> None:
+            coded = self._explorer_job().encode(text, kind, cancelled)
+            if coded is not None and not cancelled():
+                emit(coded)
+
+        run_job_posting(self, run, generation, lambda: worker.is_cancelled)
 
     @work(thread=True, exclusive=True, group="job", exit_on_error=False)
     def run_decode(self, coded: CodedSequence, generation: int) -> None:
         worker = get_current_worker()
-        try:
-            self.post_message(JobEvent(generation, Status("Bob decodes from the bits alone…")))
-            decoded = self._explorer_job().decode(
-                coded, lambda: worker.is_cancelled,
-                lambda part: self.post_message(JobEvent(generation, part)))
-            if decoded is not None and not worker.is_cancelled:
-                self.post_message(JobEvent(generation, decoded))
-        except Exception as exc:
-            self.post_message(JobEvent(generation, Failed(failure_sentence(exc))))
+
+        def run(emit, cancelled) -> None:
+            emit(Status("Bob decodes from the bits alone…"))
+            decoded = self._explorer_job().decode(coded, cancelled, emit)  # partial: as he goes
+            if decoded is not None and not cancelled():
+                emit(decoded)
+
+        run_job_posting(self, run, generation, lambda: worker.is_cancelled)
 
     def on_job_event(self, msg: JobEvent) -> None:
         if msg.generation != self.generation:
