@@ -10,6 +10,7 @@ from lmviz.core.grokking.records import GrokConfig
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
+from .jobs.factory import JobFactory
 from .jobs.settings import ARTICLE_EXAMPLE, DEFAULT_GROK, TRY_IT, ExplorerRequest, default_kind
 from .screens.explorer import ExplorerScreen
 
@@ -23,27 +24,19 @@ class LmvizApp(App):
                 Binding("T", "show_tour", "Tour", show=False)]
 
     def __init__(self, request: ExplorerRequest | None = None, screen: str = "explorer",
-                 digits: int = 4, grok: GrokConfig = DEFAULT_GROK, explorer_job=None,
-                 tour_step: int = 0, make_tour_job=None, make_live_job=None,
-                 make_explorer_job=None, train_autostart: bool = True,
-                 inspect: tuple[str, bytes] | None = None, make_inspect_job=None,
-                 scale_recording: str | None = None, make_scale_job=None) -> None:
+                 digits: int = 4, grok: GrokConfig = DEFAULT_GROK, tour_step: int = 0,
+                 train_autostart: bool = True, inspect: tuple[str, bytes] | None = None,
+                 scale_recording: str | None = None, jobs: JobFactory | None = None) -> None:
         super().__init__()
         self.request = request or ExplorerRequest()
-        self.explorer_job = explorer_job  # None: the screen makes the real one in its worker
+        self.jobs = jobs or JobFactory()  # every screen's jobs (tests: fixed ones)
         self.tour_step = tour_step
-        # Tests give the tour fixed records (None: the real engine, made in the tour's workers).
-        self.make_tour_job = make_tour_job
-        self.make_live_job = make_live_job
-        self.make_explorer_job = make_explorer_job  # for "try it" explorers (None: the real job)
         self.train_autostart = train_autostart
         self.first = screen
         self.train_digits = digits
         self.grok_config = grok
         self.inspect = inspect  # `lmviz inspect`: (file name, its bytes)
-        self.make_inspect_job = make_inspect_job  # tests: fixed records (None: the real job)
         self.scale_recording = scale_recording  # `lmviz scale --recording` (None: the shipped one)
-        self.make_scale_job = make_scale_job  # tests: fixed records (None: the real live race)
 
     def on_mount(self) -> None:
         if self.first == "train":
@@ -57,16 +50,16 @@ class LmvizApp(App):
         elif self.first == "inspect":
             from .screens.inspect import InspectScreen
 
-            self.push_screen(InspectScreen(*self.inspect, make_job=self.make_inspect_job))
+            self.push_screen(InspectScreen(*self.inspect))
         else:
-            self.push_screen(self.make_explorer(self.request, self.explorer_job))
+            self.push_screen(self.make_explorer(self.request))
 
-    def make_explorer(self, request: ExplorerRequest, job=None) -> ExplorerScreen:
+    def make_explorer(self, request: ExplorerRequest) -> ExplorerScreen:
         text = request.text
         if text is None and request.task == "addition" and request.task_spec is None:
             text = ARTICLE_EXAMPLE if request.digits in (None, 8) else None
         kind = request.kind or default_kind(request)
-        return ExplorerScreen(request, text, kind, job=job)
+        return ExplorerScreen(request, text, kind)
 
     # -- navigation ----------------------------------------------------------------------------
     # The other screens are imported when first shown: plotext and Markdown cost a tenth of a
@@ -85,12 +78,12 @@ class LmvizApp(App):
     def action_show_scale(self) -> None:
         from .screens.scale import ScaleScreen
 
-        self.push_screen(ScaleScreen(self.scale_recording, make_live_job=self.make_scale_job))
+        self.push_screen(ScaleScreen(self.scale_recording))
 
     def _tour(self, first: bool = False):
         from .screens.tour import TourScreen
 
-        return TourScreen(self.tour_step, self.make_tour_job, self.make_live_job, first=first)
+        return TourScreen(self.tour_step, first=first)
 
     def action_show_tour(self) -> None:
         """T from any screen: back to the tour if one is open underneath, else a new one."""
@@ -114,9 +107,7 @@ class LmvizApp(App):
         elif target == "scale":
             self.action_show_scale()
         else:
-            request = TRY_IT[target.removeprefix("explorer:")]
-            job = self.make_explorer_job(request) if self.make_explorer_job else None
-            self.push_screen(self.make_explorer(request, job))
+            self.push_screen(self.make_explorer(TRY_IT[target.removeprefix("explorer:")]))
 
     def action_show_help(self, page: str = "explorer") -> None:
         """? on a screen: that screen's help page (screens/help.py PAGES)."""
@@ -134,7 +125,7 @@ class LmvizApp(App):
         if len(self.screen_stack) > 2:
             self.pop_screen()
         else:
-            self.push_screen(self.make_explorer(self.request, self.explorer_job))
+            self.push_screen(self.make_explorer(self.request))
 
     def save_svg(self) -> str:
         """This screen as an SVG in the current directory (a browser downloads it instead)."""

@@ -11,6 +11,7 @@ from lmviz.app.jobs.tour import TourJob
 from lmviz.app.main import LmvizApp
 
 from .fixed_job import FixedJob
+from .fixed_jobs import FixedJobs
 from .test_screens import fake_learning
 
 
@@ -31,16 +32,12 @@ class FixedLiveJob:
             emit(TrainBatch(tuple(records), {}))
 
 
-def fixed_live(settings):
-    return lambda control: FixedLiveJob(settings, control)
-
-
 def tour_app(step: int = 0, first: bool = True) -> LmvizApp:
     """The app on the tour (or, with first=False, on the explorer), every engine fixed."""
-    return LmvizApp(screen="tour" if first else "explorer", tour_step=step,
-                    explorer_job=FixedJob(),
-                    make_tour_job=lambda: TourJob(make_explorer=FixedJob),
-                    make_live_job=fixed_live, make_explorer_job=FixedJob, train_autostart=False)
+    return LmvizApp(screen="tour" if first else "explorer", tour_step=step, train_autostart=False,
+                    jobs=FixedJobs(explorer=lambda request, control: FixedJob(request),
+                                   tour=lambda control: TourJob(make_explorer=FixedJob),
+                                   training=FixedLiveJob))
 
 
 async def wait_ready(pilot, timeout: float = 20.0):

@@ -7,6 +7,7 @@ from lmviz.app.screens.explorer import ExplorerScreen
 from lmviz.app.widgets.loss_panel import LossPanel
 
 from .fixed_job import FixedJob
+from .fixed_jobs import with_explorer
 
 
 async def ready(pilot, app):
@@ -29,7 +30,7 @@ async def bob_view(pilot, s):
 
 def make_app(**kw):
     job = FixedJob(**kw)
-    return LmvizApp(job.request, explorer_job=job)
+    return LmvizApp(job.request, jobs=with_explorer(job))
 
 
 async def test_opens_on_the_article_example_and_steps_tokens_and_bisection():
@@ -220,7 +221,7 @@ async def test_text_view_wraps_with_readable_costs_and_honest_totals():
 
     request = ExplorerRequest(text=LONG_TEXT, task="text")
     job = FixedJob(request)
-    app = LmvizApp(request, explorer_job=job)
+    app = LmvizApp(request, jobs=with_explorer(job))
     async with app.run_test(size=(160, 48)) as pilot:
         s = await ready(pilot, app)
         assert s.has_class("long-sequence")
@@ -258,7 +259,7 @@ async def test_the_editor_takes_any_text_for_the_text_task():
     from lmviz.app.jobs.settings import ExplorerRequest
 
     request = ExplorerRequest(text="Hello world.", task="text")
-    app = LmvizApp(request, explorer_job=FixedJob(request))
+    app = LmvizApp(request, jobs=with_explorer(FixedJob(request)))
     async with app.run_test(size=(160, 48)) as pilot:
         s = await ready(pilot, app)
         await pilot.press("e")
@@ -278,7 +279,7 @@ async def test_the_binary_task_shows_the_run_length_code_and_one_raw_bit_a_token
 
     request = ExplorerRequest(task="binary")
     job = FixedJob(request)
-    app = LmvizApp(request, explorer_job=job)
+    app = LmvizApp(request, jobs=with_explorer(job))
     async with app.run_test(size=(160, 48)) as pilot:
         s = await ready(pilot, app)
         await pilot.press("enter")
@@ -296,7 +297,7 @@ async def test_text_that_looks_like_markup_is_shown_as_typed():
 
     text = "a [/] b [b]bold?[/b] [red"
     request = ExplorerRequest(text=text, task="text")
-    app = LmvizApp(request, explorer_job=FixedJob(request))
+    app = LmvizApp(request, jobs=with_explorer(FixedJob(request)))
     async with app.run_test(size=(160, 48)) as pilot:
         s = await ready(pilot, app)
         assert s.text == text

@@ -22,6 +22,7 @@ from lmviz.core.compression.costs import MAX_INSPECT, CostMap, ExplainChunk
 from lmviz.core.compression.inspect import Cancelled, explained_compress, part_names
 
 from .fixed_inspect import PARTS, TEXT, FixedInspectJob, fixed_chunk, fixed_cost
+from .fixed_jobs import FixedJobs
 from .test_compress import _lzma_friendly, english
 
 SIZE = (160, 48)
@@ -185,7 +186,7 @@ def test_inspect_without_a_terminal_says_so(tmp_path):
 # -- the screen, fed fixed records ------------------------------------------------------------
 def inspect_app(job=None) -> LmvizApp:
     return LmvizApp(screen="inspect", inspect=("fixed.txt", TEXT),
-                    make_inspect_job=lambda control: job or FixedInspectJob())
+                    jobs=FixedJobs(inspect=lambda name, data, control: job or FixedInspectJob()))
 
 
 async def wait_done(pilot, screen_type=InspectScreen):

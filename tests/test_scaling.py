@@ -35,6 +35,8 @@ from lmviz.core.learning.scaling import (
 
 from tests.test_pretrain import TEXT
 
+from .fixed_jobs import FixedJobs
+
 SMALL = ScaleConfig(context=16, batch=2, chunk_bytes=64, threads=1, warmup=2)
 
 
@@ -254,7 +256,7 @@ async def test_the_screen_replays_at_once_and_says_which_view_it_shows(tmp_path)
     rec = recording([[5, 4, 3, 3], [6, 3, 2, 2]], [3.0, 2.0])
     path = tmp_path / "rec.json"
     path.write_text(recording_json(rec))
-    app = LmvizApp(screen="scale", scale_recording=str(path), make_scale_job=FixedRace)
+    app = LmvizApp(screen="scale", scale_recording=str(path), jobs=FixedJobs(scale=lambda path, control: FixedRace(control)))
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause(0.2)
         screen = app.screen

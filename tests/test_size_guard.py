@@ -5,6 +5,7 @@ from lmviz.app.main import LmvizApp
 from textual.widgets import Label
 
 from .fixed_job import FixedJob
+from .fixed_jobs import with_explorer
 from .fixed_tour import tour_app
 from .test_inspect import inspect_app
 
@@ -12,7 +13,7 @@ from .test_inspect import inspect_app
 def apps():
     job = FixedJob()
     return {
-        "explorer": lambda: LmvizApp(job.request, explorer_job=job),
+        "explorer": lambda: LmvizApp(job.request, jobs=with_explorer(job)),
         "tour": lambda: tour_app(),
         "inspect": lambda: inspect_app(),
         "grok": lambda: LmvizApp(screen="grok"),

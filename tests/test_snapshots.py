@@ -8,6 +8,7 @@ from lmviz.app.main import LmvizApp
 from lmviz.app.screens.explorer import ExplorerScreen
 
 from .fixed_job import FixedJob
+from .fixed_jobs import with_explorer
 
 SIZE = (160, 48)
 
@@ -30,7 +31,7 @@ def test_main_screen(snap_compare):
         await _wait(pilot)
         await pilot.press("space", "space", "space")
 
-    assert snap_compare(LmvizApp(explorer_job=FixedJob()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(LmvizApp(jobs=with_explorer(FixedJob())), terminal_size=SIZE, run_before=run_before)
 
 
 def test_zoomed_bisection(snap_compare):
@@ -45,7 +46,7 @@ def test_zoomed_bisection(snap_compare):
         await pilot.press("b", "b", "b", "b")
         assert s.bstep == 4
 
-    assert snap_compare(LmvizApp(explorer_job=FixedJob()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(LmvizApp(jobs=with_explorer(FixedJob())), terminal_size=SIZE, run_before=run_before)
 
 
 def test_help_screen(snap_compare):
@@ -56,7 +57,7 @@ def test_help_screen(snap_compare):
         await pilot.press("question_mark")
         await pilot.pause(0.1)
 
-    assert snap_compare(LmvizApp(explorer_job=FixedJob()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(LmvizApp(jobs=with_explorer(FixedJob())), terminal_size=SIZE, run_before=run_before)
 
 
 def test_decode_view(snap_compare):
@@ -72,7 +73,7 @@ def test_decode_view(snap_compare):
                 break
         await pilot.press("enter")
 
-    assert snap_compare(LmvizApp(explorer_job=FixedJob()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(LmvizApp(jobs=with_explorer(FixedJob())), terminal_size=SIZE, run_before=run_before)
 
 
 def test_text_view(snap_compare):
@@ -92,5 +93,5 @@ def test_text_view(snap_compare):
         for _ in range(60):
             await pilot.press("space")
 
-    assert snap_compare(LmvizApp(request, explorer_job=FixedJob(request)), terminal_size=SIZE,
+    assert snap_compare(LmvizApp(request, jobs=with_explorer(FixedJob(request))), terminal_size=SIZE,
                         run_before=run_before)

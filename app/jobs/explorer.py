@@ -42,7 +42,8 @@ def checkpoint_task(name_or_path: str) -> dict:
 
 
 class ExplorerJob:
-    def __init__(self, request: ExplorerRequest, seed: int = 0) -> None:
+    def __init__(self, request: ExplorerRequest, seed: int = 0, control=None) -> None:
+        # ``control``: as every job is made (jobs/factory.py); the explorer takes no commands
         self.request = request
         self.task = task_of(request)
         self.rng = np.random.default_rng(seed)

@@ -135,7 +135,8 @@ class TourJob:
     The models the tour uses are frozen, so a step's records are kept too: going back to a step
     shows it at once."""
 
-    def __init__(self, make_explorer: Callable[[ExplorerRequest], object] | None = None) -> None:
+    def __init__(self, make_explorer: Callable[[ExplorerRequest], object] | None = None,
+                 control=None) -> None:  # control: unused (jobs/factory.py makes every job alike)
         self.make_explorer = make_explorer or _real_explorer
         self.explorers: dict[str, object] = {}
         self.done: dict[str, StepRecords] = {}

@@ -12,7 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 from textual.worker import get_current_worker
 
+from ..jobs.base import JobControl
 from ..jobs.events import CodedSequence, DecodedSequence, Failed, ModelInfo, Status
+from ..jobs.factory import jobs_of
 from ..jobs.settings import MODEL_KINDS, ExplorerRequest, ModelKind, task_of
 from ..messages import JobEvent, run_job_posting
 from ..size_guard import SizeGuard, too_small_label
@@ -51,11 +53,11 @@ class ExplorerScreen(SizeGuard, Screen):
     ]
 
     def __init__(self, request: ExplorerRequest, initial_text: str | None, kind: str,
-                 job=None, **kwargs) -> None:
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.request = request
         self.seq_task = task_of(request)  # numpy only: the editor and labels need no torch
-        self.job = job  # the ExplorerJob, made in the first worker (None: not yet)
+        self.job = None  # the app's explorer job, made in the first worker
         self.initial_text = initial_text
         self.kind = kind  # the model asked for; `coded.model` says which one coded what is shown
         self.coded: CodedSequence | None = None  # Alice's records, bits and Bob's starting point
@@ -133,9 +135,7 @@ class ExplorerScreen(SizeGuard, Screen):
     def _explorer_job(self):
         """The job, made on first use in a worker thread: this is where torch is imported."""
         if self.job is None:
-            from ..jobs.explorer import ExplorerJob
-
-            self.job = ExplorerJob(self.request)
+            self.job = jobs_of(self.app).make("explorer", self.request)(JobControl())
         return self.job
 
     @work(thread=True, exclusive=True, group="job", exit_on_error=False)

@@ -13,8 +13,9 @@ from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from ..charts import draw_grok_accuracy, draw_lines
-from ..jobs.base import Pause, Resume, job_in_worker
+from ..jobs.base import Pause, Resume
 from ..jobs.events import GrokBatch
+from ..jobs.factory import jobs_of
 from ..jobs.settings import DEFAULT_GROK
 from ..jobs.views import grok_recording
 from ..size_guard import SizeGuard, too_small_label
@@ -102,7 +103,7 @@ class GrokScreen(SizeGuard, LiveChartScreen):
         self.mode = "training"
         self.source = "live"
         self.set_status("showing a live run: training (full batch; every step is one point)…")
-        self.start_job(job_in_worker("grokking", "GrokJob", self.config))
+        self.start_job(jobs_of(self.app).make("grok", self.config))
         self.redraw()
 
     def action_pause(self) -> None:

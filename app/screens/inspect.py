@@ -17,8 +17,9 @@ from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from ..charts import draw_lines, legend_markup
-from ..jobs.base import JobControl, job_in_worker
+from ..jobs.base import JobControl
 from ..jobs.events import ClassicalRate, Failed, InspectFinished, InspectStarted, Status
+from ..jobs.factory import jobs_of
 from ..jobs.views import byte_view, cost_map
 from ..messages import JobEvent, run_job_posting
 from ..size_guard import SizeGuard, too_small_label
@@ -59,10 +60,9 @@ class InspectScreen(SizeGuard, Screen):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, name: str, data: bytes, make_job=None, **kwargs) -> None:
+    def __init__(self, name: str, data: bytes, **kwargs) -> None:
         super().__init__(**kwargs)
         self.file_name, self.data = name, data
-        self.make_job = make_job or job_in_worker("inspecting", "InspectJob", name, data)
         self.costs = None  # jobs.views.cost_map: every byte's cost, filled as chunks arrive
         self.started: InspectStarted | None = None
         self.finished: InspectFinished | None = None
@@ -96,7 +96,7 @@ class InspectScreen(SizeGuard, Screen):
         m.focus()
         self.set_status("loading the model…")
         self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
-        self._run_job(self.make_job)
+        self._run_job(jobs_of(self.app).make("inspect", self.file_name, self.data))
 
     # -- the job ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)

@@ -14,8 +14,8 @@ from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from ..charts import crossing_line, draw_lines, kib
-from ..jobs.base import job_in_worker
 from ..jobs.events import ScaleChunk
+from ..jobs.factory import jobs_of
 from ..jobs.views import ScaleError, scale_recording
 from ..size_guard import SizeGuard, too_small_label
 from .live_chart import LiveChartScreen
@@ -59,10 +59,9 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
     ScaleScreen #scale-source { height: auto; padding: 0 1; }
     """
 
-    def __init__(self, recording: str | None = None, make_live_job=None, **kwargs) -> None:
+    def __init__(self, recording: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.recording_path = recording
-        self.make_live_job = make_live_job  # tests: fixed records (None: the real race)
         self.rec = None
         self.loss_range = (0.0, 8.0)
         self.mode = "replay"  # replay or live
@@ -127,7 +126,7 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
             self.timer = None
         self.mode = "live"
         self.live = {}
-        make = self.make_live_job or job_in_worker("scaling", "LiveRaceJob", self.recording_path)
+        make = jobs_of(self.app).make("scale", self.recording_path)
         self.start_job(make)
         self.redraw()
 

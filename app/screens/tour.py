@@ -15,8 +15,9 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from ..charts import ProgressCurves, identity_text
-from ..jobs.base import JobControl, job_in_worker
+from ..jobs.base import JobControl
 from ..jobs.events import Failed, StepRecords, TrainBatch
+from ..jobs.factory import jobs_of
 from ..jobs.settings import TrainSettings
 from ..jobs.views import ScaleError, grok_recording, scale_recording
 from ..messages import JobEvent, run_job_posting
@@ -76,13 +77,9 @@ class TourScreen(SizeGuard, Screen):
     }
     """
 
-    def __init__(self, step: int = 0, make_tour_job=None, make_live_job=None,
-                 first: bool = False, **kwargs) -> None:
+    def __init__(self, step: int = 0, first: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.index = max(0, min(step, len(STEPS) - 1))
-        self.make_tour_job = make_tour_job  # None: the real TourJob, made in a worker
-        # The live views' jobs, from their settings (tests give fixed records).
-        self.make_live_job = make_live_job or (lambda s: job_in_worker("training", "TrainingJob", s))
         self.first = first  # the app's first screen: leaving the tour quits
         self.job = None
         self.generation = 0
@@ -138,7 +135,8 @@ class TourScreen(SizeGuard, Screen):
         await stage.mount(*self._view_widgets(st.view))
         if st.view in LIVE_VIEWS:
             self.set_status("loading torch and training live…")
-            self._run_live(self.make_live_job(LIVE_VIEWS[st.view]), JobControl(), self.generation)
+            self._run_live(jobs_of(self.app).make("training", LIVE_VIEWS[st.view]), JobControl(),
+                           self.generation)
         elif st.view == "grokking":
             self._start_grok_replay()
         elif st.view == "scale":
@@ -183,12 +181,7 @@ class TourScreen(SizeGuard, Screen):
 
     def _tour_job(self):
         if self.job is None:
-            if self.make_tour_job is not None:
-                self.job = self.make_tour_job()
-            else:
-                from ..jobs.tour import TourJob
-
-                self.job = TourJob()
+            self.job = jobs_of(self.app).make("tour")(JobControl())
         return self.job
 
     @work(thread=True, exclusive=True, group="tour", exit_on_error=False)

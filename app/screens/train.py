@@ -11,8 +11,9 @@ from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from ..charts import ProgressCurves, draw_lines, identity_text
-from ..jobs.base import ExportModel, Pause, Resume, SaveCheckpoint, SetSpeed, job_in_worker
+from ..jobs.base import ExportModel, Pause, Resume, SaveCheckpoint, SetSpeed
 from ..jobs.events import Exported, Saved, TrainBatch
+from ..jobs.factory import jobs_of
 from ..jobs.settings import TRAIN_SIZES, ExplorerRequest, TrainSettings
 from ..size_guard import SizeGuard, too_small_label
 from ..widgets.position_heatmap import PositionHeatmap
@@ -89,7 +90,7 @@ class TrainScreen(SizeGuard, LiveChartScreen):
     def restart(self) -> None:
         self.reset_state()
         self.set_status("loading torch…")
-        self.start_job(job_in_worker("training", "TrainingJob", self.settings, SPEEDS[self.speed]))
+        self.start_job(jobs_of(self.app).make("training", self.settings, SPEEDS[self.speed]))
         self.redraw()
 
     # -- events ---------------------------------------------------------------------------------
