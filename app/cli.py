@@ -13,6 +13,9 @@ import math
 import sys
 
 from .errors import USAGE_ERROR, UsageError, fail, user_message
+from .tour import STEPS
+
+TOUR_STEPS = len(STEPS)  # the tour's steps (app/tour.py)
 
 SUBCOMMANDS = {
     "encode": "code one sequence with a frozen model and print every token's cost",
@@ -69,7 +72,7 @@ fraction = _number(float, 0.0, 1.0, low_open=True, high_open=True,
                    what="a number strictly between 0 and 1")
 digits = _number(int, 1, 12, what="a whole number from 1 to 12")
 threads = _number(int, 1, 256, what="a whole number from 1 to 256")
-tour_step = _number(int, 1, 11, what="a step from 1 to 11")
+tour_step = _number(int, 1, TOUR_STEPS, what=f"a step from 1 to {TOUR_STEPS}")
 stream_bytes = _number(int, 4096, 64 << 20, what="a whole number of bytes from 4,096 to 67,108,864")
 # Ranges this version can run, checked before any work (a seed is what numpy and torch take).
 seed = _number(int, 0, 2**32 - 1, what="a whole number from 0 to 4,294,967,295")
@@ -218,7 +221,7 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
                        help="seconds between evaluations and saves (default 30)")
         p.add_argument("--json", action="store_true", help="print the final record as JSON")
     elif name == "tour":
-        p.add_argument("--step", type=tour_step, default=1, help="the step to open on, 1 to 11 (default 1)")
+        p.add_argument("--step", type=tour_step, default=1, help=f"the step to open on, 1 to {TOUR_STEPS} (default 1)")
         p.add_argument("--export", metavar="DIR",
                        help="write every step as an SVG into DIR (made if missing) and exit "
                        "(default: open the tour)")

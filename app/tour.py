@@ -1,7 +1,7 @@
 """The tour's script: the article's argument in order, one claim a step.
 
-Each step names the live view that proves it (`view`, drawn by screens/tour.py from records of
-jobs/tour.py) and where its "try it" key leads (`try_it`: a full screen in the state the step
+Each step names the live view that proves it (`view`: app/tour_views.py VIEWS lists its
+widgets and drawing, jobs/tour.py RECORDS its records) and where its "try it" key leads (`try_it`: a full screen in the state the step
 describes). Plain data: no Textual, no torch.
 """
 
@@ -14,8 +14,7 @@ from dataclasses import dataclass
 class TourStep:
     title: str
     text: str  # two to four sentences (Textual markup: a literal "[" is written "\\[")
-    view: str  # which live view: raw, interval, costs, training, addition, decode, streaming,
-    #            binary, grokking, scale, english (screens/tour.py draws each)
+    view: str  # which view proves it: a key of tour_views.VIEWS
     try_it: str  # what enter opens: explorer:<state>, train, grok-replay, scale
     try_it_label: str  # what the footer line says it opens
     keys: str = ""  # the step's own keys, shown under the paragraph

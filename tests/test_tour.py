@@ -287,3 +287,16 @@ async def test_step_11_keeps_the_x_of_fox_in_view_on_the_smallest_screen():
         screen = await wait_ready(pilot)
         rendered = str(screen.query_one(SequenceStrip).render())
         assert re.search(r"f\s+o\s+x", rendered)
+
+
+def test_each_step_is_one_view_with_its_widgets_records_and_drawing():
+    """Steps name views; a view lists its widgets and draws, and a view drawn from records has
+    the tour job's records under the same name (and nothing else does)."""
+    from lmviz.app.jobs.tour import RECORDS
+    from lmviz.app.tour_views import VIEWS, GrokView, LiveTrainingView, ScaleView
+
+    live = (GrokView, LiveTrainingView, ScaleView)
+    assert {s.view for s in STEPS} == set(VIEWS)
+    assert set(RECORDS) == {k for k, v in VIEWS.items() if not isinstance(v, live)}
+    for view in VIEWS.values():
+        assert view.widgets() and all(hasattr(w, "render") for w in view.widgets())

@@ -156,29 +156,49 @@ class TourJob:
         return self.done[key]
 
     def _compute(self, key: str, cancelled: Callable[[], bool]) -> StepRecords:
-        if key == "interval":
-            return StepRecords(interval=article_interval())
-        if key == "costs":
-            return StepRecords(tables=(cost_table(),))
-        if key == "binary":
-            return binary_records()
-        if key == "english":
-            job = self.explorer("text")
-            return StepRecords(coded=job.encode(ENGLISH_EXAMPLE, ModelKind.PRETRAINED, cancelled),
-                               task=job.task)
-        job = self.explorer("addition")
-        if key == "raw":
-            coded = job.encode(ARTICLE_EXAMPLE, ModelKind.UNTRAINED, cancelled)
-            return StepRecords(coded=coded, tables=(_raw_table(coded),), task=job.task)
-        if key == "decode":
-            coded = job.encode(ARTICLE_EXAMPLE, ModelKind.PRETRAINED, cancelled)
-            return StepRecords(coded=coded, decoded=job.decode(coded, cancelled), task=job.task)
-        if key in ("addition", "streaming"):
-            coded = job.encode(ARTICLE_EXAMPLE, ModelKind.PRETRAINED, cancelled)
-            if self.totals is None:
-                self.totals = _average_totals(job, cancelled)
-            return StepRecords(coded=coded, tables=(_averages(key, self.totals),), task=job.task)
-        raise KeyError(key)
+        return RECORDS[key](self, cancelled)
+
+
+def _english(job: TourJob, cancelled) -> StepRecords:
+    explorer = job.explorer("text")
+    return StepRecords(coded=explorer.encode(ENGLISH_EXAMPLE, ModelKind.PRETRAINED, cancelled),
+                       task=explorer.task)
+
+
+def _raw(job: TourJob, cancelled) -> StepRecords:
+    explorer = job.explorer("addition")
+    coded = explorer.encode(ARTICLE_EXAMPLE, ModelKind.UNTRAINED, cancelled)
+    return StepRecords(coded=coded, tables=(_raw_table(coded),), task=explorer.task)
+
+
+def _decode(job: TourJob, cancelled) -> StepRecords:
+    explorer = job.explorer("addition")
+    coded = explorer.encode(ARTICLE_EXAMPLE, ModelKind.PRETRAINED, cancelled)
+    return StepRecords(coded=coded, decoded=explorer.decode(coded, cancelled), task=explorer.task)
+
+
+def _averaged(key: str):
+    """Steps 5 and 7: the article's sum, and a table of averages over the same random sums."""
+    def records(job: TourJob, cancelled) -> StepRecords:
+        explorer = job.explorer("addition")
+        coded = explorer.encode(ARTICLE_EXAMPLE, ModelKind.PRETRAINED, cancelled)
+        if job.totals is None:
+            job.totals = _average_totals(explorer, cancelled)
+        return StepRecords(coded=coded, tables=(_averages(key, job.totals),), task=explorer.task)
+    return records
+
+
+# Each records view's records (app/tour_views.py VIEWS names the same views).
+RECORDS: dict[str, Callable[[TourJob, Callable[[], bool]], StepRecords]] = {
+    "raw": _raw,
+    "interval": lambda job, cancelled: StepRecords(interval=article_interval()),
+    "costs": lambda job, cancelled: StepRecords(tables=(cost_table(),)),
+    "addition": _averaged("addition"),
+    "decode": _decode,
+    "streaming": _averaged("streaming"),
+    "binary": lambda job, cancelled: binary_records(),
+    "english": _english,
+}
 
 
 def _raw_table(coded: CodedSequence) -> CodeLengths:

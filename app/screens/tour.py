@@ -18,11 +18,11 @@ from ..charts import ProgressCurves, identity_text
 from ..jobs.base import JobControl
 from ..jobs.events import Failed, StepRecords, TrainBatch
 from ..jobs.factory import jobs_of
-from ..jobs.settings import TrainSettings
 from ..jobs.views import ScaleError, grok_recording, scale_recording
 from ..messages import JobEvent, run_job_posting
 from ..size_guard import SizeGuard, too_small_label
 from ..tour import STEPS, TourStep
+from ..tour_views import VIEWS
 from ..widgets.bisection_panel import BisectionPanel
 from ..widgets.code_length_table import CodeLengthTable
 from ..widgets.interval_bar import IntervalBar
@@ -31,7 +31,6 @@ from ..widgets.sequence_strip import SequenceStrip
 
 REDRAW_INTERVAL = 1 / 8  # live charts: at most 8 frames a second
 REPLAY_STEPS_PER_FRAME = 64  # the grokking replay: about 3 s for the recorded run
-LIVE_VIEWS = {"training": TrainSettings(digits=4)}
 SCALE_REPLAY_FRAMES = 90  # the scaling recording replays in about 3 s
 
 
@@ -132,43 +131,9 @@ class TourScreen(SizeGuard, Screen):
             f"[dim]→ or n: next · ← or p: back · esc or q: leave[/]")
         stage = self.query_one("#tour-stage", Vertical)
         await stage.remove_children()  # gone before the next view's widgets (same ids) arrive
-        await stage.mount(*self._view_widgets(st.view))
-        if st.view in LIVE_VIEWS:
-            self.set_status("loading torch and training live…")
-            self._run_live(jobs_of(self.app).make("training", LIVE_VIEWS[st.view]), JobControl(),
-                           self.generation)
-        elif st.view == "grokking":
-            self._start_grok_replay()
-        elif st.view == "scale":
-            self._start_scale_replay()
-        else:
-            self.set_status("computing with the real coder and model…")
-            self._load(st.view, self.generation)
-
-    def _view_widgets(self, view: str) -> list:
-        from textual_plotext import PlotextPlot
-
-        line = lambda name: Static("", id=name, classes="tour-line")  # noqa: E731
-        if view == "raw":
-            return [SequenceStrip(), CodeLengthTable(), LossPanel()]
-        if view == "interval":
-            return [IntervalBar(), BisectionPanel(), line("tour-bob")]
-        if view == "costs":
-            return [CodeLengthTable(), line("tour-note")]
-        if view in ("addition", "binary"):
-            return [SequenceStrip(), LossPanel(), CodeLengthTable()]
-        if view == "english":
-            return [SequenceStrip(), LossPanel()]
-        if view == "decode":
-            return [line("tour-bits"), SequenceStrip(), line("tour-bob")]
-        if view == "streaming":
-            return [CodeLengthTable(), LossPanel()]
-        if view in LIVE_VIEWS or view == "scale":
-            return [line("tour-identity"), PlotextPlot(id="tour-loss"),
-                    PlotextPlot(id="tour-cum")]
-        if view == "grokking":
-            return [PlotextPlot(id="tour-acc"), line("tour-summary")]
-        raise KeyError(view)
+        view = VIEWS[st.view]
+        await stage.mount(*view.widgets())
+        view.start(self, st.view)
 
     def _stop(self) -> None:
         self.workers.cancel_group(self, "tour")
@@ -183,6 +148,14 @@ class TourScreen(SizeGuard, Screen):
         if self.job is None:
             self.job = jobs_of(self.app).make("tour")(JobControl())
         return self.job
+
+    def load_records(self, key: str) -> None:
+        """The step's records from the tour job, in a worker (a view's `start`)."""
+        self._load(key, self.generation)
+
+    def run_live(self, settings) -> None:
+        """Train live with these settings, in a worker (a live view's `start`)."""
+        self._run_live(jobs_of(self.app).make("training", settings), JobControl(), self.generation)
 
     @work(thread=True, exclusive=True, group="tour", exit_on_error=False)
     def _load(self, view: str, generation: int) -> None:
@@ -216,31 +189,20 @@ class TourScreen(SizeGuard, Screen):
         elif isinstance(event, StepRecords):
             self.records = event
             self.set_status("")
-            self._fill(event)
+            VIEWS[self.step.view].fill(self, event)
 
     # -- drawing --------------------------------------------------------------------------------
-    def _fill(self, rec) -> None:
-        view = self.step.view
-        tables = list(self.query(CodeLengthTable))
-        for table, data in zip(tables, rec.tables):
+    def fill_records(self, rec) -> None:
+        """What most views draw from their records: tables, the coded sequence, the totals."""
+        for table, data in zip(self.query(CodeLengthTable), rec.tables):
             table.show(data)
-        if view == "interval":
-            self._draw_interval()
-            return
-        if view == "costs":
-            self.query_one("#tour-note", Static).update(
-                "[dim]bits: the real bisection code of one token (see step 2); the bar is its "
-                "share of 8 raw bits. The code is never above the bound.[/]")
-            return
         coded = rec.coded
-        if coded is not None and self.query(SequenceStrip) and view != "decode":
+        if coded is not None and self.query(SequenceStrip):
             self._draw_sequence(coded.steps, coded, rec.task)
         if coded is not None and self.query(LossPanel):
             self.query_one(LossPanel).show(LossView.of(
                 coded.steps, len(coded.steps), len(coded.bits), rec.task.raw_bits,
                 coded.model.weights_bits, coded.classical_bits))
-        if view == "decode" and rec.decoded is not None:
-            self._draw_decode(coded, rec.decoded, rec.task)
 
     def _draw_sequence(self, steps, coded, task) -> None:
         strip = self.query_one(SequenceStrip)
@@ -255,7 +217,7 @@ class TourScreen(SizeGuard, Screen):
         strip.border_subtitle = (f"{coded.model.kind} model · {len(coded.bits)} bits streamed · "
                                  "colour and number: each token's bits")
 
-    def _draw_decode(self, coded, decoded, task) -> None:
+    def draw_decode(self, coded, decoded, task) -> None:
         bits = "".join(map(str, coded.bits))
         self.query_one("#tour-bits", Static).update(
             f"[b]Alice's bits[/] ({len(bits)}): [b #ffd75f]{bits}[/]\n"
@@ -267,7 +229,7 @@ class TourScreen(SizeGuard, Screen):
         self.query_one("#tour-bob", Static).update(
             f"Bob read [b]{escape(decoded.text)}[/]: {mark}")
 
-    def _draw_interval(self) -> None:
+    def draw_interval(self) -> None:
         a = self.records.interval if self.records else None
         if a is None:
             return
@@ -290,18 +252,11 @@ class TourScreen(SizeGuard, Screen):
         if not self.dirty:
             return
         self.dirty = False
-        view = self.step.view
-        if view in LIVE_VIEWS:
-            self._draw_live(view)
-        elif view == "grokking":
-            self._draw_grok()
-        elif view == "scale":
-            self._draw_scale()
+        VIEWS[self.step.view].redraw(self)
 
-    def _draw_live(self, view: str) -> None:
+    def draw_live(self, labels) -> None:
         from ..charts import draw_lines
 
-        labels = LIVE_VIEWS[view].labels()
         last = self.live.last[0]
         if last is not None:
             self.query_one("#tour-identity", Static).update(
@@ -315,7 +270,7 @@ class TourScreen(SizeGuard, Screen):
         draw_lines(self.query_one("#tour-cum"), f"the area so far, bits per sum{code_f}",
                    [(name, c["x"], c["area"]) for name, c in runs])
 
-    def _start_grok_replay(self) -> None:
+    def start_grok_replay(self) -> None:
         try:
             _config, records, _command = grok_recording()
         except ValueError as exc:
@@ -336,7 +291,7 @@ class TourScreen(SizeGuard, Screen):
         self.grok.extend(self.grok_source[n : n + REPLAY_STEPS_PER_FRAME])
         self.dirty = True
 
-    def _draw_grok(self) -> None:
+    def draw_grok(self) -> None:
         from ..charts import draw_grok_accuracy
 
         recs = self.grok
@@ -357,7 +312,7 @@ class TourScreen(SizeGuard, Screen):
         self.query_one("#tour-summary", Static).update("\n".join(lines))
 
     # -- step 10: the scaling recording, replayed ------------------------------------------------
-    def _start_scale_replay(self) -> None:
+    def start_scale_replay(self) -> None:
         try:
             self.scale_rec = scale_recording(self.app.scale_recording)
             self.scale_loss_range = self.scale_rec.loss_range()  # once: it never changes
@@ -377,7 +332,7 @@ class TourScreen(SizeGuard, Screen):
             self.set_status("recorded with lmviz scale (enter: the scale screen, l: race live)")
         self.dirty = True
 
-    def _draw_scale(self) -> None:
+    def draw_scale(self) -> None:
         from ..charts import draw_lines, scale_lines
 
         rec, k = self.scale_rec, self.scale_shown
@@ -401,15 +356,7 @@ class TourScreen(SizeGuard, Screen):
     def ready(self, live_seconds: float) -> bool:
         """Has the step drawn what it shows (for `lmviz tour --export`)? A live step is ready
         after ``live_seconds`` of training; the grokking replay, once it has finished."""
-        view = self.step.view
-        if view in LIVE_VIEWS:
-            return (bool(self.live.curves[0]["x"])
-                    and time.monotonic() - self.started >= live_seconds)
-        if view == "grokking":
-            return bool(self.grok) and self.timer is None
-        if view == "scale":
-            return self.scale_shown > 0 and self.timer is None
-        return self.records is not None
+        return VIEWS[self.step.view].ready(self, live_seconds)
 
     # -- actions --------------------------------------------------------------------------------
     async def action_next(self) -> None:
@@ -426,14 +373,14 @@ class TourScreen(SizeGuard, Screen):
             await self.show_step()
 
     def action_bisect(self) -> None:
-        if self.step.view == "interval" and self.records is not None:
+        if VIEWS[self.step.view].bisects and self.records is not None:
             self.bisect_shown = min(self.bisect_shown + 1, len(self.records.interval.trace.bits))
-            self._draw_interval()
+            self.draw_interval()
 
     def action_bisect_reset(self) -> None:
-        if self.step.view == "interval" and self.records is not None:
+        if VIEWS[self.step.view].bisects and self.records is not None:
             self.bisect_shown = 0
-            self._draw_interval()
+            self.draw_interval()
 
     def action_try_it(self) -> None:
         self._stop()
