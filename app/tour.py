@@ -1,8 +1,8 @@
 """The tour's script: the article's argument in order, one claim a step.
 
-Each step names the live view that proves it (`view`: app/tour_views.py VIEWS lists its
-widgets and drawing, jobs/tour.py RECORDS its records) and where its "try it" key leads (`try_it`: a full screen in the state the step
-describes). Plain data: no Textual, no torch.
+Each step names the view that proves it (`view`: app/tour_views.py VIEWS lists its widgets
+and drawing, jobs/tour.py RECORDS its records) and where its "try it" key leads (`try_it`: a
+full screen in the state the step describes). Plain data: no Textual, no torch.
 """
 
 from __future__ import annotations
