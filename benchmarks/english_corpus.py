@@ -155,7 +155,7 @@ def version_of(deb: Path) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
         sys.exit(__doc__.splitlines()[2].strip())
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)

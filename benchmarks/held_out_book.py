@@ -53,7 +53,7 @@ def book_text(html_dir: Path) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
         sys.exit("usage: python benchmarks/held_out_book.py PATH")
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["apt-get", "download", "debian-handbook"], cwd=tmp, check=True)

@@ -176,5 +176,5 @@ def test_a_crashed_tui_exits_non_zero(monkeypatch):
     monkeypatch.setattr("lmviz.app.main.LmvizApp", Crashing)
     from types import SimpleNamespace
 
-    args = SimpleNamespace(text=None, task="addition", checkpoint=None, digits=None)
+    args = SimpleNamespace(text=None, file=None, task="addition", checkpoint=None, digits=None)
     assert screens.run("explorer", args) == 1
