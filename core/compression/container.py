@@ -7,7 +7,7 @@ Layout (all integers little-endian):
     4       1     format version (3)
     5       4     header length H
     9       H     header: UTF-8 JSON, keys sorted, deflated (raw, with HEADER_DICT as the
-                  preset dictionary: 55 bytes instead of 134 to 183):
+                  preset dictionary):
                     config        the compressor configuration (the "code f"; counted in the size):
                                   the settings that differ from this version's, and the
                                   CRC32 of the whole
@@ -31,11 +31,9 @@ import zlib
 from dataclasses import dataclass
 
 MAGIC = b"LMVZ"
-VERSION = 3  # 1: the header as plain JSON (180 bytes, 0.7% of a 100 KB file's output); 2: the
-#   LSTM's model, whose header named the torch version and thread count its floats depended on
+VERSION = 3  # the format this version reads and writes (another is refused, naming it)
 # The preset dictionary the header is deflated with: what a header says, less its numbers. Part
-# of the code both sides have, like the model: a text file's header of 134 bytes takes 55 with it
-# (108 deflated without it), an ELF's 183 takes 55 (139).
+# of the code both sides have, like the model, so a header costs about 55 bytes.
 HEADER_DICT = (b'{"config":{"crc32":,"set":{"lines":false,"orders":[0,1,2,3,4,6],"record":24,'
                b'"skips":[],"x86":true}},"crc32":,"length":,"payload_bits":,"payload_crc32":}')
 MAX_HEADER = 4096  # the most bytes a header may inflate to (a real one: about 200)
@@ -49,7 +47,7 @@ MAX_PERIOD = 256
 # The input as an LZMA2 stream (xz -9e's coder without xz's container): magic, CRC32 of the data,
 # its length (u64), log2 of the dictionary size (u8), the raw LZMA2 stream. Written when it is
 # smaller than the model's file: on already-compressed data the model learns too little to pay
-# for its header (the corpus's PNG: 81,846 bytes against the model's 7.774 bits a byte, about 82,000).
+# for its header.
 LZMA_MAGIC = b"LMVX"
 LZMA_OVERHEAD = 17
 # The dictionary is the input's size rounded up to a power of two (what xz -9e would use of its
