@@ -58,14 +58,22 @@ def test_round_trip_a_few_hundred_kb_of_english(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def packed(tmp_path_factory):
-    d = tmp_path_factory.mktemp("packed")
-    src = d / "in.txt"
-    src.write_bytes(english(8000))  # at 3 KB the LZMA form already won by a few bytes
-    out = d / "in.lmvz"
-    assert main(["compress", str(src), str(out)]) == 0
-    assert out.read_bytes()[:4] == b"LMVZ"  # the model's container, which these tests forge
-    return out.read_bytes()
+def packed():
+    data = english(8000)
+    # The model's full container, which these tests forge: a file coded with a configuration
+    # that is not a preset (a record length here) gets it; a preset's file is compact.
+    import zlib
+    from dataclasses import replace
+
+    from lmviz.core.compression.compressor import compress_packed
+    from lmviz.core.compression.config import config_for
+    from lmviz.core.compression.container import Container
+
+    config = replace(config_for(data), record=37)
+    payload, nbits = compress_packed(data, config)
+    blob = Container(config.to_header_json(), len(data), zlib.crc32(data), nbits, payload).to_bytes()
+    assert blob[:4] == b"LMVZ"
+    return blob
 
 
 def _decompress_bytes(tmp_path, blob: bytes, capsys):
@@ -400,12 +408,13 @@ def test_a_forged_repeat_form_is_one_sentence(tmp_path, capsys):
         assert code == 1 and words in err and err.count("\n") == 1 and not res.exists(), err
 
 
-def _lzma_friendly(n_random: int = 4000, repeat: int = 1000) -> bytes:
-    """Random bytes, then a stretch of them again: LZMA codes the repeat as one match and pays
-    a few bytes of header; the model pays for its header (about 60 bytes) and for learning
-    that the random part is random."""
-    r = np.random.default_rng(9).integers(0, 256, n_random, dtype=np.uint8).tobytes()
-    return r + r[:repeat]
+def _lzma_friendly(pool: int = 50, size: int = 64, draws: int = 300) -> bytes:
+    """``pool`` random chunks of ``size`` bytes, then ``draws`` of them again in random order:
+    LZMA codes each repeat as one match from anywhere before it, while the model pays for
+    learning that the chunks are random and for finding each repeat's start again."""
+    rng = np.random.default_rng(9)
+    chunks = [rng.integers(0, 256, size, dtype=np.uint8).tobytes() for _ in range(pool)]
+    return b"".join(chunks) + b"".join(chunks[i] for i in rng.integers(0, pool, draws))
 
 
 def test_where_lzma_beats_the_model_the_lzma_form_is_written_and_checked(tmp_path, capsys):
@@ -443,3 +452,100 @@ def test_a_forged_lzma_form_is_one_sentence(tmp_path, capsys):
     ]:
         code, err, res = _decompress_bytes(tmp_path, blob, capsys)
         assert code == 1 and words in err and err.count("\n") == 1 and not res.exists(), err
+
+
+def _binary_records(seed: int) -> bytes:
+    """Binary data of no fixed row: the binary preset's."""
+    rng = np.random.default_rng(seed)
+    return bytes(rng.integers(0, 16, 3000, dtype=np.uint8) * rng.integers(1, 3, 3000, dtype=np.uint8))
+
+
+SENTENCE = b"Could you send me the slides from this morning's meeting before lunch tomorrow?"
+
+
+@pytest.mark.parametrize("data", [SENTENCE, english(3000), _binary_records(0)],
+                         ids=["sentence", "english-3k", "binary"])
+def test_a_preset_file_takes_the_compact_form_and_round_trips(tmp_path, capsys, data):
+    """A file coded with a preset configuration is named by its number: 14 bytes over the
+    model's payload for a short message, where the full container's header is about 68."""
+    import zlib
+
+    from lmviz.core.compression.compressor import compress_packed
+    from lmviz.core.compression.config import PRESETS, config_for
+    from lmviz.core.compression.container import Container
+
+    src, out, back = tmp_path / "in", tmp_path / "in.lmvz", tmp_path / "back"
+    src.write_bytes(data)
+    assert main(["compress", str(src), str(out)]) == 0
+    blob = out.read_bytes()
+    config = config_for(data)
+    assert config in PRESETS
+    payload, nbits = compress_packed(data, config)
+    full = Container(config.to_header_json(), len(data), zlib.crc32(data), nbits, payload)
+    if blob[:4] == b"LMVC":
+        assert len(blob) == len(payload) + 14 + (len(data) >= 128) + (len(data) >= 1 << 14)
+        assert len(blob) < len(full.to_bytes()) - 40
+    else:  # the LZMA or stored form won
+        assert blob[:4] in (b"LMVX", b"LMVS") and len(blob) <= len(payload) + 14
+    assert main(["decompress", str(out), str(back)]) == 0
+    assert back.read_bytes() == data
+    if data == SENTENCE:
+        assert blob[:4] == b"LMVC"
+        capsys.readouterr()
+
+
+def test_every_damaged_compact_file_is_refused_before_decoding(tmp_path, capsys, monkeypatch):
+    """Every byte flipped, every truncation, trailing bytes, another preset's number: each is
+    one sentence from the checksum or a field's check, without running the model."""
+    import lmviz.app.jobs.compressing as compressing
+
+    src, out = tmp_path / "in", tmp_path / "in.lmvz"
+    src.write_bytes(SENTENCE)
+    assert main(["compress", str(src), str(out)]) == 0
+    good = out.read_bytes()
+    assert good[:4] == b"LMVC"
+
+    def no_decoding(*a, **k):
+        raise AssertionError("decoding started on a damaged file")
+
+    monkeypatch.setattr(compressing, "decompress_packed", no_decoding)
+    damaged = [good[:i] + bytes([good[i] ^ x]) + good[i + 1 :]
+               for i in range(len(good)) for x in (1, 0x80)]
+    damaged += [good[:n] for n in range(len(good))] + [good + b"\x00"]
+    damaged.append(good[:4] + b"\x01" + good[5:])  # the binary preset's number
+    for blob in damaged:
+        code, err, out_file = _decompress_bytes(tmp_path, blob, capsys)
+        assert code == 1 and err.startswith("lmviz: ") and err.count("\n") == 1, (blob, err)
+        assert not out_file.exists()
+
+
+def test_a_forged_compact_header_with_its_checksum_recomputed_is_one_sentence(tmp_path, capsys):
+    """Anyone can recompute a CRC: an unknown preset, a length that does not end or is out of
+    range, or more bytes than the payload can hold are refused by the fields' own checks; a
+    longer length stops where the payload runs out."""
+    import struct
+    import zlib
+
+    from lmviz.app.jobs.compressing import PRESET_JSON
+    from lmviz.core.compression.container import compact_form
+
+    payload = bytes(range(20))
+
+    def forged(preset: int, length_field: bytes) -> bytes:
+        body = b"LMVC" + bytes([preset]) + length_field + struct.pack("<I", 0) + payload
+        key = PRESET_JSON[preset] if preset < len(PRESET_JSON) else ""
+        return body + struct.pack("<I", zlib.crc32(body, zlib.crc32(key.encode())))
+
+    cases = {
+        "unknown preset": (forged(7, b"\x05"), "names preset 7"),
+        "length never ends": (forged(0, b"\xff" * 6), "length field does not end"),
+        "zero length": (forged(0, b"\x00"), "length is out of range"),
+        "too many bytes for its bits": (forged(0, b"\xff\xff\x7f"), "claims 2,097,151 bytes"),
+        "payload runs out": (compact_form(0, PRESET_JSON[0], SENTENCE * 100, payload),
+                             "payload ends before"),
+        "decodes wrong": (compact_form(0, PRESET_JSON[0], SENTENCE, payload), "CRC mismatch"),
+    }
+    for name, (blob, words) in cases.items():
+        code, err, out = _decompress_bytes(tmp_path, blob, capsys)
+        assert code == 1 and words in err and err.count("\n") == 1, (name, err)
+        assert not out.exists()

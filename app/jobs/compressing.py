@@ -6,12 +6,15 @@ import zlib
 from collections.abc import Callable
 
 from lmviz.core.compression.compressor import PayloadExhausted, compress_packed, decompress_packed
-from lmviz.core.compression.config import CompressorConfig, config_for
+from lmviz.core.compression.config import PRESETS, CompressorConfig, config_for
 from lmviz.core.compression.container import (
+    COMPACT_MAGIC,
     Container,
     ContainerError,
+    compact_form,
     form_of,
     lzma_form,
+    read_compact,
     repeat_form,
     store,
     unlzma,
@@ -22,6 +25,7 @@ from lmviz.core.compression.container import (
 from .events import CompressionResult
 
 Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
+PRESET_JSON = tuple(c.to_json() for c in PRESETS)  # what the compact form's checksum covers
 
 
 
@@ -45,8 +49,12 @@ def package(data: bytes, config: CompressorConfig, payload: bytes | None, nbits:
     compress_packed)."""
     forms = [lzma_form(data), store(data)]
     if payload is not None:
-        forms.insert(0, Container(config.to_header_json(), len(data), zlib.crc32(data), nbits,
-                                  payload).to_bytes())
+        if config in PRESETS:  # named by its number: the compact form
+            preset = PRESETS.index(config)
+            forms.insert(0, compact_form(preset, PRESET_JSON[preset], data, payload))
+        else:
+            forms.insert(0, Container(config.to_header_json(), len(data), zlib.crc32(data),
+                                      nbits, payload).to_bytes())
     return min(forms, key=len)
 
 
@@ -56,11 +64,16 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
     if unpack is not None:  # the forms without the model
         result = unpack(data, name)
         return CompressionResult(result, len(result))
-    c = Container.from_bytes(data, name)
-    try:
-        config = CompressorConfig.from_header_json(c.config_json)
-    except ValueError as exc:
-        raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
+    if data[:4] == COMPACT_MAGIC:
+        c = read_compact(data, PRESET_JSON, name)
+        c = Container("", c.length, c.crc32, 8 * len(c.payload), c.payload)
+        config = PRESETS[data[4]]
+    else:
+        c = Container.from_bytes(data, name)
+        try:
+            config = CompressorConfig.from_header_json(c.config_json)
+        except ValueError as exc:
+            raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
     # A corrupt payload decodes to wrong bytes, which the CRC below refuses; one that runs out
     # before the header's length (a forged length) is refused as soon as it does.
     try:

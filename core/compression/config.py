@@ -143,3 +143,9 @@ def config_for(data: bytes) -> CompressorConfig:
     return CompressorConfig(orders=default.orders if text else BINARY_ORDERS,
                             record=table or elf_row(data), x86=is_x86(data),
                             skips=() if text else default.skips, lines=text)
+
+
+# The configurations config_for picks for text and for binary data without records or x86 code:
+# a file coded with one of them can take the compact form, which names it by its number.
+PRESETS = (CompressorConfig(skips=(), lines=True),
+           CompressorConfig(orders=BINARY_ORDERS, lines=False))

@@ -54,9 +54,18 @@ LZMA_OVERHEAD = 17
 # 64 MB on this input: a larger one finds nothing more), so LZMA's memory follows the input (xz's
 # manual: 674 MiB to compress with 64 MiB, the dictionary's size to decompress).
 LZMA_DICT_LOG2 = (12, 26)
+# The compact form of the model's file, for a file coded with one of this version's preset
+# configurations (config.PRESETS): magic, the preset's number (u8), the length (LEB128), the
+# CRC32 of the data, the payload, then the CRC32 of the preset's configuration (its JSON)
+# followed by every byte before it. Its header is 10 to 13 bytes where the container's is
+# about 68, and it keeps the container's checks: a flipped byte, a truncation or another
+# version's settings fail the checksum before decoding; the data's CRC is checked after.
+COMPACT_MAGIC = b"LMVC"
+COMPACT_MIN = 4 + 1 + 1 + 4 + 4  # magic, preset, a one-byte length, the two CRCs
 # What `lmviz compress` wrote, by the first four bytes of its file (the model's container, or
 # one of the forms `compressing.package` and `repeat_form` pick where they are smaller).
-FORMS = {MAGIC: "model", LZMA_MAGIC: "lzma", STORED_MAGIC: "stored", REPEAT_MAGIC: "repeated"}
+FORMS = {MAGIC: "model", COMPACT_MAGIC: "model", LZMA_MAGIC: "lzma", STORED_MAGIC: "stored",
+         REPEAT_MAGIC: "repeated"}
 
 
 MAX_BYTES_PER_BIT = 400  # the most bytes one payload bit can stand for (see from_bytes)
@@ -117,6 +126,63 @@ def repeated_crc32(pattern: bytes, length: int) -> int:
         crc = zlib.crc32(block, crc)
         left -= len(block)
     return zlib.crc32(block[:left], crc)
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def compact_form(preset: int, config_json: str, data: bytes, payload: bytes) -> bytes:
+    """The model's payload for ``data`` in the compact form (see COMPACT_MAGIC)."""
+    body = (COMPACT_MAGIC + bytes([preset]) + _varint(len(data))
+            + struct.pack("<I", zlib.crc32(data)) + payload)
+    return body + struct.pack("<I", zlib.crc32(body, zlib.crc32(config_json.encode())))
+
+
+@dataclass(frozen=True)
+class Compact:
+    preset: int  # which of config.PRESETS coded it
+    length: int  # bytes of the original
+    crc32: int  # of the original
+    payload: bytes
+
+
+def read_compact(blob: bytes, presets: tuple[str, ...], name: str = "input") -> Compact:
+    """The compact form's fields, every one checked before decoding; ``presets``: the preset
+    configurations' JSON, in order."""
+    if len(blob) < COMPACT_MIN:
+        raise ContainerError(f"{name} is truncated: its header is incomplete")
+    preset = blob[4]
+    if preset >= len(presets):
+        raise ContainerError(f"{name} was not made by this lmviz: it names preset {preset}, and "
+                             f"this version has {len(presets)}")
+    body, (crc,) = blob[:-4], struct.unpack("<I", blob[-4:])
+    if zlib.crc32(body, zlib.crc32(presets[preset].encode())) != crc:
+        raise ContainerError(f"{name} is corrupt or truncated, or made by a version with other "
+                             "settings: its checksum does not match")
+    length, shift, pos = 0, 0, 5
+    while True:
+        if pos >= len(body) or shift > 28:
+            raise ContainerError(f"{name} is corrupt: its length field does not end")
+        byte = body[pos]
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        pos += 1
+        if byte < 0x80:
+            break
+    if not 1 <= length <= MAX_LENGTH or len(body) < pos + 4:
+        raise ContainerError(f"{name} is corrupt: its header's length is out of range")
+    (data_crc,) = struct.unpack("<I", body[pos : pos + 4])
+    payload = body[pos + 4 :]
+    if length > MAX_BYTES_PER_BIT * (8 * len(payload) + 64):  # as Container.from_bytes
+        raise ContainerError(f"{name} is corrupt: its header claims {length:,} bytes from "
+                             f"{8 * len(payload):,} bits")
+    return Compact(preset, length, data_crc, payload)
 
 
 def form_of(blob: bytes) -> str | None:
