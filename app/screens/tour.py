@@ -9,7 +9,7 @@ import numpy as np
 from rich.markup import escape
 from textual import work
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
@@ -103,7 +103,7 @@ class TourScreen(SizeGuard, Screen):
         yield Static("", id="tour-head")
         with Horizontal(id="tour-body"):
             yield Static("", id="tour-text")
-            yield Vertical(id="tour-stage")
+            yield VerticalScroll(id="tour-stage")  # PgDn/PgUp where a small terminal cuts it
         yield Static("", id="status")
         yield too_small_label()
         yield Footer()
@@ -128,8 +128,9 @@ class TourScreen(SizeGuard, Screen):
         keys = f"\n\n{st.keys}" if st.keys else ""
         self.query_one("#tour-text", Static).update(
             f"{st.text}{keys}\n\n[b]enter[/]: try it in {escape(st.try_it_label)}\n"
-            f"[dim]→ or n: next · ← or p: back · esc or q: leave[/]")
-        stage = self.query_one("#tour-stage", Vertical)
+            f"[dim]→ or n: next · ← or p: back · esc or q: leave · PgDn/PgUp: scroll the view "
+            "where the terminal cuts it[/]")
+        stage = self.query_one("#tour-stage", VerticalScroll)
         await stage.remove_children()  # gone before the next view's widgets (same ids) arrive
         view = VIEWS[st.view]
         await stage.mount(*view.widgets())

@@ -70,7 +70,7 @@ class CodeLengthTable(Panel):
 
     def _row(self, row, raw: float) -> Text:
         """One row: label, bits, share of raw with its bar (where it is a share), note."""
-        bits = f"{row.bits:,.1f}" if isinstance(row.bits, float) else f"{row.bits:,}"
+        bits = f"{row.bits:,.2f}" if isinstance(row.bits, float) else f"{row.bits:,}"  # as the totals
         if not row.of_raw:
             return Text.assemble((f"{row.label:<26}", ""), (f"{bits:>10}", "bold"),
                                  " " * (12 + self.bar) if row.note else "",
