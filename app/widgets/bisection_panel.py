@@ -47,11 +47,8 @@ class BisectionPanel(Panel):
                                 "dim"), (self.which, "bold"))]
         if steps:
             last_col = "bit read → half kept" if bob else "token is"
-            lines.append(Text(f"{'#':>3}  {'interval [lo, hi)':<28}{'midpoint':<14}{last_col:<32}bit",
-                              style="bold"))
             skipped = max(0, len(steps) - rows_room)
-            if skipped:
-                lines.append(Text(f"{'…':>3}  {skipped} earlier steps", style="dim"))
+            rows = []
             for k, st in enumerate(steps[skipped:], start=skipped + 1):
                 lo, hi, mid = st.lo / tr.scale, st.hi / tr.scale, st.mid / tr.scale
                 if bob:  # Bob knows the bit, not the token: he keeps the half it names
@@ -64,10 +61,22 @@ class BisectionPanel(Panel):
                     where = "across it"
                 if st.mid_inside and not bob:
                     where += " ← midpoint inside"
-                interval = f"[{lo:.8g}, {hi:.8g})"
+                rows.append((k, f"[{lo:.8g}, {hi:.8g})", f"{mid:.8g}", where, st.bit))
+            # Columns as wide as what they hold (narrower than the full labels on a small screen).
+            wi = max(len("interval [lo, hi)"), *(len(r[1]) for r in rows)) + 2
+            wm = max(len("midpoint"), *(len(r[2]) for r in rows)) + 2
+            ww = max(len(last_col), *(len(r[3]) for r in rows)) + 2
+            if 5 + wi + wm + ww + 3 > self.content_region.width and not bob:
+                rows = [(*r[:3], r[3].replace(" ← midpoint inside", " ← inside"), r[4]) for r in rows]
+                ww = max(len(last_col), *(len(r[3]) for r in rows)) + 2
+            lines.append(Text(f"{'#':>3}  {'interval [lo, hi)':<{wi}}{'midpoint':<{wm}}"
+                              f"{last_col:<{ww}}bit", style="bold"))
+            if skipped:
+                lines.append(Text(f"{'…':>3}  {skipped} earlier steps", style="dim"))
+            for k, interval, mid, where, bit in rows:
                 lines.append(Text.assemble(
-                    (f"{k:>3}  ", "dim"), f"{interval:<28}{mid:<14.8g}{where:<32}",
-                    (str(st.bit), f"bold {TOKEN}")))
+                    (f"{k:>3}  ", "dim"), f"{interval:<{wi}}{mid:<{wm}}{where:<{ww}}",
+                    (str(bit), f"bold {TOKEN}")))
         elif bob:
             lines.append(Text("Bob reads Alice's bits one at a time: each says which half of his "
                               "interval to keep (b: one bit)", style="dim italic"))

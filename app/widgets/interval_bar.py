@@ -91,10 +91,14 @@ class IntervalBar(Panel):
             head = Text.assemble(
                 ("token ", "dim"), (f"'{self.symbols[self.token]}'", f"bold {TOKEN}"),
                 (f"  q = {q:.4g}", "bold"),
-                (f"  owns [{t_lo / total:.6f}, {t_hi / total:.6f}) of [0, 1)", "dim"),
+                (f"  owns [{t_lo / total:.6f}, {t_hi / total:.6f})", "dim"),
             )
+            if head.cell_len + 10 <= width:
+                head.append(" of [0, 1)", "dim")
         full = self._bar(width, 0.0, 1.0)
         ticks = _ticks(width, 0.0, 1.0)
+        if self.content_region.height < 6:  # a short terminal: the zoom gives way
+            return Text("\n").join([head, full, ticks])
         zlo, zhi = self.zoom[0] / self.scale, self.zoom[1] / self.scale
         zoom_head = Text.assemble(
             (_magnification(self.depth), "bold"),

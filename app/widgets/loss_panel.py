@@ -166,10 +166,12 @@ class LossPanel(Panel):
         rows.append(legend)
         return Text("\n").join(rows)
 
-    def _totals(self) -> list[Text]:
+    def _totals(self) -> tuple[list[Text], list[Text]]:
+        """The totals' lines, and those of them a short panel leaves out (the coder's state)."""
         v = self.view
         raw = v.raw  # raw bits of the tokens sent so far (0 before the first)
         lines = [Text(f"{f'{v.sent} token' + ('' if v.sent == 1 else 's') + ' sent':<22}{'bits':>9}{'of raw':>8}", style="bold")]
+        optional: list[Text] = []
 
         def row(name, bits, style="", of=None):
             """``of``: the raw bits the ratio compares with (default: those sent so far)."""
@@ -200,8 +202,10 @@ class LossPanel(Panel):
         else:
             lines.append(Text.assemble(("stream window ", "dim"),
                                        (f"[{v.stream_low:.6f}, {v.stream_high:.6f})", "bold")))
+            optional.append(lines[-1])
         lines.append(Text.assemble(("last bits out ", "dim"), (v.stream_last_bits or "·", "bold"),
                                    (f"  +{v.pending} held for a carry" if v.pending else "", "dim")))
+        optional.append(lines[-1])
         if v.online_bits_per_sequence is not None:
             lines.append(Text.assemble(
                 ("online: ", "dim"), (f"{v.online_bits_per_sequence:.1f} bits/seq", "bold"),
@@ -217,7 +221,7 @@ class LossPanel(Panel):
             ratio = f", {total / raw:,.0f}× raw" if raw else ""
             lines.append(Text.assemble(("all counted: ", "dim"),
                                        (f"{_compact(total)} bits{ratio}", "bold")))
-        return lines
+        return lines, optional
 
     def render(self) -> Text:
         # Bars and totals side by side as plain Text (a rich Table costs a frame's budget).
@@ -226,8 +230,12 @@ class LossPanel(Panel):
             return Text("")
         height = max(3, self.size.height)
         right_w = 40
+        totals, optional = self._totals()
+        if len(totals) > height:  # a short panel: the coder's state goes, the totals stay
+            left_out = {id(t) for t in optional}
+            totals = [t for t in totals if id(t) not in left_out]
         left_w = self.size.width - right_w - 2
-        right = self._totals()
+        right = totals
         if left_w < 14:  # no room for bars beside the totals: the numbers win
             return Text("\n").join(right)
         left = self._bars(left_w - 5, height - 2).split("\n")
