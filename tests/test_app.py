@@ -310,3 +310,25 @@ async def test_text_that_looks_like_markup_is_shown_as_typed():
         await pilot.pause(0.1)
         assert app.is_running and app._exception is None
         assert "[/]" in str(app.screen.query_one("#strip").border_subtitle)
+
+
+async def test_at_the_smallest_size_every_total_and_the_halvings_can_be_read():
+    """100x30 (the size every screen must lay out): the loss panel keeps all its totals, the
+    coder's window giving way; the bisection panel shows the halvings, the zoom giving way."""
+    from lmviz.app.widgets.bisection_panel import BisectionPanel
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        s = await ready(pilot, app)
+        await pilot.press("b", "b")
+        await pilot.pause(0.1)
+        totals = s.query_one(LossPanel)
+        text = str(totals.render())
+        assert len(text.splitlines()) <= totals.content_region.height
+        for label in ("ideal", "streaming coder", "raw 8 bits/token", "code f"):
+            assert label in text
+        assert "stream window" not in text  # what gave way
+        panel = s.query_one(BisectionPanel)
+        rows = str(panel.render()).splitlines()
+        assert any(r.lstrip().startswith("2  [") for r in rows)  # the second halving, whole
+        assert all(len(r) <= panel.content_region.width for r in rows[:4])
