@@ -88,6 +88,12 @@ class InspectScreen(SizeGuard, Screen):
         yield too_small_label()
         yield Footer()
 
+    def fit(self, width: int, height: int) -> None:
+        super().fit(width, height)
+        # A short terminal: the interval loses its zoom and the bisection rows, so that the
+        # parts table (what each part said of the byte) keeps its rows.
+        self.set_class(height < 40, "compact")
+
     def on_mount(self) -> None:
         self.app.sub_title = f"where the bits go: {self.file_name}"
         m = self.query_one(ByteMap)
