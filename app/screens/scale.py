@@ -232,12 +232,16 @@ class ScaleScreen(SizeGuard, LiveChartScreen):
                              else f"{big} pays for its weights over {small} from {chars(n)} "
                              "chars of text")
             return "\n".join(lines)
-        lines.append("size       params     lr   message so far   held-out")
+        # A narrow box leaves the learning rate out, so each size stays on one line.
+        with_lr = self.query_one("#scale-summary", Static).content_region.width >= 52
+        lr_head = "     lr" if with_lr else ""
+        lines.append(f"size       params{lr_head}   message so far   held-out")
         for i, s in enumerate(rec.sizes):
             cur = next((c for c in curves if c[0].startswith(s.name + " ")), None)
             msg = (f"{cur[3][-1] / 8192:8,.1f} KB {cur[3][-1] / cur[1][-1]:.3f}"
                    if cur is not None and len(cur[1]) else f"{'—':>16}")
-            lines.append(f"{s.name:9} {params(s.parameters):>7} {s.lr:6.4f} {msg}  "
+            lr = f" {s.lr:6.4f}" if with_lr else ""
+            lines.append(f"{s.name:9} {params(s.parameters):>7}{lr} {msg}  "
                          f"{rec.held_out_rate(i):.3f}")
         lines.append("[dim]message: KB and bits a byte so far · held-out: bits a char, "
                      "final weights frozen[/]")
