@@ -489,9 +489,7 @@ def test_a_preset_file_takes_the_compact_form_and_round_trips(tmp_path, capsys, 
         assert blob[:4] in (b"LMVX", b"LMVS") and len(blob) <= len(payload) + 14
     assert main(["decompress", str(out), str(back)]) == 0
     assert back.read_bytes() == data
-    if data == SENTENCE:
-        assert blob[:4] == b"LMVC"
-        capsys.readouterr()
+    assert blob[:4] == b"LMVC" or data != SENTENCE  # a short message: compact
 
 
 def test_every_damaged_compact_file_is_refused_before_decoding(tmp_path, capsys, monkeypatch):
@@ -526,7 +524,7 @@ def test_a_forged_compact_header_with_its_checksum_recomputed_is_one_sentence(tm
     import struct
     import zlib
 
-    from lmviz.app.jobs.compressing import PRESET_JSON
+    from lmviz.core.compression.config import PRESET_JSON
     from lmviz.core.compression.container import compact_form
 
     payload = bytes(range(20))

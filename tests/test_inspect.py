@@ -43,7 +43,7 @@ def test_explained_compress_writes_exactly_what_compress_writes(coded):
     data, config, chunks, payload, nbits = coded
     assert (payload, nbits) == compress_packed(data, config)
     # ... and what `lmviz compress` puts in its container: the screen's total is the payload.
-    from lmviz.app.jobs.compressing import PRESET_JSON
+    from lmviz.core.compression.config import PRESET_JSON
     from lmviz.core.compression.container import read_compact
 
     blob = compress(data).data

@@ -6,7 +6,7 @@ import zlib
 from collections.abc import Callable
 
 from lmviz.core.compression.compressor import PayloadExhausted, compress_packed, decompress_packed
-from lmviz.core.compression.config import PRESETS, CompressorConfig, config_for
+from lmviz.core.compression.config import PRESET_JSON, PRESETS, CompressorConfig, config_for
 from lmviz.core.compression.container import (
     COMPACT_MAGIC,
     Container,
@@ -25,7 +25,6 @@ from lmviz.core.compression.container import (
 from .events import CompressionResult
 
 Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
-PRESET_JSON = tuple(c.to_json() for c in PRESETS)  # what the compact form's checksum covers
 
 
 
@@ -66,22 +65,27 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
         return CompressionResult(result, len(result))
     if data[:4] == COMPACT_MAGIC:
         c = read_compact(data, PRESET_JSON, name)
-        c = Container("", c.length, c.crc32, 8 * len(c.payload), c.payload)
-        config = PRESETS[data[4]]
-    else:
-        c = Container.from_bytes(data, name)
-        try:
-            config = CompressorConfig.from_header_json(c.config_json)
-        except ValueError as exc:
-            raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
+        return _decode(c.payload, 8 * len(c.payload), c.length, c.crc32, PRESETS[c.preset], name,
+                       progress)
+    c = Container.from_bytes(data, name)
+    try:
+        config = CompressorConfig.from_header_json(c.config_json)
+    except ValueError as exc:
+        raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
+    return _decode(c.payload, c.payload_bits, c.length, c.crc32, config, name, progress)
+
+
+def _decode(payload: bytes, nbits: int, length: int, crc: int, config: CompressorConfig,
+            name: str, progress: Progress) -> CompressionResult:
+    """The model's payload back to the original, whose CRC is checked after decoding."""
     # A corrupt payload decodes to wrong bytes, which the CRC below refuses; one that runs out
     # before the header's length (a forged length) is refused as soon as it does.
     try:
-        result = decompress_packed(c.payload, c.payload_bits, c.length, config,
-                                   lambda p: progress(p.done, c.length))
+        result = decompress_packed(payload, nbits, length, config,
+                                   lambda p: progress(p.done, length))
     except PayloadExhausted:
         raise ContainerError(f"{name} is corrupt: its payload ends before its header's length; "
                              "nothing written") from None
-    if zlib.crc32(result) != c.crc32 or len(result) != c.length:
+    if zlib.crc32(result) != crc or len(result) != length:
         raise ContainerError(f"{name} did not decode to the original (CRC mismatch); nothing written")
     return CompressionResult(result, len(result))

@@ -149,3 +149,4 @@ def config_for(data: bytes) -> CompressorConfig:
 # a file coded with one of them can take the compact form, which names it by its number.
 PRESETS = (CompressorConfig(skips=(), lines=True),
            CompressorConfig(orders=BINARY_ORDERS, lines=False))
+PRESET_JSON = tuple(c.to_json() for c in PRESETS)  # what the compact form's checksum covers

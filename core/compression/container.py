@@ -57,9 +57,9 @@ LZMA_DICT_LOG2 = (12, 26)
 # The compact form of the model's file, for a file coded with one of this version's preset
 # configurations (config.PRESETS): magic, the preset's number (u8), the length (LEB128), the
 # CRC32 of the data, the payload, then the CRC32 of the preset's configuration (its JSON)
-# followed by every byte before it. Its header is 10 to 13 bytes where the container's is
-# about 68, and it keeps the container's checks: a flipped byte, a truncation or another
-# version's settings fail the checksum before decoding; the data's CRC is checked after.
+# followed by every byte before it: 14 to 17 bytes over the payload where the container costs
+# about 63. It keeps the container's checks: a flipped byte, a truncation or another version's
+# settings fail the checksum before decoding; the data's CRC is checked after.
 COMPACT_MAGIC = b"LMVC"
 COMPACT_MIN = 4 + 1 + 1 + 4 + 4  # magic, preset, a one-byte length, the two CRCs
 # What `lmviz compress` wrote, by the first four bytes of its file (the model's container, or

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..coding import Cdf, Decoder, Encoder, code_lengths
 from ..coding.quantize import quantize_probs
-from ..tasks import TaskError, TextTask
+from ..tasks import TextTask
+from ..tasks.text import LONG_TEXT_BYTES
 from .ledger import Ledger, TokenStep, quantized
 from .online import OnlineLearner
 
@@ -109,15 +110,10 @@ class LongTextEncodeSession:
         self.bits: list[int] | None = None
 
     def steps(self, data: bytes) -> Iterator[TokenStep]:
-        if not data:
-            raise TaskError("the text is empty: there is nothing to code")
-        self.task.validate(data)  # one sentence for a text too long
+        self.task.validate(data)  # one sentence for an empty text or one too long
         task, c = self.task, self.task.context
         tokens = np.array([*data, task.END], dtype=np.int64)
-        done = 0
-        while done < len(tokens):
-            start = max(0, done - self.history)
-            end = min(len(tokens), start + c - 1)
+        for start, done, end in window_plan(len(tokens), c, self.history):
             block = np.zeros((1, c), dtype=np.int64)
             block[0, 0] = task.BOS
             block[0, 1 : 1 + end - start] = tokens[start:end]
@@ -132,7 +128,6 @@ class LongTextEncodeSession:
                                          len(self.encoder.out) + self.encoder.pending)
                 yield replace(rec, position=start + t)
             self.windows += 1
-            done = end
 
     def finish(self) -> list[int]:
         self.bits = self.encoder.finish()
@@ -156,7 +151,7 @@ class LongTextDecodeSession:
     def steps(self) -> Iterator[TokenStep]:
         task, c = self.task, self.task.context
         total_bits = self.ledger.total_bits
-        while len(self.tokens) <= self.task.long_text_bytes:
+        while len(self.tokens) <= LONG_TEXT_BYTES:
             done = len(self.tokens)
             start = max(0, done - self.history)
             block = np.zeros((1, c), dtype=np.int64)  # unknown positions are padding

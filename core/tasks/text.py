@@ -103,8 +103,6 @@ class TextTask(Task):
         ids[1 + len(data)] = self.END
         return ids
 
-    long_text_bytes = LONG_TEXT_BYTES
-
     def is_long(self, text: str | bytes) -> bool:
         """Whether a text is longer than one block: the explorer codes it in windows."""
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
