@@ -128,8 +128,7 @@ class TourScreen(SizeGuard, Screen):
         keys = f"\n\n{st.keys}" if st.keys else ""
         self.query_one("#tour-text", Static).update(
             f"{st.text}{keys}\n\n[b]enter[/]: try it in {escape(st.try_it_label)}\n"
-            f"[dim]→ or n: next · ← or p: back · esc or q: leave · PgDn/PgUp: scroll the view "
-            "where the terminal cuts it[/]")
+            f"[dim]→ or n: next · ← or p: back · esc or q: leave · PgDn/PgUp: scroll[/]")
         stage = self.query_one("#tour-stage", VerticalScroll)
         await stage.remove_children()  # gone before the next view's widgets (same ids) arrive
         view = VIEWS[st.view]

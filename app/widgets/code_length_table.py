@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from dataclasses import replace
 
 from rich.text import Text
 
@@ -52,36 +51,33 @@ class CodeLengthTable(Panel):
             return Text("computing…", style="dim italic")
         width = self.content_region.width
         below = self._notes_below(width)
-        self.bar = max(0, min(self.BAR, width - 49)) if below else self.BAR  # what fits
+        bar = max(0, min(self.BAR, width - 49)) if below else self.BAR  # what fits
         head = f"{'code':<26}{'bits':>10}{'of raw':>8}"
         lines = [Text(head if below else f"{head}  {'':<{self.BAR}}  why", style="bold")]
         raw = max(t.raw_bits, 1e-9)
         for row in t.rows:
+            lines.append(self._row(row, raw, bar, "" if below else row.note))
             if below:  # the note on its own line, under its row, so nothing is cut
-                row, note = replace(row, note=""), row.note
-                lines.append(self._row(row, raw))
                 lines.extend(Text(f"    {part}", style="dim")
-                             for part in textwrap.wrap(note, max(width - 4, 20)))
-            else:
-                lines.append(self._row(row, raw))
+                             for part in textwrap.wrap(row.note, max(width - 4, 20)))
         return Text("\n").join(lines)
 
-    bar = BAR  # cells of the bar as drawn (fewer where the panel is narrow)
-
-    def _row(self, row, raw: float) -> Text:
-        """One row: label, bits, share of raw with its bar (where it is a share), note."""
+    @staticmethod
+    def _row(row, raw: float, bar: int, note: str) -> Text:
+        """One row: label, bits, share of raw with a ``bar`` cells wide (where it is a share
+        and there is room), then ``note``."""
         bits = f"{row.bits:,.2f}" if isinstance(row.bits, float) else f"{row.bits:,}"  # as the totals
+        line = Text.assemble((f"{row.label:<26}", ""), (f"{bits:>10}", "bold"))
         if not row.of_raw:
-            return Text.assemble((f"{row.label:<26}", ""), (f"{bits:>10}", "bold"),
-                                 " " * (12 + self.bar) if row.note else "",
-                                 (f" {row.note}" if row.note else "", "dim"))
+            if note:
+                line.append(" " * (12 + bar) + f" {note}", "dim")
+            return line
         share = row.bits / raw
-        filled = min(self.bar, round(share * self.bar))
-        line = Text.assemble((f"{row.label:<26}", ""), (f"{bits:>10}", "bold"),
-                             (f"{share:>8.0%}", ""))
-        if self.bar >= 3:  # too narrow for a bar: the share says it
+        line.append(f"{share:>8.0%}")
+        if bar >= 3:  # too narrow for a bar: the share says it
+            filled = min(bar, round(share * bar))
             line.append_text(Text.assemble("  ", ("█" * filled, bits_color(8 * min(share, 1.0))), (
-                " " * (self.bar - filled) + "▏" if share <= 1 else "▶", "dim")))
-        if row.note:
-            line.append(f" {row.note}", "dim")
+                " " * (bar - filled) + "▏" if share <= 1 else "▶", "dim")))
+        if note:
+            line.append(f" {note}", "dim")
         return line

@@ -31,8 +31,10 @@ class SequenceStrip(Panel):
         self.groups: list[tuple[int, int, str]] = []  # (first, end, glyph) over tokens
         self.current = 0
         self.focus: int | None = None
-        # (given and width, line starts, each group's first token, the groups they were made of)
-        self._layout: tuple = (None, [0], [], None)
+        # The wrapped layout, worked out once per sequence and width (_line_starts):
+        self._laid_out: tuple | None = None  # (given, width, groups) it was made for
+        self._starts: list[int] = [0]  # each line's first cell
+        self._firsts: list[int] = []  # each group's first token
         self.border_title = "the sequence"
 
     def show(self, given: str, tokens: list[str], bits: list[float], current: int,
@@ -99,8 +101,9 @@ class SequenceStrip(Panel):
         """The first cell of each wrapped line, from the cells' widths alone (no styled text is
         built): worked out once per sequence and width, so a 64 KiB text steps as fast as a
         sentence."""
-        key = (self.given, width)
-        if self._layout[0] != key or self._layout[3] is not self.groups:  # held: its id is not reused
+        made = self._laid_out
+        # The groups are held by the key, so a new list cannot reuse the old one's identity.
+        if made is None or made[:2] != (self.given, width) or made[2] is not self.groups:
             glyphs = list(self.given) + [g for _, _, g in self.groups]
             starts, used = [0], 0
             for k, glyph in enumerate(glyphs):
@@ -109,15 +112,15 @@ class SequenceStrip(Panel):
                     starts.append(k)
                     used = 0
                 used += w + 1
-            self._layout = (key, starts, [first for first, _, _ in self.groups], self.groups)
-        return self._layout[1]
+            self._starts, self._firsts = starts, [first for first, _, _ in self.groups]
+            self._laid_out = (self.given, width, self.groups)
+        return self._starts
 
     def _current_cell(self) -> int:
         """The cell of the token kept in view: the focus, else the current token (the last
         one once every token is sent)."""
-        firsts = self._layout[2]
         at = self.current if self.focus is None else self.focus
-        g = max(0, bisect_right(firsts, at) - 1)
+        g = max(0, bisect_right(self._firsts, at) - 1)
         return len(self.given) + min(g, len(self.groups) - 1)
 
     def _wrapped(self, width: int) -> Text:
