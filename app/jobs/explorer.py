@@ -106,10 +106,10 @@ class ExplorerJob:
                ) -> CodedSequence | None:
         """Alice codes ``text`` (a fresh random sequence if None); an online model then trains
         on it. None if cancelled."""
+        if text is not None and isinstance(self.task, TextTask) and self.task.is_long(text):
+            return self._encode_long(text, kind, cancelled)  # before any learner is made
         learner = self.learner(kind)
         task = learner.task
-        if text is not None and isinstance(task, TextTask) and task.is_long(text):
-            return self._encode_long(text, kind, cancelled)
         sequence = task.sample(self.rng) if text is None else task.parse(text)
         train = kind == ModelKind.ONLINE
         bob_start = learner.to_bytes() if train else None
