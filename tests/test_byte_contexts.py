@@ -3,6 +3,7 @@
 import numpy as np
 from lmviz.core.compression.bitcontexts import COUNT_LIMIT, NEXT_STATE, STATE_COUNTS, STATES
 from lmviz.core.compression.bitmix import BitContextMixer
+from lmviz.core.compression.compressor import NO_MODEL
 from lmviz.core.compression.filters import elf_row, is_x86, x86_decode, x86_encode
 from lmviz.core.compression.match import MatchModel, length_bucket
 
@@ -20,8 +21,8 @@ def _feed(model: BitContextMixer, data: bytes, upto: int | None = None) -> list[
     out = []
     for t in range(len(h) if upto is None else upto):
         model.hash(h, t)
-        out.append(model.distribution(-1, 0))
-        model.code_byte(-1, 0, int(h[t]), coder, buf, False, probs)
+        out.append(model.distribution(-1, 0, NO_MODEL))
+        model.code_byte(-1, 0, NO_MODEL, int(h[t]), coder, buf, False, probs)
     return out
 
 
@@ -54,24 +55,32 @@ def test_two_mixers_fed_the_same_bytes_agree_bit_for_bit():
 def test_predict_gives_the_probabilities_the_coder_codes_with():
     """The distribution evaluates a nibble's 15 nodes context by context (_nibble); the coder
     evaluates each node of the byte's path alone (_node). Both must give the same 12-bit
-    probabilities, match input included, or the coder would code with one model and
-    `lmviz inspect` show another."""
+    probabilities, match input and a byte model's input included, or the coder would code
+    with one model and `lmviz inspect` show another."""
     import copy
 
     import lmviz.core.compression.bitkernels as bm
 
     data = bytes(np.random.default_rng(3).integers(0, 6, 400, dtype=np.uint8))
-    model = _mixer(floor=1e-300)  # every nibble evaluated: ln P exact for all 256 bytes
-    _feed(model, data, upto=399)
+    # a byte model's node probabilities: any 12-bit values will do
+    model_p = np.random.default_rng(4).integers(1, 4096, 256).astype(np.int64)
+    for with_model in (False, True):
+        model = _mixer(floor=1e-300, model_input=with_model)  # every nibble: ln P exact
+        _feed(model, data, upto=399)
+        _check_distribution(model, data, model_p if with_model else NO_MODEL, bm, copy)
+
+
+def _check_distribution(model, data, model_p, bm, copy) -> None:
     h = np.frombuffer(data, dtype=np.uint8).copy()
     for match_byte, match_len in ((2, 5), (-1, 0), (200, 63)):
         model.hash(h, 399)
-        logp = model.distribution(match_byte, match_len)
+        logp = model.distribution(match_byte, match_len, model_p)
         for byte in (0, 1, 2, 5, 200, 255):
             trial = copy.deepcopy(model)  # coding learns: each byte on a fresh copy
             probs = np.zeros(8, dtype=np.int64)
-            trial.code_byte(match_byte, match_len, byte, np.array([0, 0xFFFFFFFF, 0, 0]),
-                            np.zeros(64, dtype=np.uint8), False, probs)
+            trial.code_byte(match_byte, match_len, model_p, byte,
+                            np.array([0, 0xFFFFFFFF, 0, 0]), np.zeros(64, dtype=np.uint8),
+                            False, probs)
             lp = sum(bm.LN[p] if (byte >> (7 - d)) & 1 else bm.LN[4096 - p]
                      for d, p in enumerate(probs.tolist()))
             assert abs(logp[byte] - lp) < 1e-5, (match_byte, byte)

@@ -83,7 +83,8 @@ def _find(table, c, h, create, shift_bits, seen):
 # The model's state, one tuple that numba takes whole (as lpaq's Predictor holds its members):
 # table (C, rows, 16) uint8 bit histories of each context's slots; sm, sm_n (C, states) each
 # history's 16-bit probability of a 1 and how often it learned; sx (C, states) stretch(sm);
-# weights (nodes + keyed sets, C + 2) int32; apm (65536, 33) uint16; match_sm, match_sm_n (64,)
+# weights (nodes + keyed sets, inputs: C contexts, the match model, the bias, and with a byte
+# model its input) int32; apm (65536, 33) uint16; match_sm, match_sm_n (64,)
 # the match model's probability by length; nxt (states, 2) the next history; seen (states,)
 # how much a history has seen; mixer_rate and sm_limit (ints). BitContextMixer makes it.
 
@@ -149,11 +150,13 @@ def _refine(n, dot, apm, last2):
 
 
 @njit(cache=True, inline="always")
-def _node(state, n, rows, wd, last2, match_byte, match_len, states, xs):
+def _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs):
     """Node n, its contexts' slots in ``rows``, ``wd`` its depth-keyed weights
     (_depth_weights): (pm, its APM position, the 12-bit probability of a 1), with each
     context's state in ``states`` and every mixer input in ``xs``, what the update learns
-    from. (predict computes the same numbers a nibble at a time: _nibble.)"""
+    from. ``model_p``: a byte model's 12-bit p(1) at each node (bytemodel.py), read where the
+    weights have its column (C + 2). (predict computes the same numbers a nibble at a time:
+    _nibble.)"""
     table, _, _, sx, weights, apm, match_sm = state[:7]
     C = rows.shape[0]
     idx = _NODE_IDX[n]
@@ -171,11 +174,15 @@ def _node(state, n, rows, wd, last2, match_byte, match_len, states, xs):
     xs[C + 1] = 256
     dot += (np.int64(weights[n, C] + wd[depth, C]) * xm
             + np.int64(weights[n, C + 1] + wd[depth, C + 1]) * 256)
+    if weights.shape[1] > C + 2:  # the byte model's input
+        xl = STRETCH[model_p[n]]
+        xs[C + 2] = xl
+        dot += np.int64(weights[n, C + 2] + wd[depth, C + 2]) * xl
     return _refine(n, dot, apm, last2)
 
 
 @njit(cache=True, inline="always")
-def _nibble(state, top, rows, wd, last2, match_byte, match_len, dot, wt, nodes, lp):
+def _nibble(state, top, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes, lp):
     """ln P of the 16 paths below nibble root ``top`` (1: the first nibble's tree, 16 + h: the
     second's under high nibble h) into lp, as _node computes each of its 15 nodes, but context
     by context: a slot's 15 states are contiguous, so each context's row is read once (the
@@ -186,7 +193,7 @@ def _nibble(state, top, rows, wd, last2, match_byte, match_len, dot, wt, nodes, 
     for i in range(1, 16):
         dot[i] = 0
         nodes[i] = (top << _NODE_DEPTH[i]) | (i - (1 << _NODE_DEPTH[i]))
-    for c in range(C + 2):  # each node's summed weights, context by context
+    for c in range(weights.shape[1]):  # each node's summed weights, input by input
         for i in range(1, 16):
             wt[c, i] = weights[nodes[i], c] + wd[base + _NODE_DEPTH[i], c]
     for c in range(C):
@@ -201,13 +208,16 @@ def _nibble(state, top, rows, wd, last2, match_byte, match_len, dot, wt, nodes, 
     for i in range(1, 16):
         n = nodes[i]
         xm = _match_input(n, base + _NODE_DEPTH[i], match_byte, match_len, match_sm)
-        _, _, p = _refine(n, dot[i] + wt[C, i] * xm + wt[C + 1, i] * 256, apm, last2)
+        x = dot[i] + wt[C, i] * xm + wt[C + 1, i] * 256
+        if weights.shape[1] > C + 2:
+            x += wt[C + 2, i] * STRETCH[model_p[n]]
+        _, _, p = _refine(n, x, apm, last2)
         lp[2 * n + 1] = lp[n] + LN[p]
         lp[2 * n] = lp[n] + LN[4096 - p]
 
 
 @njit(cache=True, nogil=True)
-def _predict(state, hashes, last2, match_byte, match_len, logp, floor):
+def _predict(state, hashes, last2, match_byte, match_len, model_p, logp, floor):
     """ln P of each byte into logp (256,). The first nibble's 15 nodes are evaluated; the
     second nibble's only under high nibbles at least ``floor`` likely (ln), the others share
     their high nibble's probability evenly (rarely needed, and 4x fewer nodes). Reads the
@@ -219,12 +229,12 @@ def _predict(state, hashes, last2, match_byte, match_len, logp, floor):
     lp = np.empty(512, dtype=np.float64)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     dot = np.empty(16, dtype=np.int64)
-    wt = np.empty((C + 2, 16), dtype=np.int64)
+    wt = np.empty((weights.shape[1], 16), dtype=np.int64)
     nodes = np.empty(16, dtype=np.int64)
     _depth_weights(last2, weights, wd)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
     lp[1] = 0.0
-    _nibble(state, 1, rows, wd, last2, match_byte, match_len, dot, wt, nodes, lp)
+    _nibble(state, 1, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes, lp)
     for hi in range(16):
         top = 16 + hi
         if lp[top] < floor:
@@ -232,13 +242,14 @@ def _predict(state, hashes, last2, match_byte, match_len, logp, floor):
                 logp[hi * 16 + b] = lp[top] - LN16
             continue
         _find_slots(table, hashes, hi + 1, False, shift_bits, seen, rows)
-        _nibble(state, top, rows, wd, last2, match_byte, match_len, dot, wt, nodes, lp)
+        _nibble(state, top, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes,
+                lp)
         for b in range(16):
             logp[hi * 16 + b] = lp[256 + hi * 16 + b]
 
 
 @njit(cache=True, inline="always")
-def _learn(state, byte, hashes, last2, match_byte, match_len, rows, wd, states, xs):
+def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd, states, xs):
     """Learn from the byte: the eight nodes on its path, each evaluated again as it stands
     after the learning on the nodes above it. ``wd``: _depth_weights before the byte (a node's
     learning moves only its own depth's sets, after that node is evaluated)."""
@@ -252,7 +263,8 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, rows, wd, states, 
         bit = (byte >> (7 - depth)) & 1
         if depth == 4:
             _find_slots(table, hashes, hi + 1, True, shift_bits, seen, rows)
-        pm, pos, _ = _node(state, n, rows, wd, last2, match_byte, match_len, states, xs)
+        pm, pos, _ = _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states,
+                           xs)
         idx = _NODE_IDX[n]
         for c in range(C):
             st = states[c]
@@ -266,7 +278,7 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, rows, wd, states, 
             table[c, r, idx] = nxt[table[c, r, idx], bit]
         err = ((bit << 12) - pm) * mixer_rate
         ws, ws3, ws4 = _weight_sets(last2, depth)
-        for j in range(C + 2):  # fixed point, 1.0 = 65536; kept within +-128
+        for j in range(weights.shape[1]):  # fixed point, 1.0 = 65536; kept within +-128
             d = (np.int64(xs[j]) * err) >> 16
             weights[n, j] = min(max(weights[n, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
             weights[ws, j] = min(max(weights[ws, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
@@ -315,7 +327,8 @@ def _code_bit(coder, buf, bit, p, decode):
 
 
 @njit(cache=True, nogil=True)
-def _code_byte(state, hashes, last2, match_byte, match_len, byte, coder, buf, decode, probs):
+def _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder, buf, decode,
+               probs):
     """Code (or, with ``decode``, decode) the next byte bit by bit, each with its node's
     probability as the tables stand before the byte (what _predict computes for its path, so
     the byte costs -log2 of the probability `lmviz inspect` shows), each node's 12-bit p in
@@ -326,17 +339,17 @@ def _code_byte(state, hashes, last2, match_byte, match_len, byte, coder, buf, de
     rows = np.empty(C, dtype=np.int64)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     states = np.empty(C, dtype=np.uint8)
-    xs = np.empty(C + 2, dtype=np.int32)
+    xs = np.empty(weights.shape[1], dtype=np.int32)
     _depth_weights(last2, weights, wd)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
     n = 1
     for depth in range(8):
         if depth == 4:  # n is 16 + the high nibble
             _find_slots(table, hashes, n - 15, False, shift_bits, seen, rows)
-        _, _, p = _node(state, n, rows, wd, last2, match_byte, match_len, states, xs)
+        _, _, p = _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs)
         probs[depth] = p
         n = 2 * n + _code_bit(coder, buf, (byte >> (7 - depth)) & 1, p, decode)
-    _learn(state, n - 256, hashes, last2, match_byte, match_len, rows, wd, states, xs)
+    _learn(state, n - 256, hashes, last2, match_byte, match_len, model_p, rows, wd, states, xs)
     return n - 256
 
 
@@ -345,7 +358,8 @@ def _explain(state, hashes, last2, symbol, logp, path_w, first):
     """Each context's own distribution over bytes into logp (C, 256) (its state maps'
     probabilities multiplied along the tree, every node read from the table as it stands
     before the update: the prediction evaluated only the likely nibbles), the mixer's mean
-    weight on it (and on the match input) along the real byte's path into path_w (C + 1,),
+    weight on it (then on the match input, and on a byte model's where there is one) along the
+    real byte's path into path_w (C + 1 or C + 2,),
     and its bit history at the first node into first (C,)."""
     table, sm, weights, seen = state[0], state[1], state[4], state[9]
     C = hashes.shape[0]
@@ -367,10 +381,11 @@ def _explain(state, hashes, last2, symbol, logp, path_w, first):
             lp[2 * n] = lp[n] + LNQ0[sm[c, st] >> 4]
         for b in range(256):
             logp[c, b] = lp[256 + b]
-    for c in range(C + 1):  # the mixer's weights: each context's, then the match input's
+    for k in range(path_w.shape[0]):  # each context's weights, the match input's, the model's
+        c = k if k <= C else C + 2  # (the bias, C + 1, is not shown)
         n = 1
         acc = 0.0
         for depth in range(8):  # the node's weight and the three keyed by depth
             acc += (weights[n, c] + wd[depth, c]) / 65536.0
             n = 2 * n + ((symbol >> (7 - depth)) & 1)
-        path_w[c] = acc / 8
+        path_w[k] = acc / 8

@@ -38,16 +38,22 @@ from .bitcontexts import (
 from .bitkernels import SQUASH, STRETCH, WEIGHT_ROWS, _code_byte, _explain, _predict
 
 
+MODEL_WEIGHT = 65536 * 3 // 10  # a byte model's starting weight in the mixer, as a context's
+
+
 class BitContextMixer:
     """Context mixing by bits over one file: contexts of the last k bytes for k in ``orders``,
     skip contexts (``skips``) given as the distances of the bytes they take (``(16, 1)``: the
     byte one record of 16 above and the byte just before), with ``words`` the word being
     written, alone and after the last word, with ``lines`` the line column, with ``record`` a
-    fixed-record table's columns (bitcontexts.context_parts lists them)."""
+    fixed-record table's columns (bitcontexts.context_parts lists them). With ``model_input``
+    the mixer takes one input more: a byte model's probability of each bit (bytemodel.py),
+    passed as ``model_p`` to every call (an empty array without it)."""
 
     def __init__(self, orders: tuple[int, ...], skips: tuple[tuple[int, ...], ...], words: bool,
                  rows_log2: int = 18, mixer_rate: int = 16, sm_limit: int = 255,
-                 floor: float = 1 / 512, record: int = 0, lines: bool = False) -> None:
+                 floor: float = 1 / 512, record: int = 0, lines: bool = False,
+                 model_input: bool = False) -> None:
         self.parts = context_parts(orders, skips, words, record, lines)
         self.names = [p.name for p in self.parts]
         self._parts = part_table(self.parts)
@@ -74,9 +80,11 @@ class BitContextMixer:
         # weight sets: one per node, then one per (last byte, bit depth), one per (the byte
         # before it, bit depth) and one per bit depth, starting at zero; a node's weights are
         # the sum of its four
-        weights = np.zeros((WEIGHT_ROWS, contexts + 2), dtype=np.int32)
+        weights = np.zeros((WEIGHT_ROWS, contexts + 2 + model_input), dtype=np.int32)
         weights[:256, :contexts] = 65536 * 3 // 10
         weights[:256, contexts] = 65536 // 2
+        if model_input:
+            weights[:256, contexts + 2] = MODEL_WEIGHT
         # APM starts as the identity: bucket j holds squash of its stretch value
         ident = np.array([SQUASH[np.clip(j * 128 - 2048, -2047, 2047) + 2047] * 16
                           for j in range(33)], dtype=np.uint16)
@@ -94,30 +102,31 @@ class BitContextMixer:
         self.last2 = hash_contexts(history, t, self._parts, self.skips, self.word, self.record,
                                    self.hashes)
 
-    def distribution(self, match_byte: int, match_len: int) -> np.ndarray:
+    def distribution(self, match_byte: int, match_len: int, model_p: np.ndarray) -> np.ndarray:
         """ln P over the next byte (256,), float32, once `hash` has run for it (match_byte -1
         where the match model has none; match_len at most 63)."""
         logp = np.empty(256, dtype=np.float32)
-        _predict(self.state, self.hashes, self.last2, match_byte, match_len, logp, self.floor)
+        _predict(self.state, self.hashes, self.last2, match_byte, match_len, model_p, logp,
+                 self.floor)
         return logp
 
-    def code_byte(self, match_byte: int, match_len: int, byte: int, coder: np.ndarray,
-                  buf: np.ndarray, decode: bool, probs: np.ndarray) -> int:
+    def code_byte(self, match_byte: int, match_len: int, model_p: np.ndarray, byte: int,
+                  coder: np.ndarray, buf: np.ndarray, decode: bool, probs: np.ndarray) -> int:
         """Code (or decode) the next byte after `hash`, and learn from it
         (bitkernels._code_byte; ``match_len`` at most 63); returns the byte."""
-        byte = _code_byte(self.state, self.hashes, self.last2, match_byte, match_len, byte,
-                          coder, buf, decode, probs)
+        byte = _code_byte(self.state, self.hashes, self.last2, match_byte, match_len, model_p,
+                          byte, coder, buf, decode, probs)
         if self.words:
             next_words(byte, self.word)
         return byte
 
     def explain(self, symbol: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For the next byte, which was ``symbol`` (before it is coded): each context's own
-        ln P over bytes (C, 256), the mixer's mean weight on it along the byte's path (C + 1:
-        the last the match input's), and how often its context was seen with how many
+        ln P over bytes (C, 256), the mixer's mean weight on it along the byte's path (C + 1
+        or C + 2: then the match input's and the byte model's), and how often its context was seen with how many
         different bits at the first node: (C, 2) counts (n0, n1)."""
         logp = np.empty((self.C, 256), dtype=np.float64)
-        path_w = np.empty(self.C + 1, dtype=np.float64)
+        path_w = np.empty(self.C + 1 + (self.weights.shape[1] > self.C + 2), dtype=np.float64)
         first = np.empty(self.C, dtype=np.uint8)
         _explain(self.state, self.hashes, self.last2, symbol, logp, path_w, first)
         return logp.astype(np.float32), path_w, STATE_COUNTS[first]

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bitmix import BitContextMixer
+from .bytemodel import ByteModelStream, IntegerByteModel
 from .config import CompressorConfig
 from .filters import x86_decode, x86_encode
 from .match import MatchModel
+
+NO_MODEL = np.zeros(256, dtype=np.int64)  # model_p without a byte model (never read)
 
 PROGRESS_EVERY = 4096  # bytes between progress reports (and checks that the payload lasts)
 
@@ -42,9 +45,17 @@ class BitModel:
     """Both sides' model of one file: the bit mixer, its contexts and the match model, over the
     bytes coded so far (``history``)."""
 
-    def __init__(self, config: CompressorConfig, length: int) -> None:
+    def __init__(self, config: CompressorConfig, length: int,
+                 byte_model: IntegerByteModel | None = None) -> None:
+        if bool(config.model) != (byte_model is not None) or (
+                byte_model is not None and byte_model.sha256 != config.model):
+            raise ValueError("the byte model given is not the one the configuration names")
         self.mixer = BitContextMixer(config.orders, config.skips, config.words, config.rows_log2,
-                                     config.mixer_rate, record=config.record, lines=config.lines)
+                                     config.mixer_rate, record=config.record, lines=config.lines,
+                                     model_input=byte_model is not None)
+        # the byte model over the file, or an empty array the kernels read nothing from
+        self.stream = ByteModelStream(byte_model) if byte_model is not None else None
+        self.model_p = NO_MODEL
         self.history = np.zeros(length, dtype=np.uint8)  # a byte each: the file's size
         self.match = MatchModel(config.match_min) if config.match_min else None
         self.match_byte = -1  # the match model's next byte (-1: none)
@@ -57,12 +68,16 @@ class BitModel:
         if self.match is not None:
             self.match_byte = self.match.predict(self.history)
             self.match_len = min(self.match.length, 63)
+        if self.stream is not None:
+            self.model_p = self.stream.next_probs()
 
     def code(self, t: int, byte: int, coder: np.ndarray, buf: np.ndarray, decode: bool) -> int:
         """Code (or decode) byte t, after `context(t)`, and learn from it; returns the byte."""
-        byte = self.mixer.code_byte(self.match_byte, self.match_len, byte, coder, buf, decode,
-                                    self.probs)
+        byte = self.mixer.code_byte(self.match_byte, self.match_len, self.model_p, byte, coder,
+                                    buf, decode, self.probs)
         self.history[t] = byte
+        if self.stream is not None:
+            self.stream.push(byte)
         if self.match is not None:
             self.match.update(self.history, t)
         return byte
@@ -76,11 +91,12 @@ Explained = Callable[[BitModel, int], None]
 
 def _run(config: CompressorConfig, length: int, data: np.ndarray | None, buf: np.ndarray,
          progress: Callable[[CompressProgress], None] | None,
-         explain: tuple[Explain, Explained] | None = None) -> tuple[np.ndarray, np.ndarray]:
+         explain: tuple[Explain, Explained] | None = None,
+         byte_model: IntegerByteModel | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Both sides: encode ``data`` into ``buf`` or, with data None, decode ``length`` bytes
     from it. Returns the bytes and the coder's state (its position: bytes written or read)."""
     decode = data is None
-    model = BitModel(config, length)
+    model = BitModel(config, length, byte_model)
     coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)
     if decode:  # the decoder's x: the first four bytes (1s past the end, as the coder reads)
         coder[2:] = int.from_bytes((buf[:4].tobytes() + b"\xff" * 4)[:4], "big"), 4
@@ -107,16 +123,18 @@ def _run(config: CompressorConfig, length: int, data: np.ndarray | None, buf: np
 
 def compress_packed(data: bytes, config: CompressorConfig,
                     progress: Callable[[CompressProgress], None] | None = None,
-                    explain: tuple[Explain, Explained] | None = None) -> tuple[bytes | None, int]:
+                    explain: tuple[Explain, Explained] | None = None,
+                    byte_model: IntegerByteModel | None = None) -> tuple[bytes | None, int]:
     """The arithmetic-coded bytes of ``data`` under ``config`` and their length in bits (a
     multiple of 8); None for the bytes where they would be longer than the input plus 64 bytes
     (incompressible: `lmviz compress` stores the input, and the coder's buffer stays bounded).
-    ``explain``: see Explain (the bytes are the same with it or without)."""
+    ``explain``: see Explain (the bytes are the same with it or without). ``byte_model``: the
+    model ``config.model`` names (bytemodel.py), one more input of the mixer."""
     arr = np.frombuffer(data, dtype=np.uint8).copy()
     if config.x86:
         x86_encode(arr)
     buf = np.zeros(len(data) + 64, dtype=np.uint8)
-    _, coder = _run(config, len(data), arr, buf, progress, explain)
+    _, coder = _run(config, len(data), arr, buf, progress, explain, byte_model)
     n = int(coder[3])
     if n >= len(buf):  # it did not fit
         return None, 8 * (n + 1)
@@ -125,10 +143,12 @@ def compress_packed(data: bytes, config: CompressorConfig,
 
 
 def decompress_packed(payload: bytes, nbits: int, length: int, config: CompressorConfig,
-                      progress: Callable[[CompressProgress], None] | None = None) -> bytes:
-    """``length`` bytes back from a payload of ``nbits`` bits."""
+                      progress: Callable[[CompressProgress], None] | None = None,
+                      byte_model: IntegerByteModel | None = None) -> bytes:
+    """``length`` bytes back from a payload of ``nbits`` bits (``byte_model``: the one
+    ``config.model`` names)."""
     # a writable copy: the coder's kernel is compiled once, for the encoder's writable buffer
     buf = np.frombuffer(payload, dtype=np.uint8)[: (nbits + 7) // 8].copy()
-    data, _ = _run(config, length, None, buf, progress)
+    data, _ = _run(config, length, None, buf, progress, byte_model=byte_model)
     data = data.copy()
     return (x86_decode(data) if config.x86 else data).tobytes()

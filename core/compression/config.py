@@ -37,6 +37,7 @@ class CompressorConfig:
     words: bool = True  # word contexts: the word being written, alone and after the last one
     lines: bool = True  # text: the column in the line with the byte above and the byte before
     x86: bool = False  # code E8/E9 call offsets as absolute addresses (filters.py; executables)
+    model: str = ""  # sha256 of the pretrained byte model mixed in (bytemodel.py); "" for none
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
@@ -100,7 +101,10 @@ class CompressorConfig:
             raise ValueError(f"its setting skips={shorten(repr(d['skips']))} is not of this version")
         if d["orders"] not in (default.orders, BINARY_ORDERS):
             raise ValueError(f"its setting orders={shorten(repr(d['orders']))} is not of this version")
-        chosen = ("orders", "record", "x86", "skips", "lines")  # per file
+        if d["model"] and not (len(d["model"]) == 64
+                               and all(c in "0123456789abcdef" for c in d["model"])):
+            raise ValueError("its setting model is not a model's sha256")
+        chosen = ("orders", "record", "x86", "skips", "lines", "model")  # per file
         if config != dataclasses.replace(default, **{n: getattr(config, n) for n in chosen}):
             bad = next(n for n in names if getattr(config, n) != getattr(default, n)
                        and n not in chosen)

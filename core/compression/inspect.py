@@ -119,7 +119,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
         if cancelled():
             raise Cancelled
         mixer = model.mixer
-        logp = mixer.distribution(model.match_byte, model.match_len)  # hashed by context()
+        logp = mixer.distribution(model.match_byte, model.match_len, model.model_p)  # hashed
         own, path_w, first = mixer.explain(byte)
         held = model.match.length if model.match is not None else 0
         view[:] = [logp, own, path_w, first, model.match_byte, held]
