@@ -50,9 +50,12 @@ def run(name: str, args) -> int:
             bar.update(task, completed=done, total=total)
 
         if unpacking:
-            result = decompress(data, label, progress)
+            result = decompress(data, label, progress, args.model)
         else:
-            result = compress(data, progress)
+            result = compress(data, progress, args.model)
+    if not unpacking and args.model is not None and result.model is None:
+        sys.stderr.write(f"lmviz: {label} was compressed without the model: it is not text, "
+                         "or the model did not pay for itself\n")
     if args.output == "-":
         sys.stdout.buffer.write(result.data)
         sys.stdout.buffer.flush()
@@ -68,6 +71,7 @@ def run(name: str, args) -> int:
             "bits_per_byte": 8 * len(packed) / max(len(original), 1),
             "seconds": seconds,
             "bytes_per_second": len(original) / seconds if seconds else None,
+            "model": result.model,
             **{f"{k}_bytes": v for k, v in classical_bytes(original).items()},
         }
         out = sys.stderr if args.output == "-" else sys.stdout

@@ -5,8 +5,16 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 
+import dataclasses
+
 from lmviz.core.compression.compressor import PayloadExhausted, compress_packed, decompress_packed
-from lmviz.core.compression.config import PRESET_JSON, PRESETS, CompressorConfig, config_for
+from lmviz.core.compression.config import (
+    PRESET_JSON,
+    PRESETS,
+    CompressorConfig,
+    config_for,
+    looks_like_text,
+)
 from lmviz.core.compression.container import (
     COMPACT_MAGIC,
     Container,
@@ -27,16 +35,34 @@ from .events import CompressionResult
 Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
 
 
+def load_model(name_or_path: str):
+    """The byte model `--model` names, quantized (bytemodel.py; imports torch to read it)."""
+    from lmviz.core.compression.bytemodel import load_byte_model
+
+    return load_byte_model(name_or_path)
 
 
-def compress(data: bytes, progress: Progress = lambda done, total: None) -> CompressionResult:
+def compress(data: bytes, progress: Progress = lambda done, total: None,
+             model: str | None = None) -> CompressionResult:
+    """``model``: a pretrained byte model (a shipped name or a path) mixed in on text. It is
+    loaded and checked first, whatever the input; binary input (config.looks_like_text) is
+    coded without it, and its header names no model: the model knows text, and would only
+    cost time."""
+    byte_model = load_model(model) if model is not None else None
     repeated = repeat_form(data)
     if repeated is not None:  # one byte, or a few, over and over: no model needed
         progress(len(data), len(data))
         return CompressionResult(repeated, len(data))
     config = config_for(data)
-    payload, nbits = compress_packed(data, config, lambda p: progress(p.done, len(data)))
-    return CompressionResult(package(data, config, payload, nbits), len(data))
+    if byte_model is not None and looks_like_text(data):
+        config = dataclasses.replace(config, model=byte_model.sha256)
+    else:
+        byte_model = None
+    payload, nbits = compress_packed(data, config, lambda p: progress(p.done, len(data)),
+                                     byte_model=byte_model)
+    packed = package(data, config, payload, nbits)
+    used = byte_model.name if byte_model is not None and form_of(packed) == "model" else None
+    return CompressionResult(packed, len(data), used)
 
 
 def package(data: bytes, config: CompressorConfig, payload: bytes | None, nbits: int) -> bytes:
@@ -57,8 +83,11 @@ def package(data: bytes, config: CompressorConfig, payload: bytes | None, nbits:
     return min(forms, key=len)
 
 
-def decompress(data: bytes, name: str, progress: Progress = lambda done, total: None) -> CompressionResult:
-    """Every check that can fail without decoding runs before decoding starts (container.py)."""
+def decompress(data: bytes, name: str, progress: Progress = lambda done, total: None,
+               model: str | None = None) -> CompressionResult:
+    """Every check that can fail without decoding runs before decoding starts (container.py).
+    A file coded with a byte model names it by its sha256: a shipped model is found by it,
+    any other must be given (``model``, a path) and match."""
     unpack = {"stored": unstore, "repeated": unrepeat, "lzma": unlzma}.get(form_of(data))
     if unpack is not None:  # the forms without the model
         result = unpack(data, name)
@@ -66,26 +95,48 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
     if data[:4] == COMPACT_MAGIC:
         c = read_compact(data, PRESET_JSON, name)
         return _decode(c.payload, 8 * len(c.payload), c.length, c.crc32, PRESETS[c.preset], name,
-                       progress)
+                       progress, model)
     c = Container.from_bytes(data, name)
     try:
         config = CompressorConfig.from_header_json(c.config_json)
     except ValueError as exc:
         raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
-    return _decode(c.payload, c.payload_bits, c.length, c.crc32, config, name, progress)
+    return _decode(c.payload, c.payload_bits, c.length, c.crc32, config, name, progress, model)
+
+
+def model_for(config: CompressorConfig, name: str, model: str | None):
+    """The byte model a file's configuration names (None for none): the one given, which must
+    be it, or the shipped one with its sha256; one sentence (ContainerError) otherwise."""
+    if not config.model:
+        return None
+    from lmviz.core.learning.checkpoints import SHIPPED_SHA256
+
+    short = config.model[:12]
+    if model is None:
+        shipped = next((n for n, sha in SHIPPED_SHA256.items() if sha == config.model), None)
+        if shipped is None:
+            raise ContainerError(f"{name} was compressed with a model this lmviz does not ship "
+                                 f"(sha256 {short}…): give that model with --model PATH")
+        model = shipped
+    byte_model = load_model(model)
+    if byte_model.sha256 != config.model:
+        raise ContainerError(f"{name} was compressed with another model (sha256 {short}…) "
+                             f"than {model} (sha256 {byte_model.sha256[:12]}…); nothing written")
+    return byte_model
 
 
 def _decode(payload: bytes, nbits: int, length: int, crc: int, config: CompressorConfig,
-            name: str, progress: Progress) -> CompressionResult:
+            name: str, progress: Progress, model: str | None = None) -> CompressionResult:
     """The model's payload back to the original, whose CRC is checked after decoding."""
+    byte_model = model_for(config, name, model)
     # A corrupt payload decodes to wrong bytes, which the CRC below refuses; one that runs out
     # before the header's length (a forged length) is refused as soon as it does.
     try:
         result = decompress_packed(payload, nbits, length, config,
-                                   lambda p: progress(p.done, length))
+                                   lambda p: progress(p.done, length), byte_model)
     except PayloadExhausted:
         raise ContainerError(f"{name} is corrupt: its payload ends before its header's length; "
                              "nothing written") from None
     if zlib.crc32(result) != crc or len(result) != length:
         raise ContainerError(f"{name} did not decode to the original (CRC mismatch); nothing written")
-    return CompressionResult(result, len(result))
+    return CompressionResult(result, len(result), byte_model.name if byte_model else None)

@@ -141,6 +141,7 @@ class PretrainDone:
 class CompressionResult:
     data: bytes  # what to write
     original_length: int  # bytes of the uncompressed file
+    model: str | None = None  # the byte model mixed in (its name), None for none
 
 
 @dataclass(frozen=True)

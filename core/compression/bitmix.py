@@ -37,7 +37,6 @@ from .bitcontexts import (
 )
 from .bitkernels import SQUASH, STRETCH, WEIGHT_ROWS, _code_byte, _explain, _predict
 
-
 MODEL_WEIGHT = 65536 * 3 // 10  # a byte model's starting weight in the mixer, as a context's
 
 

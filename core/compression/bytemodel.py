@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
+from ..learning.config import CheckpointError
+
 FRAC = 12  # fixed point of activations: Q12
 MUL_BITS = 30  # fixed point of a row's multiplier (its weights' scale)
 EXP_STEP = 8  # the exp table's step: 2**-8
@@ -45,7 +47,7 @@ DEFAULT_HISTORY = 64  # bytes a new window repeats (fewer: faster, each window's
 #   predicted from less)
 
 
-class ByteModelError(ValueError):
+class ByteModelError(CheckpointError):
     """A model file the compressor cannot use; the message is one sentence for the user."""
 
 
@@ -182,7 +184,6 @@ def load_byte_model(name_or_path: str) -> IntegerByteModel:
     """A shipped byte model's name (``english``) or a checkpoint path, quantized; one sentence
     (ByteModelError) if it cannot be used. Imports torch, which reads the checkpoint."""
     from ..learning.checkpoints import SHIPPED_SHA256, resolve_checkpoint
-    from ..learning.config import CheckpointError
 
     try:
         path = resolve_checkpoint(name_or_path)

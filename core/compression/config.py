@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..learning.checkpoints import SHIPPED_SHA256
 from ..tasks.base import shorten
 from .filters import elf_row, is_x86
 from .records import record_length
@@ -149,8 +150,11 @@ def config_for(data: bytes) -> CompressorConfig:
                             skips=() if text else default.skips, lines=text)
 
 
-# The configurations config_for picks for text and for binary data without records or x86 code:
+# The configurations config_for picks for text and for binary data without records or x86 code,
+# and text with a shipped English model mixed in (`--model english`, `--model english-small`):
 # a file coded with one of them can take the compact form, which names it by its number.
 PRESETS = (CompressorConfig(skips=(), lines=True),
-           CompressorConfig(orders=BINARY_ORDERS, lines=False))
+           CompressorConfig(orders=BINARY_ORDERS, lines=False),
+           CompressorConfig(skips=(), lines=True, model=SHIPPED_SHA256["english"]),
+           CompressorConfig(skips=(), lines=True, model=SHIPPED_SHA256["english-small"]))
 PRESET_JSON = tuple(c.to_json() for c in PRESETS)  # what the compact form's checksum covers
