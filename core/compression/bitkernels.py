@@ -135,10 +135,20 @@ def _match_input(n, depth, match_byte, match_len, match_sm):
     return 0
 
 
+APM_ROWS = 65536  # the APM's rows by (last byte, node); a byte model adds MODEL_APM_ROWS
+MODEL_APM_ROWS = 512  # by the model's stretched p at the node (64 buckets) and the bit depth
+
+
 @njit(cache=True, inline="always")
-def _refine(n, dot, apm, last2):
+def _model_apm_row(model_p, n, depth):
+    return APM_ROWS + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth
+
+
+@njit(cache=True, inline="always")
+def _refine(n, dot, apm, last2, model_p, depth):
     """The mixer's dot product to the node's probability of a 1: squashed (pm), then refined
-    by the APM by the previous byte (interpolating between two of 33 buckets of stretch(pm)).
+    by the APM by the previous byte (interpolating between two of 33 buckets of stretch(pm)),
+    and with a byte model by a second APM keyed by the model's probability.
     Returns (pm, its APM position, the final 12-bit p)."""
     pm = _squash(np.int32(dot >> 16))
     pos = STRETCH[pm] + 2048
@@ -146,6 +156,10 @@ def _refine(n, dot, apm, last2):
     w = pos & 127
     a = _apm_row(last2, n)
     pa = (np.int64(apm[a, lo]) * (128 - w) + np.int64(apm[a, lo + 1]) * w) >> 11  # to 12 bits
+    if apm.shape[0] > APM_ROWS:
+        b = _model_apm_row(model_p, n, depth)
+        pb = (np.int64(apm[b, lo]) * (128 - w) + np.int64(apm[b, lo + 1]) * w) >> 11
+        return pm, pos, min(max((2 * pm + 3 * pa + 3 * pb) >> 3, 1), 4095)
     return pm, pos, min(max((pm + 3 * pa) >> 2, 1), 4095)
 
 
@@ -178,7 +192,7 @@ def _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs)
         xl = STRETCH[model_p[n]]
         xs[C + 2] = xl
         dot += np.int64(weights[n, C + 2] + wd[depth, C + 2]) * xl
-    return _refine(n, dot, apm, last2)
+    return _refine(n, dot, apm, last2, model_p, depth)
 
 
 @njit(cache=True, inline="always")
@@ -211,7 +225,7 @@ def _nibble(state, top, rows, wd, last2, match_byte, match_len, model_p, dot, wt
         x = dot[i] + wt[C, i] * xm + wt[C + 1, i] * 256
         if weights.shape[1] > C + 2:
             x += wt[C + 2, i] * STRETCH[model_p[n]]
-        _, _, p = _refine(n, x, apm, last2)
+        _, _, p = _refine(n, x, apm, last2, model_p, base + _NODE_DEPTH[i])
         lp[2 * n + 1] = lp[n] + LN[p]
         lp[2 * n] = lp[n] + LN[4096 - p]
 
@@ -296,6 +310,10 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd,
         target = bit * 65535  # uint16: 65536 would wrap
         apm[a, lo] += ((target - np.int64(apm[a, lo])) * (128 - w)) >> 13
         apm[a, lo + 1] += ((target - np.int64(apm[a, lo + 1])) * w) >> 13
+        if apm.shape[0] > APM_ROWS:
+            b = _model_apm_row(model_p, n, depth)
+            apm[b, lo] += ((target - np.int64(apm[b, lo])) * (128 - w)) >> 13
+            apm[b, lo + 1] += ((target - np.int64(apm[b, lo + 1])) * w) >> 13
         n = 2 * n + bit
 
 
