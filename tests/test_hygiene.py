@@ -72,6 +72,11 @@ def test_compressing_a_file_never_imports_torch():
     mods = _modules_after("import lmviz.app.commands.compress, lmviz.app.jobs.compressing, "
                           "lmviz.app.jobs.inspecting, lmviz.core.compression.inspect")
     assert "numba" in mods and "torch" not in mods
+    # and a real round trip without --model (the byte model's code is imported, not torch)
+    mods = _modules_after("from lmviz.app.jobs.compressing import compress, decompress\n"
+                          "blob = compress(b'Alice codes, Bob decodes. ' * 9 + b'The end.').data\n"
+                          "assert decompress(blob, 'x').data.endswith(b'The end.')")
+    assert "lmviz.core.compression.bytemodel" in mods and "torch" not in mods
 
 
 def _engine_side() -> set[str]:

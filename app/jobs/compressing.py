@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections.abc import Callable
-
-import dataclasses
 
 from lmviz.core.compression.compressor import PayloadExhausted, compress_packed, decompress_packed
 from lmviz.core.compression.config import (

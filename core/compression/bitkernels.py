@@ -3,7 +3,6 @@ them and the design). Every function numba compiles for the bit mixer lives in t
 numba's cache is invalidated only by a change to the file a function is in, so a kernel that
 inlined one from another file could run stale after that file changed."""
 
-
 from __future__ import annotations
 
 import numpy as np
@@ -83,10 +82,10 @@ def _find(table, c, h, create, shift_bits, seen):
 # The model's state, one tuple that numba takes whole (as lpaq's Predictor holds its members):
 # table (C, rows, 16) uint8 bit histories of each context's slots; sm, sm_n (C, states) each
 # history's 16-bit probability of a 1 and how often it learned; sx (C, states) stretch(sm);
-# weights (nodes + keyed sets, inputs: C contexts, the match model, the bias, and with a byte
-# model its input) int32; apm (65536, 33) uint16; match_sm, match_sm_n (64,)
-# the match model's probability by length; nxt (states, 2) the next history; seen (states,)
-# how much a history has seen; mixer_rate and sm_limit (ints). BitContextMixer makes it.
+# weights (nodes + keyed sets; inputs: C contexts, the match model, the bias, a byte model's)
+# int32; apm (rows, 33) uint16; match_sm, match_sm_n (64,) the match model's probability by
+# length; nxt (states, 2) the next history; seen (states,) how much a history has seen;
+# mixer_rate and sm_limit (ints). BitContextMixer makes it.
 
 
 @njit(cache=True, inline="always")
@@ -99,16 +98,14 @@ def _find_slots(table, hashes, hi1, create, shift_bits, seen, rows):
 
 
 @njit(cache=True, inline="always")
-def _apm_row(last2, n):
-    """The APM's row: the last byte and the node."""
+def _apm_row(last2, n):  # the APM's row: the last byte and the node
     return ((last2 & 255) << 8) | n
 
 
 @njit(cache=True, inline="always")
 def _weight_sets(last2, depth):
-    """The three weight sets besides the node's: by (last byte, bit depth), by (the byte
-    before it, bit depth) and by bit depth alone. A node's weight on an input is the sum of
-    its four sets'."""
+    """The three weight sets besides the node's: by (last byte, bit depth), by (the byte before
+    it, bit depth) and by bit depth alone. A node's weight is the sum of its four sets'."""
     return (256 + ((last2 & 255) << 3) + depth, 2304 + ((last2 >> 8) << 3) + depth, 4352 + depth)
 
 
@@ -135,13 +132,19 @@ def _match_input(n, depth, match_byte, match_len, match_sm):
     return 0
 
 
-APM_ROWS = 65536  # the APM's rows by (last byte, node); a byte model adds MODEL_APM_ROWS
-MODEL_APM_ROWS = 512  # by the model's stretched p at the node (64 buckets) and the bit depth
+APM_ROWS = 65536  # the APM's rows by (last byte, node); a byte model adds MODEL_APM_ROWS,
+MODEL_APM_ROWS = 512  # by its stretched p at the node (64 buckets) and the bit depth
 
 
 @njit(cache=True, inline="always")
-def _model_apm_row(model_p, n, depth):
-    return APM_ROWS + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth
+def _apm(apm, row, lo, w, target):
+    """The APM's row at stretch position (lo, w) as a 12-bit p; then, with target >= 0, both
+    buckets it read moved toward target (0 or 65535) in proportion to how much each counted."""
+    p = (np.int64(apm[row, lo]) * (128 - w) + np.int64(apm[row, lo + 1]) * w) >> 11
+    if target >= 0:
+        apm[row, lo] += ((target - np.int64(apm[row, lo])) * (128 - w)) >> 13
+        apm[row, lo + 1] += ((target - np.int64(apm[row, lo + 1])) * w) >> 13
+    return p
 
 
 @njit(cache=True, inline="always")
@@ -154,11 +157,9 @@ def _refine(n, dot, apm, last2, model_p, depth):
     pos = STRETCH[pm] + 2048
     lo = pos >> 7
     w = pos & 127
-    a = _apm_row(last2, n)
-    pa = (np.int64(apm[a, lo]) * (128 - w) + np.int64(apm[a, lo + 1]) * w) >> 11  # to 12 bits
-    if apm.shape[0] > APM_ROWS:
-        b = _model_apm_row(model_p, n, depth)
-        pb = (np.int64(apm[b, lo]) * (128 - w) + np.int64(apm[b, lo + 1]) * w) >> 11
+    pa = _apm(apm, _apm_row(last2, n), lo, w, -1)
+    if apm.shape[0] > APM_ROWS:  # by the model's stretched p (64 buckets) and the depth
+        pb = _apm(apm, APM_ROWS + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth, lo, w, -1)
         return pm, pos, min(max((2 * pm + 3 * pa + 3 * pb) >> 3, 1), 4095)
     return pm, pos, min(max((pm + 3 * pa) >> 2, 1), 4095)
 
@@ -189,9 +190,8 @@ def _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs)
     dot += (np.int64(weights[n, C] + wd[depth, C]) * xm
             + np.int64(weights[n, C + 1] + wd[depth, C + 1]) * 256)
     if weights.shape[1] > C + 2:  # the byte model's input
-        xl = STRETCH[model_p[n]]
-        xs[C + 2] = xl
-        dot += np.int64(weights[n, C + 2] + wd[depth, C + 2]) * xl
+        xs[C + 2] = STRETCH[model_p[n]]
+        dot += np.int64(weights[n, C + 2] + wd[depth, C + 2]) * xs[C + 2]
     return _refine(n, dot, apm, last2, model_p, depth)
 
 
@@ -223,8 +223,7 @@ def _nibble(state, top, rows, wd, last2, match_byte, match_len, model_p, dot, wt
         n = nodes[i]
         xm = _match_input(n, base + _NODE_DEPTH[i], match_byte, match_len, match_sm)
         x = dot[i] + wt[C, i] * xm + wt[C + 1, i] * 256
-        if weights.shape[1] > C + 2:
-            x += wt[C + 2, i] * STRETCH[model_p[n]]
+        x += wt[C + 2, i] * STRETCH[model_p[n]] if weights.shape[1] > C + 2 else 0
         _, _, p = _refine(n, x, apm, last2, model_p, base + _NODE_DEPTH[i])
         lp[2 * n + 1] = lp[n] + LN[p]
         lp[2 * n] = lp[n] + LN[4096 - p]
@@ -242,9 +241,8 @@ def _predict(state, hashes, last2, match_byte, match_len, model_p, logp, floor):
     rows = np.empty(C, dtype=np.int64)
     lp = np.empty(512, dtype=np.float64)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
-    dot = np.empty(16, dtype=np.int64)
+    dot, nodes = np.empty(16, dtype=np.int64), np.empty(16, dtype=np.int64)
     wt = np.empty((weights.shape[1], 16), dtype=np.int64)
-    nodes = np.empty(16, dtype=np.int64)
     _depth_weights(last2, weights, wd)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
     lp[1] = 0.0
@@ -304,16 +302,10 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd,
             match_sm[match_len] += (((expected == bit) << 16) - match_sm[match_len]) * 2 // (2 * k + 3)
             if k < 1023:
                 match_sm_n[match_len] = k + 1
-        a = _apm_row(last2, n)
-        lo = pos >> 7
-        w = pos & 127
-        target = bit * 65535  # uint16: 65536 would wrap
-        apm[a, lo] += ((target - np.int64(apm[a, lo])) * (128 - w)) >> 13
-        apm[a, lo + 1] += ((target - np.int64(apm[a, lo + 1])) * w) >> 13
+        _apm(apm, _apm_row(last2, n), pos >> 7, pos & 127, bit * 65535)  # (uint16: not 65536)
         if apm.shape[0] > APM_ROWS:
-            b = _model_apm_row(model_p, n, depth)
-            apm[b, lo] += ((target - np.int64(apm[b, lo])) * (128 - w)) >> 13
-            apm[b, lo + 1] += ((target - np.int64(apm[b, lo + 1])) * w) >> 13
+            row = APM_ROWS + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth
+            _apm(apm, row, pos >> 7, pos & 127, bit * 65535)
         n = 2 * n + bit
 
 
@@ -354,9 +346,8 @@ def _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder
     table, weights, seen = state[0], state[4], state[9]
     C = hashes.shape[0]
     shift_bits = 64 - int(np.log2(table.shape[1]))
-    rows = np.empty(C, dtype=np.int64)
+    rows, states = np.empty(C, dtype=np.int64), np.empty(C, dtype=np.uint8)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
-    states = np.empty(C, dtype=np.uint8)
     xs = np.empty(weights.shape[1], dtype=np.int32)
     _depth_weights(last2, weights, wd)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)

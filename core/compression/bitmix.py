@@ -35,7 +35,16 @@ from .bitcontexts import (
     next_words,
     part_table,
 )
-from .bitkernels import APM_ROWS, MODEL_APM_ROWS, SQUASH, STRETCH, WEIGHT_ROWS, _code_byte, _explain, _predict
+from .bitkernels import (
+    APM_ROWS,
+    MODEL_APM_ROWS,
+    SQUASH,
+    STRETCH,
+    WEIGHT_ROWS,
+    _code_byte,
+    _explain,
+    _predict,
+)
 
 MODEL_WEIGHT = 65536 * 3 // 10  # a byte model's starting weight in the mixer, as a context's
 
