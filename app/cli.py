@@ -232,6 +232,9 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
                        help="what each browser tab starts on (default: the tour)")
     elif name == "inspect":
         p.add_argument("file", help="the file to inspect (up to 2 MB)")
+        p.add_argument("--model", metavar="NAME|PATH", default=None,
+                       help="with a pretrained byte model mixed in, as `lmviz compress --model` "
+                       "(english, english-small or a checkpoint; default: none)")
     elif name == "scale":
         p.add_argument("--json", action="store_true",
                        help="print the recording's figures as JSON instead of the screen")

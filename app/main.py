@@ -25,7 +25,8 @@ class LmvizApp(App):
 
     def __init__(self, request: ExplorerRequest | None = None, screen: str = "explorer",
                  digits: int = 4, grok: GrokConfig = DEFAULT_GROK, tour_step: int = 0,
-                 train_autostart: bool = True, inspect: tuple[str, bytes] | None = None,
+                 train_autostart: bool = True,
+                 inspect: tuple[str, bytes] | tuple[str, bytes, str | None] | None = None,
                  scale_recording: str | None = None, jobs: JobFactory | None = None) -> None:
         super().__init__()
         self.request = request or ExplorerRequest()
@@ -35,7 +36,7 @@ class LmvizApp(App):
         self.first = screen
         self.train_digits = digits
         self.grok_config = grok
-        self.inspect = inspect  # `lmviz inspect`: (file name, its bytes)
+        self.inspect = inspect  # `lmviz inspect`: (file name, its bytes[, --model])
         self.scale_recording = scale_recording  # `lmviz scale --recording` (None: the shipped one)
 
     def on_mount(self) -> None:

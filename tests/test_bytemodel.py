@@ -307,3 +307,39 @@ def test_memory_is_the_model_plus_the_tables_plus_a_few_bytes_a_byte(byte_model)
     p1, p2 = peak(small), peak(large)
     assert p1 < 150e6
     assert (p2 - p1) / (len(large) - len(small)) < 10, (p1, p2)
+
+
+def test_inspect_shows_the_model_as_a_part_with_its_weight(byte_model):
+    """`lmviz inspect --model`: the payload is compress's, and the byte model's column holds
+    its own probability of each real byte, its guess, its weight in the mix."""
+    import dataclasses
+
+    from lmviz.core.compression.compressor import compress_packed
+    from lmviz.core.compression.config import config_for
+    from lmviz.core.compression.costs import MODEL, CostMap
+    from lmviz.core.compression.inspect import explained_compress, part_names
+
+    data = english(1500)
+    config = dataclasses.replace(config_for(data), model=byte_model.sha256)
+    names = part_names(config)
+    assert names[-1] == MODEL and names[-2] == "match model"
+    costs = CostMap(data, names)
+    payload, nbits = explained_compress(data, config, costs.add, byte_model=byte_model)
+    assert (payload, nbits) == compress_packed(data, config, byte_model=byte_model)
+    probs = _stream_probs(byte_model, data)
+    for pos in (0, 100, 700, 1499):
+        part = costs.detail(pos).parts[-1]
+        own = 2.0 ** -_node_bits(probs[pos], data[pos])
+        assert part.name == MODEL and abs(part.p - own) <= 2e-3 * max(own, 1e-3) + 1e-6
+        assert 0 <= part.top < 256 and part.weight > 0 and part.confidence.endswith("% sure")
+    # late in the file the mixer trusts the model more than its first weight
+    assert float(costs.part_w[-200:, -1].astype(np.float64).mean()) > 0.3
+
+
+def test_the_inspect_job_takes_a_model_and_skips_it_on_binary_input():
+    from lmviz.app.jobs.inspecting import InspectJob
+
+    text = InspectJob("t.txt", english(500), model=MODEL)
+    assert text.config.model and "english-small" in str(text.byte_model.name)
+    binary = InspectJob("b.bin", bytes(range(256)) * 4, model=MODEL)
+    assert not binary.config.model

@@ -193,7 +193,7 @@ def test_inspect_without_a_terminal_says_so(tmp_path):
 # -- the screen, fed fixed records ------------------------------------------------------------
 def inspect_app(job=None) -> LmvizApp:
     return LmvizApp(screen="inspect", inspect=("fixed.txt", TEXT),
-                    jobs=FixedJobs(inspect=lambda name, data, control: job or FixedInspectJob()))
+                    jobs=FixedJobs(inspect=lambda name, data, control, model=None: job or FixedInspectJob()))
 
 
 async def wait_done(pilot, screen_type=InspectScreen):

@@ -58,8 +58,12 @@ def run(name: str, args) -> int:
         from .inspect import read_inspected
 
         data = read_inspected(args.file)
+        if args.model is not None:  # a missing model: one sentence before the screen opens
+            from lmviz.core.learning.checkpoints import resolve_checkpoint
+
+            resolve_checkpoint(args.model)
         require_terminal("lmviz inspect", "lmviz compress FILE OUT --json")
-        app = LmvizApp(screen="inspect", inspect=(args.file, data))
+        app = LmvizApp(screen="inspect", inspect=(args.file, data, args.model))
     elif name == "tour":
         if args.export:
             from .tour_export import export_tour

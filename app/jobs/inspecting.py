@@ -3,6 +3,7 @@ every byte's cost and parts as it goes, and the classical compressors' rates bes
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import tempfile
@@ -11,13 +12,13 @@ import time
 from pathlib import Path
 
 from lmviz.core.baselines import BASELINES, COMPRESS
-from lmviz.core.compression.config import config_for
+from lmviz.core.compression.config import config_for, looks_like_text
 from lmviz.core.compression.container import form_of, repeat_form
 from lmviz.core.compression.inspect import Cancelled as Stop
 from lmviz.core.compression.inspect import explained_compress, part_names
 
 from .base import Cancelled, Emit, JobControl
-from .compressing import package
+from .compressing import load_model, package
 from .events import ClassicalRate, InspectFinished, InspectStarted, Status
 
 ZPAQ = "zpaq -m5"
@@ -34,9 +35,9 @@ def spans(numbers: tuple[int, ...]) -> str:
     return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
 
 
-def describe(config) -> str:
+def describe(config, model_name: str | None = None) -> str:
     """The model in words, e.g. "bit mixer (orders 0-4, 6, 12, 24, words, line columns) + a
-    match model"."""
+    match model + english"."""
     parts = [("orders " if len(config.orders) > 1 else "order ") + spans(config.orders)]
     if config.record:
         parts.append(f"rows of {config.record} bytes")
@@ -49,7 +50,8 @@ def describe(config) -> str:
     if config.x86:
         parts.append("x86 calls")
     match = " + a match model" if config.match_min else ""
-    return f"bit mixer ({', '.join(parts)}){match}"
+    model = f" + {model_name}" if config.model and model_name else ""
+    return f"bit mixer ({', '.join(parts)}){match}{model}"
 
 
 class ClassicalRates(threading.Thread):
@@ -84,22 +86,33 @@ class ClassicalRates(threading.Thread):
 
 
 class InspectJob:
-    """Made in the worker thread (it imports numba's kernels)."""
+    """Made in the worker thread (it imports numba's kernels; with ``model``, torch to read
+    it). The model is mixed in on text only, as `lmviz compress --model` does."""
 
-    def __init__(self, name: str, data: bytes, control: JobControl | None = None) -> None:
+    def __init__(self, name: str, data: bytes, control: JobControl | None = None,
+                 model: str | None = None) -> None:
         self.name, self.data = name, data  # no commands: it codes, then ends
         self.config = config_for(data)
+        self.byte_model = None
+        if model is not None:
+            self.byte_model = load_model(model)  # a bad model: the screen's one sentence
+            if looks_like_text(data):
+                self.config = dataclasses.replace(self.config, model=self.byte_model.sha256)
 
     def run(self, emit: Emit, cancelled: Cancelled) -> None:
         c = self.config
-        emit(InspectStarted(self.name, self.data, part_names(c), describe(c)))
+        used = self.byte_model.name if c.model else None
+        emit(InspectStarted(self.name, self.data, part_names(c), describe(c, used)))
+        if self.byte_model is not None and not c.model:
+            emit(Status("not text: coded without the model, as lmviz compress would"))
         emit(Status(f"coding {len(self.data):,} bytes from the start, bit by bit…"))
         stop = threading.Event()
         classical = ClassicalRates(self.data, emit, stop)
         classical.start()
         t0 = time.perf_counter()
         try:
-            payload, nbits = explained_compress(self.data, c, emit, cancelled)
+            payload, nbits = explained_compress(self.data, c, emit, cancelled,
+                                                byte_model=self.byte_model if c.model else None)
         except Stop:
             stop.set()  # the user left: zpaq goes too
             return

@@ -60,9 +60,9 @@ class InspectScreen(SizeGuard, Screen):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, name: str, data: bytes, **kwargs) -> None:
+    def __init__(self, name: str, data: bytes, model: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.file_name, self.data = name, data
+        self.file_name, self.data, self.model = name, data, model
         self.costs = None  # jobs.views.cost_map: every byte's cost, filled as chunks arrive
         self.started: InspectStarted | None = None
         self.finished: InspectFinished | None = None
@@ -102,7 +102,8 @@ class InspectScreen(SizeGuard, Screen):
         m.focus()
         self.set_status("loading the model…")
         self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
-        self._run_job(jobs_of(self.app).make("inspect", self.file_name, self.data))
+        self._run_job(jobs_of(self.app).make("inspect", self.file_name, self.data,
+                                             model=self.model))
 
     # -- the job ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)

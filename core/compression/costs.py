@@ -16,6 +16,7 @@ import numpy as np
 from .records import MATCH_BUCKETS, SEEN_BUCKETS
 
 MATCH = "match model"  # one byte, right or wrong, no distribution (the other parts: contexts)
+MODEL = "byte model"  # a pretrained byte model (`--model`): a distribution over bytes
 TOP_K = 4  # the mix's most likely bytes kept per byte
 # Intervals are kept as integers out of TOTAL: the explorer's coder, which the bisection panel
 # runs on them, takes totals up to 2**30 (a byte under 2**-30 is drawn as 1 of it; its cost is
@@ -39,7 +40,8 @@ class ExplainChunk:
     part_p: np.ndarray  # (n, P) float16: each part's probability of the real byte (NaN: none)
     part_top: np.ndarray  # (n, P) uint8: each part's most likely byte
     part_w: np.ndarray  # (n, P) float16: the mixer's weight on the part
-    part_bucket: np.ndarray  # (n, P) uint8: count confidence / match length bucket
+    part_bucket: np.ndarray  # (n, P) uint8: count confidence / match length bucket / the byte
+    #   model's probability of its own guess, in percent
     payload_bits: int  # the encoder's bits so far
     seconds: float
 
@@ -186,6 +188,9 @@ class CostMap:
                 has = bucket > 0
                 confidence = _match_label(bucket, MATCH_BUCKETS - 1)
                 top = int(self.part_top[pos, i]) if has else -1
+            elif name == MODEL:  # pretrained: it always has a guess
+                confidence = f"guess {bucket}% sure"
+                top = int(self.part_top[pos, i])
             else:  # a context never seen has no guess (its flat distribution's argmax is 0)
                 confidence = _count_label(bucket)
                 top = int(self.part_top[pos, i]) if bucket % SEEN_BUCKETS else -1

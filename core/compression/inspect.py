@@ -18,7 +18,7 @@ import numpy as np
 from .bitcontexts import context_names
 from .compressor import BitModel, compress_packed
 from .config import CompressorConfig
-from .costs import MATCH, TOP_K, TOTAL, ExplainChunk
+from .costs import MATCH, MODEL, TOP_K, TOTAL, ExplainChunk
 from .match import length_bucket
 from .records import SEEN_BUCKETS, log_bucket
 
@@ -32,9 +32,21 @@ class Cancelled(Exception):
 
 def part_names(config: CompressorConfig) -> tuple[str, ...]:
     """The model's parts, in the order of the per-part arrays: the bit mixer's contexts, then
-    the match model."""
+    the match model, then a pretrained byte model (``config.model``)."""
     names = context_names(config.orders, config.skips, config.words, config.record, config.lines)
-    return (*names, MATCH) if config.match_min else tuple(names)
+    return (*names, *([MATCH] if config.match_min else []), *([MODEL] if config.model else []))
+
+
+# Each byte's path down the tree: the node at each depth and the bit taken there.
+_BYTES = np.arange(256)
+_PATH_BIT = (_BYTES[:, None] >> (7 - np.arange(8))) & 1
+_PATH_NODE = (256 | _BYTES)[:, None] >> (8 - np.arange(8))
+
+
+def model_logp(node_p: np.ndarray) -> np.ndarray:
+    """ln P over bytes (256,) of a byte model's 12-bit node probabilities (bytemodel.py)."""
+    p1 = node_p[_PATH_NODE] / 4096
+    return np.log(np.where(_PATH_BIT == 1, p1, 1 - p1)).sum(axis=1)
 
 
 def byte_interval(probs: np.ndarray, byte: int) -> tuple[float, float]:
@@ -57,10 +69,13 @@ def _fixed(lo: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a.astype(np.uint32), np.clip(np.round(width * TOTAL), 1, TOTAL - a).astype(np.uint32)
 
 
-def _chunk(raw: list[tuple], C: int, P: int, payload_bits: int, seconds: float) -> ExplainChunk:
+def _chunk(raw: list[tuple], names: tuple[str, ...], payload_bits: int,
+           seconds: float) -> ExplainChunk:
     """Each byte's raw view (what `explained_compress` kept of it) as an ExplainChunk, the
     arithmetic done for all of them at once."""
-    t, byte, lo, width, logp, own, path_w, first, match, held = (np.array(c) for c in zip(*raw))
+    t, byte, lo, width, logp, own, path_w, first, match, held, lm = (np.array(c) for c in zip(*raw))
+    P = len(names)
+    C = P - (MATCH in names) - (MODEL in names)
     cost = -np.log2(width)  # what the byte cost the coder: its eight bits' probabilities
     n = len(t)
     at = np.arange(n)
@@ -80,7 +95,13 @@ def _chunk(raw: list[tuple], C: int, P: int, payload_bits: int, seconds: float) 
     seen = first.sum(axis=2)  # how often the context's first bit was seen, and whether only
     part_bucket[:, :C] = (log_bucket(seen, SEEN_BUCKETS)  # one value came
                           + SEEN_BUCKETS * ((first.min(axis=2) == 0) & (seen > 1)))
-    if P > C:  # the match model: a byte (or none) and how long it has held
+    if MODEL in names:  # the byte model: a distribution; its weight is path_w's last
+        lm = np.exp(lm)
+        part_p[:, P - 1] = np.fmax(lm[at, byte], TINY)
+        part_top[:, P - 1] = lm.argmax(axis=1)
+        part_w[:, P - 1] = path_w[:, -1]
+        part_bucket[:, P - 1] = np.round(100 * lm.max(axis=1))
+    if MATCH in names:  # the match model: a byte (or none) and how long it has held
         has = match >= 0
         part_top[:, C] = np.where(has, match, 0)
         part_p[:, C] = np.where(has, (match == byte).astype(np.float32), np.nan)
@@ -95,11 +116,12 @@ def _chunk(raw: list[tuple], C: int, P: int, payload_bits: int, seconds: float) 
 
 def explained_compress(data: bytes, config: CompressorConfig,
                        on_chunk: Callable[[ExplainChunk], None],
-                       cancelled: Callable[[], bool] = lambda: False) -> tuple[bytes | None, int]:
-    """compress_packed(data, config) (the same payload and bit count), handing out an
-    ExplainChunk at least every CHUNK_SECONDS and at the end. Raises Cancelled as soon as
-    ``cancelled()`` is true (it is asked every byte)."""
-    P = len(part_names(config))
+                       cancelled: Callable[[], bool] = lambda: False,
+                       byte_model=None) -> tuple[bytes | None, int]:
+    """compress_packed(data, config, byte_model=byte_model) (the same payload and bit count),
+    handing out an ExplainChunk at least every CHUNK_SECONDS and at the end. Raises Cancelled
+    as soon as ``cancelled()`` is true (it is asked every byte)."""
+    names = part_names(config)
     pending: list[tuple] = []  # each byte's raw view, until the next chunk
     t0 = last = time.perf_counter()
     bits = [0]
@@ -107,8 +129,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
 
     def flush() -> None:
         if pending:
-            on_chunk(_chunk(pending, P - bool(config.match_min), P, bits[0],
-                            time.perf_counter() - t0))
+            on_chunk(_chunk(pending, names, bits[0], time.perf_counter() - t0))
             pending.clear()
 
     def progress(p) -> None:
@@ -122,7 +143,8 @@ def explained_compress(data: bytes, config: CompressorConfig,
         logp = mixer.distribution(model.match_byte, model.match_len, model.model_p)  # hashed
         own, path_w, first = mixer.explain(byte)
         held = model.match.length if model.match is not None else 0
-        view[:] = [logp, own, path_w, first, model.match_byte, held]
+        lm = model_logp(model.model_p) if config.model else np.zeros(256)
+        view[:] = [logp, own, path_w, first, model.match_byte, held, lm]
 
     def after(model: BitModel, t: int) -> None:
         nonlocal last
@@ -134,7 +156,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
             last = now
             flush()
 
-    payload, nbits = compress_packed(data, config, progress, (before, after))
+    payload, nbits = compress_packed(data, config, progress, (before, after), byte_model)
     bits[0] = nbits
     flush()
     return payload, nbits
