@@ -68,8 +68,8 @@ TOOLS = {
 }
 SUFFIX = {"7z PPMd": ".7z", "zpaq -m5": ".zpaq", "paq8px -8": ".paq8px"}
 PAQ8PX = os.environ.get("PAQ8PX") or shutil.which("paq8px") or "paq8px"
-# paq8px writes IN.paq8px beside its input and extracts into a folder
-TOOLS["paq8px -8"] = ([PAQ8PX, "-8", "IN", "OUT"], [PAQ8PX, "-d", "OUT", "DIR"])
+# paq8px -8 (about 2.2 GB of memory) extracts into the file it is given
+TOOLS["paq8px -8"] = ([PAQ8PX, "-8", "IN", "OUT"], [PAQ8PX, "-d", "OUT", "DIRFILE"])
 MODELS = ("english-small", "english")  # the byte models `lmviz compress --model` ships
 
 
@@ -85,7 +85,8 @@ def run_tool(name: str, src: Path, work: Path) -> dict:
     back.mkdir()
 
     def argv(template):
-        return [{"IN": src.name, "OUT": str(out), "DIR": str(back)}.get(a, a) for a in template]
+        return [{"IN": src.name, "OUT": str(out), "DIR": str(back),
+                 "DIRFILE": str(back / "restored")}.get(a, a) for a in template]
 
     t0 = time.perf_counter()
     if "OUT" in comp:  # the tool writes the archive itself
@@ -96,7 +97,7 @@ def run_tool(name: str, src: Path, work: Path) -> dict:
             subprocess.run(argv(comp), cwd=src.parent, stdout=f, stderr=subprocess.DEVNULL,
                            check=True)
     t1 = time.perf_counter()
-    if "DIR" in decomp:
+    if "DIR" in decomp or "DIRFILE" in decomp:
         subprocess.run(argv(decomp), cwd=src.parent, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, check=True)
         restored = next(p for p in back.rglob("*") if p.is_file()).read_bytes()

@@ -466,7 +466,7 @@ SENTENCE = b"Could you send me the slides from this morning's meeting before lun
 @pytest.mark.parametrize("data", [SENTENCE, english(3000), _binary_records(0)],
                          ids=["sentence", "english-3k", "binary"])
 def test_a_preset_file_takes_the_compact_form_and_round_trips(tmp_path, capsys, data):
-    """A file coded with a preset configuration is named by its number: 14 bytes over the
+    """A file coded with a preset configuration is named by its number: 10 bytes over the
     model's payload for a short message, where the full container's header is about 68."""
     import zlib
 
@@ -482,14 +482,15 @@ def test_a_preset_file_takes_the_compact_form_and_round_trips(tmp_path, capsys, 
     assert config in PRESETS
     payload, nbits = compress_packed(data, config)
     full = Container(config.to_header_json(), len(data), zlib.crc32(data), nbits, payload)
-    if blob[:4] == b"LMVC":
-        assert len(blob) == len(payload) + 14 + (len(data) >= 128) + (len(data) >= 1 << 14)
+    if blob[0] >> 4 == 0xC:
+        assert blob[0] == 0xC0 | PRESETS.index(config)
+        assert len(blob) == len(payload) + 10 + (len(data) >= 128) + (len(data) >= 1 << 14)
         assert len(blob) < len(full.to_bytes()) - 40
     else:  # the LZMA or stored form won
-        assert blob[:4] in (b"LMVX", b"LMVS") and len(blob) <= len(payload) + 14
+        assert blob[:4] in (b"LMVX", b"LMVS") and len(blob) <= len(payload) + 10
     assert main(["decompress", str(out), str(back)]) == 0
     assert back.read_bytes() == data
-    assert blob[:4] == b"LMVC" or data != SENTENCE  # a short message: compact
+    assert blob[0] == 0xC0 or data != SENTENCE  # a short message: compact
 
 
 def test_every_damaged_compact_file_is_refused_before_decoding(tmp_path, capsys, monkeypatch):
@@ -501,7 +502,7 @@ def test_every_damaged_compact_file_is_refused_before_decoding(tmp_path, capsys,
     src.write_bytes(SENTENCE)
     assert main(["compress", str(src), str(out)]) == 0
     good = out.read_bytes()
-    assert good[:4] == b"LMVC"
+    assert good[0] == 0xC0
 
     def no_decoding(*a, **k):
         raise AssertionError("decoding started on a damaged file")
@@ -510,7 +511,7 @@ def test_every_damaged_compact_file_is_refused_before_decoding(tmp_path, capsys,
     damaged = [good[:i] + bytes([good[i] ^ x]) + good[i + 1 :]
                for i in range(len(good)) for x in (1, 0x80)]
     damaged += [good[:n] for n in range(len(good))] + [good + b"\x00"]
-    damaged.append(good[:4] + b"\x01" + good[5:])  # the binary preset's number
+    damaged.append(bytes([good[0] | 1]) + good[1:])  # the binary preset's number
     for blob in damaged:
         code, err, out_file = _decompress_bytes(tmp_path, blob, capsys)
         assert code == 1 and err.startswith("lmviz: ") and err.count("\n") == 1, (blob, err)
@@ -530,7 +531,7 @@ def test_a_forged_compact_header_with_its_checksum_recomputed_is_one_sentence(tm
     payload = bytes(range(20))
 
     def forged(preset: int, length_field: bytes) -> bytes:
-        body = b"LMVC" + bytes([preset]) + length_field + struct.pack("<I", 0) + payload
+        body = bytes([0xC0 | preset]) + length_field + struct.pack("<I", 0) + payload
         key = PRESET_JSON[preset] if preset < len(PRESET_JSON) else ""
         return body + struct.pack("<I", zlib.crc32(body, zlib.crc32(key.encode())))
 

@@ -15,11 +15,11 @@ from lmviz.core.compression.config import (
     looks_like_text,
 )
 from lmviz.core.compression.container import (
-    COMPACT_MAGIC,
     Container,
     ContainerError,
     compact_form,
     form_of,
+    is_compact,
     lzma_form,
     read_compact,
     repeat_form,
@@ -91,7 +91,7 @@ def decompress(data: bytes, name: str, progress: Progress = lambda done, total: 
     if unpack is not None:  # the forms without the model
         result = unpack(data, name)
         return CompressionResult(result, len(result))
-    if data[:4] == COMPACT_MAGIC:
+    if is_compact(data):
         c = read_compact(data, PRESET_JSON, name)
         return _decode(c.payload, 8 * len(c.payload), c.length, c.crc32, PRESETS[c.preset], name,
                        progress, model)

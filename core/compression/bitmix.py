@@ -46,7 +46,12 @@ from .bitkernels import (
     _predict,
 )
 
-MODEL_WEIGHT = 65536 * 3 // 10  # a byte model's starting weight in the mixer, as a context's
+# Starting weights with a byte model: the model's 1.0, each context's 0.1, so a short message is
+# coded at about the model's own rate from its first byte (at 0.3 each, as without a model, the
+# mix flattened the model's odds to a third: the 34 benchmark sentences, each alone, 3.91 bits
+# a character -> 2.90; on 50 KB of prose the weights have learned either way: 1.6848 -> 1.6843).
+MODEL_WEIGHT = 65536
+CONTEXT_WEIGHT_WITH_MODEL = 65536 // 10
 
 
 class BitContextMixer:
@@ -89,7 +94,7 @@ class BitContextMixer:
         # before it, bit depth) and one per bit depth, starting at zero; a node's weights are
         # the sum of its four
         weights = np.zeros((WEIGHT_ROWS, contexts + 2 + model_input), dtype=np.int32)
-        weights[:256, :contexts] = 65536 * 3 // 10
+        weights[:256, :contexts] = CONTEXT_WEIGHT_WITH_MODEL if model_input else 65536 * 3 // 10
         weights[:256, contexts] = 65536 // 2
         if model_input:
             weights[:256, contexts + 2] = MODEL_WEIGHT

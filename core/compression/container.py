@@ -55,17 +55,24 @@ LZMA_OVERHEAD = 17
 # manual: 674 MiB to compress with 64 MiB, the dictionary's size to decompress).
 LZMA_DICT_LOG2 = (12, 26)
 # The compact form of the model's file, for a file coded with one of this version's preset
-# configurations (config.PRESETS): magic, the preset's number (u8), the length (LEB128), the
-# CRC32 of the data, the payload, then the CRC32 of the preset's configuration (its JSON)
-# followed by every byte before it: 14 to 17 bytes over the payload where the container costs
-# about 63. It keeps the container's checks: a flipped byte, a truncation or another version's
-# settings fail the checksum before decoding; the data's CRC is checked after.
-COMPACT_MAGIC = b"LMVC"
-COMPACT_MIN = 4 + 1 + 1 + 4 + 4  # magic, preset, a one-byte length, the two CRCs
+# configurations (config.PRESETS): one byte, COMPACT_TAG with the preset's number in its low
+# nibble (no other form starts with 0xC0..0xCF: theirs start with "L"), the length (LEB128),
+# the CRC32 of the data, the payload, then the CRC32 of the preset's configuration (its JSON)
+# followed by every byte before it: 10 to 13 bytes over the payload where the container costs
+# about 63 (on an 80-byte message each byte is 0.1 bit a character). It keeps the container's
+# checks: a flipped byte, a truncation or another version's settings fail the checksum before
+# decoding; the data's CRC is checked after.
+COMPACT_TAG = 0xC0
+MAX_PRESETS = 16
+COMPACT_MIN = 1 + 1 + 4 + 4  # tag, a one-byte length, the two CRCs
 # What `lmviz compress` wrote, by the first four bytes of its file (the model's container, or
 # one of the forms `compressing.package` and `repeat_form` pick where they are smaller).
-FORMS = {MAGIC: "model", COMPACT_MAGIC: "model", LZMA_MAGIC: "lzma", STORED_MAGIC: "stored",
-         REPEAT_MAGIC: "repeated"}
+FORMS = {MAGIC: "model", LZMA_MAGIC: "lzma", STORED_MAGIC: "stored", REPEAT_MAGIC: "repeated"}
+
+
+def is_compact(blob: bytes) -> bool:
+    """Whether ``blob`` starts as the compact form does (its checks come in read_compact)."""
+    return bool(blob) and blob[0] & 0xF0 == COMPACT_TAG
 
 
 MAX_BYTES_PER_BIT = 400  # the most bytes one payload bit can stand for (see from_bytes)
@@ -138,8 +145,9 @@ def _varint(n: int) -> bytes:
 
 
 def compact_form(preset: int, config_json: str, data: bytes, payload: bytes) -> bytes:
-    """The model's payload for ``data`` in the compact form (see COMPACT_MAGIC)."""
-    body = (COMPACT_MAGIC + bytes([preset]) + _varint(len(data))
+    """The model's payload for ``data`` in the compact form (see COMPACT_TAG)."""
+    assert 0 <= preset < MAX_PRESETS
+    body = (bytes([COMPACT_TAG | preset]) + _varint(len(data))
             + struct.pack("<I", zlib.crc32(data)) + payload)
     return body + struct.pack("<I", zlib.crc32(body, zlib.crc32(config_json.encode())))
 
@@ -157,15 +165,15 @@ def read_compact(blob: bytes, presets: tuple[str, ...], name: str = "input") -> 
     configurations' JSON, in order."""
     if len(blob) < COMPACT_MIN:
         raise ContainerError(f"{name} is truncated: its header is incomplete")
-    preset = blob[4]
+    preset = blob[0] & 0x0F
     if preset >= len(presets):
         raise ContainerError(f"{name} was not made by this lmviz: it names preset {preset}, and "
                              f"this version has {len(presets)}")
     body, (crc,) = blob[:-4], struct.unpack("<I", blob[-4:])
     if zlib.crc32(body, zlib.crc32(presets[preset].encode())) != crc:
-        raise ContainerError(f"{name} is corrupt or truncated, or made by a version with other "
-                             "settings: its checksum does not match")
-    length, shift, pos = 0, 0, 5
+        raise ContainerError(f"{name} is corrupt or truncated, made by a version with other "
+                             "settings, or not an lmviz file: its checksum does not match")
+    length, shift, pos = 0, 0, 1
     while True:
         if pos >= len(body) or shift > 28:
             raise ContainerError(f"{name} is corrupt: its length field does not end")
@@ -187,7 +195,7 @@ def read_compact(blob: bytes, presets: tuple[str, ...], name: str = "input") -> 
 
 def form_of(blob: bytes) -> str | None:
     """"model", "lzma", "stored" or "repeated" for a file this version wrote; None otherwise."""
-    return FORMS.get(blob[:4])
+    return "model" if is_compact(blob) else FORMS.get(blob[:4])
 
 
 def _lzma_filters(dict_log2: int) -> list[dict]:
