@@ -72,6 +72,7 @@ fraction = _number(float, 0.0, 1.0, low_open=True, high_open=True,
                    what="a number strictly between 0 and 1")
 digits = _number(int, 1, 12, what="a whole number from 1 to 12")
 threads = _number(int, 1, 256, what="a whole number from 1 to 256")
+workers = _number(int, 1, 64, what="a whole number from 1 to 64")
 tour_step = _number(int, 1, TOUR_STEPS, what=f"a step from 1 to {TOUR_STEPS}")
 stream_bytes = _number(int, 4096, 64 << 20, what="a whole number of bytes from 4,096 to 67,108,864")
 # Ranges this version can run, checked before any work (a seed is what numpy and torch take).
@@ -268,6 +269,9 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("output", help="output file, or - for stdout")
         p.add_argument("--force", action="store_true", help="overwrite an existing output")
         p.add_argument("--json", action="store_true", help="print a summary as JSON")
+        p.add_argument("--workers", type=workers, default=None,
+                       help="processes coding an input of more than one 8 MiB block in parallel "
+                       "(the output is the same for any number; default: the CPUs, at most 8)")
         if name == "compress":
             p.add_argument("--model", metavar="NAME|PATH", default=None,
                            help="mix in a pretrained byte model on text: english (shipped) or a "

@@ -1,8 +1,8 @@
 """lmviz compress against the compressors people would pick instead, on the same files, in one
 run: gzip -9, bzip2 -9, xz -9e, zstd -19, bzip3, 7-Zip PPMd and zpaq -method 5.
 
-    python benchmarks/compress.py [--corpus DIR | --messages | --prose DIR] [--size 1000000]
-                                  [--json PATH]
+    python benchmarks/compress.py [--corpus DIR | --messages | --prose DIR | --big DIR]
+                                  [--size 1000000] [--json PATH]
 
 --corpus DIR: the mixed corpus of issue 12, made by `python benchmarks/compress_corpus.py DIR`
 (English prose, source code, HTML, JSON, an ELF object, a fixed-record binary table, a PNG; none
@@ -22,6 +22,14 @@ benchmarks/held_out_prose.py DIR`: two Debian books), the 100 KB in the middle o
 through lmviz with and without the models and every tool, speeds both ways. Issue 24's targets:
 with the model at least 5% below zpaq -method 5 and below lmviz without it; at least 5 KB/s
 compressing, 100 KB in under 30 s, decompression within 1.3x of compression.
+
+--big DIR: the big mixed sets (`python benchmarks/big_corpus.py DIR`: about 20 MB and 100 MB,
+a quarter each of text, source, shared libraries and data, from Debian packages) through `lmviz
+compress` and `decompress` from the command line (2 workers: the blocked form) beside xz -9e,
+zstd -19 --long, zpaq -method 5 (its default threads) and 7-Zip PPMd: size, both speeds and the
+peak resident memory of the largest process (GNU time's %M). Issue 27's targets: each set below
+xz -9e and zpaq -method 5; at least 200 KB/s compressing on the 100 MB set, decompression within
+1.3x; peak memory 2 GB or less.
 
 paq8px -8 (the moonshot column) runs where it is built: `PAQ8PX=/path/to/paq8px` or `paq8px` on
 the PATH (README: how to build it from its public source); otherwise it is marked missing.
@@ -239,6 +247,81 @@ def message_rows() -> list[dict]:
     return rows
 
 
+BIG_TOOLS = {
+    "lmviz": ([sys.executable, "-m", "lmviz.app.cli", "compress", "IN", "OUT", "--workers", "2"],
+              [sys.executable, "-m", "lmviz.app.cli", "decompress", "OUT", "DIRFILE",
+               "--workers", "2"]),
+    "xz -9e": TOOLS["xz -9e"],
+    "zstd -19 --long": (["zstd", "-19", "--long", "-q", "-c", "IN"],
+                        ["zstd", "-d", "--long", "-q", "-c", "OUT"]),
+    "zpaq -m5": TOOLS["zpaq -m5"],
+    "7z PPMd": TOOLS["7z PPMd"],
+}
+
+
+def run_timed(name: str, comp: list, decomp: list, src: Path, work: Path) -> dict:
+    """Like run_tool, each direction under GNU time for its peak resident memory."""
+    out = work / f"packed{SUFFIX.get(name, '.bin')}"
+    back = work / "back"
+    shutil.rmtree(back, ignore_errors=True)
+    back.mkdir()
+    out.unlink(missing_ok=True)
+    mem = work / "mem"
+
+    def argv(template):
+        return ["/usr/bin/time", "-f", "%M", "-o", str(mem)] + [
+            {"IN": str(src), "OUT": str(out), "DIR": str(back),
+             "DIRFILE": str(back / "restored")}.get(a, a) for a in template]
+
+    def timed(template, stdout) -> tuple[float, int]:
+        t0 = time.perf_counter()
+        subprocess.run(argv(template), cwd=src.parent, stdout=stdout,
+                       stderr=subprocess.DEVNULL, check=True)
+        return time.perf_counter() - t0, int(mem.read_text().split()[-1]) * 1024
+
+    if shutil.which(comp[0]) is None:
+        return {"bytes": None}
+    if "OUT" in comp:
+        c_s, c_mem = timed(comp, subprocess.DEVNULL)
+    else:
+        with open(out, "wb") as f:
+            c_s, c_mem = timed(comp, f)
+    restored_path = back / "restored"
+    if "DIR" in decomp or "DIRFILE" in decomp:
+        d_s, d_mem = timed(decomp, subprocess.DEVNULL)
+        restored_path = next(p for p in back.rglob("*") if p.is_file())
+    else:
+        with open(restored_path, "wb") as f:
+            d_s, d_mem = timed(decomp, f)
+    same = subprocess.run(["cmp", "-s", str(src), str(restored_path)]).returncode == 0
+    assert same, f"{name} did not round-trip {src.name}"
+    return {"bytes": out.stat().st_size, "compress_s": c_s, "decompress_s": d_s,
+            "peak_mb": max(c_mem, d_mem) / 2**20}
+
+
+def big_rows(folder: Path) -> list[dict]:
+    files = sorted(folder.glob("*.tar"), key=lambda p: p.stat().st_size)
+    if not files:
+        sys.exit(f"{folder} holds no .tar: make the sets with benchmarks/big_corpus.py")
+    rows = []
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        for src in files:
+            n = src.stat().st_size
+            for name, (comp, decomp) in BIG_TOOLS.items():
+                r = run_timed(name, comp, decomp, src, Path(tmp))
+                row = {"set": src.name, "bytes": n, "tool": name}
+                if r["bytes"] is None:
+                    row["output"] = "missing"
+                else:
+                    row.update({"output": r["bytes"], "bpb": round(8 * r["bytes"] / n, 4),
+                                "compress KB/s": round(n / r["compress_s"] / 1000, 1),
+                                "decompress KB/s": round(n / r["decompress_s"] / 1000, 1),
+                                "peak MB": round(r["peak_mb"])})
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    return rows
+
+
 def prose_rows(folder: Path, size: int) -> tuple[list[dict], list[dict]]:
     """The middle ``size`` bytes of each file of ``folder``: bits a byte by lmviz without and
     with each model and by every tool; lmviz's speeds."""
@@ -298,7 +381,14 @@ def main() -> None:
     ap.add_argument("--json", metavar="PATH")
     ap.add_argument("--messages", action="store_true")
     ap.add_argument("--prose", metavar="DIR", type=Path)
+    ap.add_argument("--big", metavar="DIR", type=Path)
     args = ap.parse_args()
+    if args.big:
+        rows = big_rows(args.big)
+        emit("big mixed sets (every round trip checked)", rows, None)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"big": rows}, indent=1))
+        return
     if args.prose:
         size = args.size if args.size != ap.get_default("size") else 100_000
         rows, speeds = prose_rows(args.prose, size)

@@ -16,6 +16,15 @@ from .filters import elf_row, is_x86
 from .records import record_length
 
 MAX_RECORD = 512  # the longest record row records.record_length looks for
+# The context tables' rows (log2), by the input's length: 2**18 (4 MB a context) up to 1 MiB,
+# one more doubling per doubling of the input, at most 2**21 (32 MB a context, about 350 MB for
+# text's 11 contexts: a block of 8 MiB). On 4.4 MB of HTML 470,406 bytes at 2**18, 461,059 at
+# 2**20, 452,340 at 2**22; 5.1 MB of source 745,920, 737,529, 733,272 (benchmarks/RESULTS.md).
+ROWS_LOG2 = (18, 21)
+
+
+def rows_for(length: int) -> int:
+    return min(ROWS_LOG2[1], max(ROWS_LOG2[0], (max(length, 1) - 1).bit_length() - 2))
 # Binary data's orders: text's without the last 12 and 24 bytes, which find the repeated keys,
 # tags and lines of structured text and do not pay on binary data (measured on the benchmark
 # corpora: benchmarks/RESULTS.md).
@@ -105,7 +114,9 @@ class CompressorConfig:
         if d["model"] and not (len(d["model"]) == 64
                                and all(c in "0123456789abcdef" for c in d["model"])):
             raise ValueError("its setting model is not a model's sha256")
-        chosen = ("orders", "record", "x86", "skips", "lines", "model")  # per file
+        if not ROWS_LOG2[0] <= d["rows_log2"] <= ROWS_LOG2[1]:
+            raise ValueError(f"its setting rows_log2={d['rows_log2']} is out of range")
+        chosen = ("orders", "record", "x86", "skips", "lines", "model", "rows_log2")  # per file
         if config != dataclasses.replace(default, **{n: getattr(config, n) for n in chosen}):
             bad = next(n for n in names if getattr(config, n) != getattr(default, n)
                        and n not in chosen)
@@ -147,7 +158,8 @@ def config_for(data: bytes) -> CompressorConfig:
     table = record_length(data, MAX_RECORD)
     return CompressorConfig(orders=default.orders if text else BINARY_ORDERS,
                             record=table or elf_row(data), x86=is_x86(data),
-                            skips=() if text else default.skips, lines=text)
+                            skips=() if text else default.skips, lines=text,
+                            rows_log2=rows_for(len(data)))
 
 
 # The configurations config_for picks for text and for binary data without records or x86 code,

@@ -1,0 +1,246 @@
+"""Big inputs: `lmviz compress` of an input longer than one block, and back, as a stream of
+blocks (core/compression/blocks.py) coded in parallel by worker processes, as zpaq's
+``-threads`` does. Each block is coded alone by `compressing.compress`, so the output does not
+depend on the number of workers; at most ``workers + 1`` blocks are in memory (read, in a
+worker, or waiting to be written), whatever the input's length."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import BinaryIO
+
+import numpy as np
+from lmviz.core.compression.blocks import (
+    BLOCK_LOG2,
+    BlockReader,
+    block_record,
+    end_record,
+    file_head,
+)
+from lmviz.core.compression.container import ContainerError
+
+Progress = Callable[[int, int | None], None]  # (original bytes done, in all if known)
+
+_SHARED = None  # in a worker: the array its progress goes to (one slot per block in flight)
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _init_worker(shared) -> None:
+    global _SHARED
+    _SHARED = shared
+
+
+def _report(slot: int) -> Callable[[int, int], None]:
+    def progress(done: int, total: int) -> None:
+        if _SHARED is not None:
+            _SHARED[slot] = done
+    return progress
+
+
+def _compress_block(data: bytes, slot: int, model: str | None) -> bytes:
+    from .compressing import compress
+
+    return compress(data, _report(slot), model).data
+
+
+def _decompress_block(coded: bytes, label: str, slot: int, model: str | None) -> bytes:
+    from .compressing import decompress
+
+    return decompress(coded, label, _report(slot), model).data
+
+
+class _Pool:
+    """``workers`` processes (none for one: the work runs here), a bounded queue of blocks in
+    flight, and the progress of the unfinished ones."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.slots = workers + 1
+        ctx = multiprocessing.get_context("spawn")  # no fork of a process that holds threads
+        self.shared = ctx.Array("q", self.slots, lock=False)
+        self.pool = (ProcessPoolExecutor(workers, ctx, _init_worker, (self.shared,))
+                     if workers > 1 else None)
+        self.pending: deque[tuple[int, Future]] = deque()
+
+    def submit(self, fn, *args) -> None:
+        """fn(*args[:-1], slot, args[-1]) in a worker (here, at once, with one worker)."""
+        slot = (self.pending[-1][0] + 1) % self.slots if self.pending else 0
+        self.shared[slot] = 0
+        args = _with_slot(args, slot)
+        if self.pool is not None:
+            self.pending.append((slot, self.pool.submit(fn, *args)))
+            return
+        _init_worker(self.shared)
+        f: Future = Future()
+        try:
+            f.set_result(fn(*args))
+        except Exception as exc:  # raised where the result is read, as from a worker
+            f.set_exception(exc)
+        self.pending.append((slot, f))
+
+    def full(self) -> bool:
+        return len(self.pending) > self.workers
+
+    def in_flight(self) -> int:
+        """Original bytes the unfinished blocks have coded so far."""
+        return sum(self.shared[s] for s, f in self.pending if not f.done())
+
+    def next_result(self, tick: Callable[[], None]) -> bytes:
+        _, f = self.pending.popleft()
+        while True:
+            try:
+                return f.result(timeout=0.25)
+            except FutureTimeout:
+                tick()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _with_slot(args: tuple, slot: int) -> tuple:
+    """The job's arguments with the progress slot before the last (the model)."""
+    return (*args[:-1], slot, args[-1])
+
+
+WINDOW = 1 << 16  # the granularity at which a block is cut where the kind of data changes
+PERSIST = 4  # ... and for how many windows the new kind must hold (a string table in a
+#   library, a few tar headers in text: no cut)
+
+
+def _kind(window: bytes) -> bool:
+    """Text: at least 85% printable ASCII, whitespace or bytes of UTF-8 sequences (an archive's
+    headers, NULs, and a stray binary byte do not make a window binary)."""
+    x = np.frombuffer(window, dtype=np.uint8)
+    texty = ((x >= 32) & (x != 127)) | (x == 9) | (x == 10) | (x == 13)
+    return bool(texty.mean() >= 0.85) if len(x) else True
+
+
+def cut(buf: bytes) -> int:
+    """Where the first block of ``buf`` ends: at the first 64 KiB window whose kind (text or
+    not) differs from the first window's for PERSIST windows, or at an executable's header (ELF) just before it,
+    so that each block gets its own configuration (config_for reads a block's start: text or
+    binary orders, the x86 filter and the ELF's record rows); else the whole of ``buf``."""
+    kinds = [_kind(buf[off : off + WINDOW]) for off in range(0, len(buf), WINDOW)]
+    for i in range(1, len(kinds)):
+        if all(k != kinds[0] for k in kinds[i : i + PERSIST]):
+            off = i * WINDOW
+            elf = buf.find(b"\x7fELF", off - WINDOW, off + WINDOW)
+            return elf if elf > 0 else off
+    return len(buf)
+
+
+def _blocks(first: bytes, src: BinaryIO, size: int) -> Iterator[bytes]:
+    """``first`` and what follows it in ``src``, in blocks of at most ``size`` bytes, each cut
+    where the kind of data changes (cut); the same blocks whatever the reads return."""
+    buf = first
+    while True:
+        while len(buf) < size:
+            more = src.read(size - len(buf))
+            if not more:
+                break
+            buf += more
+        if not buf:
+            return
+        n = cut(buf[:size])
+        yield buf[:n]
+        buf = buf[n:]
+
+
+def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
+                    progress: Progress, total: int | None, limit: int,
+                    model: str | None = None, block_log2: int = BLOCK_LOG2) -> int:
+    """The blocked form of ``first`` followed by the rest of ``src``, written to ``dst``;
+    returns the input's length. An input over ``limit`` bytes is refused (ValueError) as soon
+    as it passes it."""
+    size = 1 << block_log2
+    pool = _Pool(workers)
+    lengths: deque[int] = deque()  # of the blocks in flight, in order
+    done = length = crc = 0
+
+    def tick() -> None:
+        progress(done + pool.in_flight(), total)
+
+    def write_next() -> None:
+        nonlocal done
+        coded = pool.next_result(tick)
+        n = lengths.popleft()
+        dst.write(block_record(n, coded))
+        done += n
+        tick()
+
+    try:
+        dst.write(file_head(block_log2))
+        for block in _blocks(first, src, size):
+            length += len(block)
+            if length > limit:
+                raise ValueError(f"the input is over {limit:,} bytes")
+            crc = zlib.crc32(block, crc)
+            lengths.append(len(block))
+            pool.submit(_compress_block, block, model)
+            while pool.full():
+                write_next()
+        while lengths:
+            write_next()
+        dst.write(end_record(length, crc))
+    finally:
+        pool.close()
+    return length
+
+
+def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
+                      progress: Progress, total_hint: int | None = None,
+                      model: str | None = None) -> int:
+    """The original of a blocked file, block by block into ``dst``; returns its length. Every
+    block's record is checked before it is decoded, its single-file form's own CRC after, and
+    the end record's length and CRC over everything; a failure names the block's offset."""
+    reader = BlockReader(src, name)
+    pool = _Pool(workers)
+    blocks: deque = deque()
+    done = 0
+    crc = 0
+
+    def tick() -> None:
+        progress(done + pool.in_flight(), total_hint)
+
+    def write_next() -> None:
+        nonlocal done, crc
+        block = blocks.popleft()
+        try:
+            data = pool.next_result(tick)
+        except ContainerError as exc:
+            raise ContainerError(f"{name}: block {block.index} (at byte {block.offset:,}, "
+                                 f"original bytes {block.start:,} on): {exc}") from None
+        if len(data) != block.length:
+            raise ContainerError(f"{name} is corrupt: block {block.index} (at byte "
+                                 f"{block.offset:,}) decodes to {len(data):,} bytes, not "
+                                 f"{block.length:,}")
+        dst.write(data)
+        crc = zlib.crc32(data, crc)
+        done += len(data)
+        tick()
+
+    try:
+        for block in reader:
+            label = f"block {block.index}"
+            blocks.append(block)
+            pool.submit(_decompress_block, block.coded, label, model)
+            while pool.full():
+                write_next()
+        while blocks:
+            write_next()
+    finally:
+        pool.close()
+    if reader.crc32 != crc:
+        raise ContainerError(f"{name} did not decode to the original (its CRC over all blocks "
+                             "does not match); nothing written")
+    return done

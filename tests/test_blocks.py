@@ -1,0 +1,198 @@
+"""Big inputs: the blocked form (core/compression/blocks.py, app/jobs/blocks.py). An input over
+one block streams through blocks coded in parallel; the output is the same for any number of
+workers, damage is named by its block's offset, and memory stays bounded past the old 256 MB
+limit. The tests shrink the block to 64 KiB (the real one is 8 MiB)."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import zlib
+
+import numpy as np
+import pytest
+from lmviz.app.cli import main
+
+SMALL_LOG2 = 16
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    import lmviz.app.commands.compress as command
+
+    monkeypatch.setattr(command, "BLOCK_LOG2_USED", SMALL_LOG2)
+
+
+def _mixed(n: int) -> bytes:
+    """Text, then numbers, then noise: blocks that take different forms."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+    from corpus import stdlib_docstrings
+
+    rng = np.random.default_rng(7)
+    text = stdlib_docstrings(n // 2)
+    table = b"".join(b"%08d,%05d\n" % (i, int(v)) for i, v in
+                     enumerate(rng.integers(0, 99999, n // 28)))
+    return (text + table + rng.integers(0, 256, n // 8, dtype=np.uint8).tobytes())[:n]
+
+
+def test_the_output_is_the_same_for_one_and_two_workers_and_round_trips(tmp_path, small_blocks):
+    data = _mixed(300_000)  # five blocks of 64 KiB
+    src = tmp_path / "in"
+    src.write_bytes(data)
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}.lmvz"
+        assert main(["compress", str(src), str(out), "--workers", workers]) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and outs[0][:4] == b"LMVK"
+    assert len(outs[0]) < 0.6 * len(data)
+    for workers in ("1", "2"):
+        back = tmp_path / f"back{workers}"
+        assert main(["decompress", str(tmp_path / "w1.lmvz"), str(back), "--workers",
+                     workers]) == 0
+        assert back.read_bytes() == data
+
+
+def test_an_input_of_one_block_or_less_keeps_the_single_file_forms(tmp_path, small_blocks):
+    data = _mixed(60_000)
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.write_bytes(data)
+    assert main(["compress", str(src), str(out)]) == 0
+    from lmviz.app.jobs.compressing import compress
+
+    assert out.read_bytes() == compress(data).data
+
+
+def _packed(tmp_path) -> tuple[bytes, bytes]:
+    data = _mixed(200_000)
+    src, out = tmp_path / "in", tmp_path / "in.lmvz"
+    src.write_bytes(data)
+    assert main(["compress", str(src), str(out), "--workers", "1"]) == 0
+    return data, out.read_bytes()
+
+
+def _records(blob: bytes) -> list[tuple[int, int]]:
+    """(offset, coded length) of each block record."""
+    import struct
+
+    out, pos = [], 6
+    while True:
+        n, m, _ = struct.unpack("<III", blob[pos : pos + 12])
+        if n == 0:
+            return out
+        out.append((pos, m))
+        pos += 12 + m
+
+
+def test_a_damaged_block_is_named_by_its_offset_and_nothing_is_written(tmp_path, capsys,
+                                                                     small_blocks):
+    data, blob = _packed(tmp_path)
+    records = _records(blob)
+    assert len(records) == 4
+    offset, m = records[2]
+    bad = bytearray(blob)
+    bad[offset + 12 + m // 2] ^= 0x10
+    src, out = tmp_path / "bad.lmvz", tmp_path / "out"
+    src.write_bytes(bytes(bad))
+    assert main(["decompress", str(src), str(out), "--workers", "1"]) == 1
+    err = capsys.readouterr().err
+    assert f"block 2 (at byte {offset:,}, original bytes {2 << SMALL_LOG2:,} on)" in err
+    assert "checksum" in err and err.count("\n") == 1 and not out.exists()
+
+
+def test_every_truncation_and_a_missing_block_are_one_sentence(tmp_path, capsys, small_blocks):
+    data, blob = _packed(tmp_path)
+    records = _records(blob)
+    (o1, m1), (o2, _) = records[1], records[2]
+    cases = [blob[:n] for n in (0, 3, 5, 6, 10, o1 + 5, o1 + 40, len(blob) - 1, len(blob) - 20)]
+    cases.append(blob[:o1] + blob[o2:])  # block 1 left out: the end record's length says so
+    cases.append(blob + b"\0")
+    src, out = tmp_path / "bad.lmvz", tmp_path / "out"
+    for case in cases:
+        src.write_bytes(case)
+        code = main(["decompress", str(src), str(out), "--workers", "1"])
+        err = capsys.readouterr().err
+        assert code == 1 and err.startswith("lmviz: ") and err.count("\n") == 1, err
+        assert "Traceback" not in err and not out.exists()
+
+
+class _Periodic(io.RawIOBase):
+    """``n`` bytes of a 4 KiB pattern, made as they are read (never held whole)."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+        self.pattern = bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8))
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.left if size < 0 else min(size, self.left)
+        self.left -= size
+        reps = -(-size // len(self.pattern)) + 1
+        return (self.pattern * reps)[:size]
+
+
+class _Sink:
+    """Counts what is written, and checks its CRC, keeping nothing."""
+
+    def __init__(self) -> None:
+        self.count, self.crc = 0, 0
+
+    def write(self, b: bytes) -> None:
+        self.count += len(b)
+        self.crc = zlib.crc32(b, self.crc)
+
+
+def test_more_than_the_old_256_mb_limit_streams_through_in_bounded_memory():
+    """300 MB of a generated stream, compressed and decompressed block by block (8 MiB blocks,
+    each in the repeat form, so no model time): what Python allocates stays under 100 MB."""
+    import tracemalloc
+
+    from lmviz.app.jobs.blocks import compress_blocks, decompress_blocks
+    from lmviz.core.compression.blocks import BLOCK_LOG2
+
+    n = 300 << 20
+    packed = io.BytesIO()
+    tracemalloc.start()
+    try:
+        length = compress_blocks(b"", _Periodic(n), packed, 1, lambda d, t: None, n, n)
+        peak_compress = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        sink = _Sink()
+        packed.seek(0)
+        got = decompress_blocks(packed, sink, "stream", 1, lambda d, t: None)
+        peak_decompress = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert length == got == sink.count == n
+    expected = zlib.crc32(_Periodic(n).read())
+    assert sink.crc == expected
+    assert len(packed.getvalue()) < 10_000  # 38 blocks of 8 MiB, a few dozen bytes each
+    assert -(-n >> BLOCK_LOG2) == 38
+    assert peak_compress < 100e6 and peak_decompress < 100e6, (peak_compress, peak_decompress)
+
+
+def test_an_input_over_the_streamed_limit_is_refused(tmp_path, capsys, small_blocks,
+                                                     monkeypatch):
+    import lmviz.app.commands.compress as command
+
+    monkeypatch.setattr(command, "MAX_STREAMED", 150_000)
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.write_bytes(_mixed(200_000))
+    assert main(["compress", str(src), str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "is over 150,000 bytes" in err and not out.exists()
+
+
+def test_sigint_while_streaming_leaves_no_output(tmp_path):
+    """An input over one real block (8 MiB) takes the blocked form; Ctrl-C during it: exit 130
+    and no output file, not even a temporary one."""
+    src, out = tmp_path / "big", tmp_path / "big.lmvz"
+    src.write_bytes(np.random.default_rng(1).integers(0, 16, 9 << 20, dtype=np.uint8).tobytes())
+    proc = subprocess.Popen([sys.executable, "-m", "lmviz.app.cli", "compress", str(src),
+                             str(out), "--workers", "2"], stderr=subprocess.PIPE)
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    assert not out.exists() and not list(tmp_path.glob(".lmviz-*"))
