@@ -105,7 +105,7 @@ def test_a_damaged_block_is_named_by_its_offset_and_nothing_is_written(tmp_path,
 def test_every_truncation_and_a_missing_block_are_one_sentence(tmp_path, capsys, small_blocks):
     data, blob = _packed(tmp_path)
     records = _records(blob)
-    (o1, m1), (o2, _) = records[1], records[2]
+    (o1, _), (o2, _) = records[1], records[2]
     cases = [blob[:n] for n in (0, 3, 5, 6, 10, o1 + 5, o1 + 40, len(blob) - 1, len(blob) - 20)]
     cases.append(blob[:o1] + blob[o2:])  # block 1 left out: the end record's length says so
     cases.append(blob + b"\0")
@@ -119,17 +119,20 @@ def test_every_truncation_and_a_missing_block_are_one_sentence(tmp_path, capsys,
 
 
 class _Periodic(io.RawIOBase):
-    """``n`` bytes of a 4 KiB pattern, made as they are read (never held whole)."""
+    """``n`` bytes of a 256-byte pattern (the longest period the repeat form takes), made as
+    they are read (never held whole)."""
 
     def __init__(self, n: int) -> None:
-        self.left = n
-        self.pattern = bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8))
+        self.left, self.at = n, 0
+        self.pattern = bytes(np.random.default_rng(0).integers(0, 256, 256, dtype=np.uint8))
 
     def read(self, size: int = -1) -> bytes:
         size = self.left if size < 0 else min(size, self.left)
         self.left -= size
-        reps = -(-size // len(self.pattern)) + 1
-        return (self.pattern * reps)[:size]
+        start = self.at % len(self.pattern)
+        self.at += size
+        reps = -(-(start + size) // len(self.pattern))
+        return (self.pattern * reps)[start : start + size]
 
 
 class _Sink:
@@ -165,9 +168,11 @@ def test_more_than_the_old_256_mb_limit_streams_through_in_bounded_memory():
     finally:
         tracemalloc.stop()
     assert length == got == sink.count == n
-    expected = zlib.crc32(_Periodic(n).read())
+    expected, whole = 0, _Periodic(n)
+    while chunk := whole.read(1_000_003):  # not a multiple of the period: the phase is kept
+        expected = zlib.crc32(chunk, expected)
     assert sink.crc == expected
-    assert len(packed.getvalue()) < 10_000  # 38 blocks of 8 MiB, a few dozen bytes each
+    assert len(packed.getvalue()) < 38 * 300  # 38 blocks of 8 MiB, each its 256-byte pattern
     assert -(-n >> BLOCK_LOG2) == 38
     assert peak_compress < 100e6 and peak_decompress < 100e6, (peak_compress, peak_decompress)
 
@@ -196,3 +201,32 @@ def test_sigint_while_streaming_leaves_no_output(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
     assert not out.exists() and not list(tmp_path.glob(".lmviz-*"))
+
+
+def test_the_progress_bar_shows_only_once_the_work_has_taken_a_second(monkeypatch):
+    from lmviz.app.commands import output
+
+    clock = [100.0]
+    monkeypatch.setattr(output.time, "monotonic", lambda: clock[0])
+    with output.progress_bar("compressing", delay=1.0) as bar:
+        task = bar.add_task("x", total=10)
+        bar.update(task, completed=1)
+        clock[0] += 0.5
+        bar.update(task, completed=2)
+        assert not bar.started  # a quick file: no bar at all
+        clock[0] += 0.6
+        bar.update(task, completed=3)
+        assert bar.started and bar.bar.tasks[0].completed == 3
+
+
+def test_a_block_is_cut_where_text_turns_to_random_bytes_not_in_utf8_text():
+    """Random bytes are 87% printable or high bytes, but their high bytes are not UTF-8: not
+    text. Text with accents and symbols is text throughout: no cut."""
+    from lmviz.app.jobs.blocks import WINDOW, cut
+
+    rng = np.random.default_rng(3)
+    utf8 = ("naïve café, 3 × 4 = 12 ✓ — ok. " * 20_000).encode()[: 10 * WINDOW]
+    noise = rng.integers(0, 256, 6 * WINDOW, dtype=np.uint8).tobytes()
+    assert cut(utf8) == len(utf8)
+    assert cut(utf8 + noise) == len(utf8)
+    assert cut(noise + utf8) == len(noise)

@@ -92,7 +92,7 @@ def _whole(name: str, args, data: bytes, label: str) -> int:
     unpacking = name == "decompress"
     t0 = time.perf_counter()
     with progress_bar("decompressing" if unpacking else "compressing", DownloadColumn(),
-                      TransferSpeedColumn(), transient=args.json) as bar:
+                      TransferSpeedColumn(), transient=args.json, delay=1.0) as bar:
         task = bar.add_task(name, total=None)
 
         def progress(done: int, total: int) -> None:
@@ -125,7 +125,7 @@ def _streamed(name: str, args, src, label: str, size: int | None, workers: int) 
     t0 = time.perf_counter()
     counts = {}
     with progress_bar("decompressing" if unpacking else "compressing", DownloadColumn(),
-                      TransferSpeedColumn(), transient=args.json) as bar:
+                      TransferSpeedColumn(), transient=args.json, delay=1.0) as bar:
         task = bar.add_task(name, total=None if unpacking else size)
 
         def progress(done: int, total: int | None) -> None:

@@ -59,9 +59,9 @@ def run(name: str, args) -> int:
 
         data = read_inspected(args.file)
         if args.model is not None:  # a missing model: one sentence before the screen opens
-            from lmviz.core.learning.checkpoints import resolve_checkpoint
+            from ..jobs.compressing import find_model
 
-            resolve_checkpoint(args.model)
+            find_model(args.model)
         require_terminal("lmviz inspect", "lmviz compress FILE OUT --json")
         app = LmvizApp(screen="inspect", inspect=(args.file, data, args.model))
     elif name == "tour":

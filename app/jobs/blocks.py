@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from multiprocessing.pool import AsyncResult
 from typing import BinaryIO
 
 import numpy as np
@@ -37,6 +37,9 @@ def default_workers() -> int:
 def _init_worker(shared) -> None:
     global _SHARED
     _SHARED = shared
+    # Ctrl-C reaches the whole process group: the parent handles it (it stops the workers and
+    # removes its temporary output); a worker that died of it would only hang the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _report(slot: int) -> Callable[[int, int], None]:
@@ -58,18 +61,37 @@ def _decompress_block(coded: bytes, label: str, slot: int, model: str | None) ->
     return decompress(coded, label, _report(slot), model).data
 
 
+class _Done:
+    """A job run here (one worker): its result, or its exception raised where it is read."""
+
+    def __init__(self, fn, args: tuple) -> None:
+        self.value, self.error = None, None
+        try:
+            self.value = fn(*args)
+        except Exception as exc:
+            self.error = exc
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self, timeout: float | None = None):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 class _Pool:
     """``workers`` processes (none for one: the work runs here), a bounded queue of blocks in
-    flight, and the progress of the unfinished ones."""
+    flight, and the progress of the unfinished ones. Closed on an error or Ctrl-C, it stops
+    its workers at once rather than wait for the blocks they are coding."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.slots = workers + 1
         ctx = multiprocessing.get_context("spawn")  # no fork of a process that holds threads
         self.shared = ctx.Array("q", self.slots, lock=False)
-        self.pool = (ProcessPoolExecutor(workers, ctx, _init_worker, (self.shared,))
-                     if workers > 1 else None)
-        self.pending: deque[tuple[int, Future]] = deque()
+        self.pool = ctx.Pool(workers, _init_worker, (self.shared,)) if workers > 1 else None
+        self.pending: deque[tuple[int, AsyncResult | _Done]] = deque()
 
     def submit(self, fn, *args) -> None:
         """fn(*args[:-1], slot, args[-1]) in a worker (here, at once, with one worker)."""
@@ -77,34 +99,40 @@ class _Pool:
         self.shared[slot] = 0
         args = _with_slot(args, slot)
         if self.pool is not None:
-            self.pending.append((slot, self.pool.submit(fn, *args)))
-            return
-        _init_worker(self.shared)
-        f: Future = Future()
-        try:
-            f.set_result(fn(*args))
-        except Exception as exc:  # raised where the result is read, as from a worker
-            f.set_exception(exc)
-        self.pending.append((slot, f))
+            self.pending.append((slot, self.pool.apply_async(fn, args)))
+        else:
+            _init_worker_here(self.shared)
+            self.pending.append((slot, _Done(fn, args)))
 
     def full(self) -> bool:
         return len(self.pending) > self.workers
 
     def in_flight(self) -> int:
         """Original bytes the unfinished blocks have coded so far."""
-        return sum(self.shared[s] for s, f in self.pending if not f.done())
+        return sum(self.shared[s] for s, f in self.pending if not f.ready())
 
     def next_result(self, tick: Callable[[], None]) -> bytes:
         _, f = self.pending.popleft()
         while True:
             try:
-                return f.result(timeout=0.25)
-            except FutureTimeout:
+                return f.get(timeout=0.25)
+            except multiprocessing.TimeoutError:
                 tick()
 
-    def close(self) -> None:
+    def close(self, finished: bool) -> None:
+        """``finished``: every job was read; else (an error, Ctrl-C) the workers are killed."""
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            if finished:
+                self.pool.close()
+            else:
+                self.pool.terminate()
+            self.pool.join()
+
+
+def _init_worker_here(shared) -> None:
+    """The one-worker case: the progress array, without touching this process's signals."""
+    global _SHARED
+    _SHARED = shared
 
 
 def _with_slot(args: tuple, slot: int) -> tuple:
@@ -118,11 +146,17 @@ PERSIST = 4  # ... and for how many windows the new kind must hold (a string tab
 
 
 def _kind(window: bytes) -> bool:
-    """Text: at least 85% printable ASCII, whitespace or bytes of UTF-8 sequences (an archive's
-    headers, NULs, and a stray binary byte do not make a window binary)."""
+    """Text: at least 85% printable ASCII, whitespace or bytes of well-formed UTF-8 sequences
+    (an archive's headers, NULs and a stray binary byte do not make a window binary; random or
+    compressed bytes, whose high bytes are mostly not UTF-8, are not text)."""
     x = np.frombuffer(window, dtype=np.uint8)
-    texty = ((x >= 32) & (x != 127)) | (x == 9) | (x == 10) | (x == 13)
-    return bool(texty.mean() >= 0.85) if len(x) else True
+    if not len(x):
+        return True
+    texty = int((((x >= 32) & (x < 127)) | (x == 9) | (x == 10) | (x == 13)).sum())
+    high = int((x >= 128).sum())
+    if high:  # the high bytes that decode: each replacement character stands for a bad one
+        high = max(0, high - 4 * window.decode("utf-8", "replace").count("\ufffd"))
+    return texty + high >= 0.85 * len(x)
 
 
 def cut(buf: bytes) -> int:
@@ -192,8 +226,10 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
         while lengths:
             write_next()
         dst.write(end_record(length, crc))
-    finally:
-        pool.close()
+    except BaseException:
+        pool.close(finished=False)
+        raise
+    pool.close(finished=True)
     return length
 
 
@@ -238,8 +274,10 @@ def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
                 write_next()
         while blocks:
             write_next()
-    finally:
-        pool.close()
+    except BaseException:
+        pool.close(finished=False)
+        raise
+    pool.close(finished=True)
     if reader.crc32 != crc:
         raise ContainerError(f"{name} did not decode to the original (its CRC over all blocks "
                              "does not match); nothing written")

@@ -34,6 +34,14 @@ from .events import CompressionResult
 Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
 
 
+def find_model(name_or_path: str) -> None:
+    """Checks that ``--model`` names a shipped model or an existing file (CheckpointError, one
+    sentence, if not), without loading it."""
+    from lmviz.core.learning.checkpoints import resolve_checkpoint
+
+    resolve_checkpoint(name_or_path)
+
+
 def load_model(name_or_path: str):
     """The byte model `--model` names, quantized (bytemodel.py; imports torch to read it)."""
     from lmviz.core.compression.bytemodel import load_byte_model

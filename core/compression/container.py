@@ -102,9 +102,11 @@ def unstore(blob: bytes, name: str = "input") -> bytes:
 
 def repeat_form(data: bytes) -> bytes | None:
     """The repeat form of ``data`` if it is its first p bytes over and over (p <= MAX_PERIOD)
-    and that is shorter than storing it; else None. Each try is one memory comparison."""
+    and that is shorter than storing it; else None. A period is compared over the whole input
+    only if its first 4 KB repeat (one copy of the input, not one per period tried)."""
+    view = memoryview(data)
     for p in range(1, min(MAX_PERIOD, len(data) // 2) + 1):
-        if data[p:] == data[:-p]:
+        if view[p : p + 4096] == view[: min(4096, len(data) - p)] and data[p:] == data[:-p]:
             out = (REPEAT_MAGIC + struct.pack("<IQH", zlib.crc32(data), len(data), p) + data[:p])
             return out if len(out) < len(data) + STORED_OVERHEAD else None
     return None
