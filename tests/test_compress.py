@@ -548,3 +548,42 @@ def test_a_forged_compact_header_with_its_checksum_recomputed_is_one_sentence(tm
         code, err, out = _decompress_bytes(tmp_path, blob, capsys)
         assert code == 1 and words in err and err.count("\n") == 1, (name, err)
         assert not out.exists()
+
+
+def _x86_elf() -> bytes:
+    """A shared library of this machine's (x86 code and ELF tables), or made-up bytes with an
+    ELF header and call instructions where none is found."""
+    for path in ("/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1"):
+        if os.path.exists(path):
+            return open(path, "rb").read()[:60_000]
+    rng = np.random.default_rng(5)
+    body = b"".join(b"\xe8" + rng.integers(0, 256, 4, dtype=np.uint8).tobytes() + b"\x90" * 3
+                    for _ in range(6000))
+    return b"\x7fELF\x02\x01\x01" + bytes(57) + body
+
+
+@pytest.mark.parametrize("kind", ["text", "binary", "records", "short"])
+def test_the_compiled_span_codes_exactly_what_the_byte_by_byte_path_codes(kind):
+    """_run codes spans of PROGRESS_EVERY bytes in one compiled call; with hooks (what `lmviz
+    inspect` and a byte model need) it goes byte by byte. Both write the same payload, and each
+    decodes the other's."""
+    from lmviz.core.compression.compressor import compress_packed, decompress_packed
+    from lmviz.core.compression.config import config_for
+
+    data = {
+        "text": english(30_000),
+        "binary": _x86_elf(),
+        "records": b"".join(b"%08d,%05d,%s\n" % (i, (i * 7919) % 99991, b"ab" if i % 3 else b"xy")
+                            for i in range(2000)),
+        "short": b"hello, hello",
+    }[kind]
+    config = config_for(data)
+    hooks = (lambda model, t, byte: None, lambda model, t: None)
+    spans, nbits = compress_packed(data, config)
+    by_byte, nbits_by_byte = compress_packed(data, config, explain=hooks)
+    assert spans == by_byte and nbits == nbits_by_byte
+    assert decompress_packed(spans, nbits, len(data), config) == data
+    if kind == "binary":
+        assert config.x86 and config.record
+    if kind == "records":
+        assert config.record and config.record % 18 == 0  # rows of 18 bytes (or a few)
