@@ -230,3 +230,68 @@ def test_a_block_is_cut_where_text_turns_to_random_bytes_not_in_utf8_text():
     assert cut(utf8) == len(utf8)
     assert cut(utf8 + noise) == len(utf8)
     assert cut(noise + utf8) == len(noise)
+
+
+def test_progress_never_goes_back_and_ends_at_the_length():
+    """Blocks finish out of order (noise is stored at once, text takes the model's time); a
+    finished block counts in full until it is written, so the bar only moves forward."""
+    from lmviz.app.jobs.blocks import compress_blocks, decompress_blocks
+
+    data = _mixed(400_000)
+    seen: list[int] = []
+    for workers in (1, 2):
+        seen.clear()
+        packed = io.BytesIO()
+        n = compress_blocks(b"", io.BytesIO(data), packed, workers,
+                            lambda done, total: seen.append(done), len(data), len(data),
+                            block_log2=SMALL_LOG2)
+        assert n == len(data) and seen[-1] == len(data)
+        assert all(a <= b for a, b in zip(seen, seen[1:])), seen
+        seen.clear()
+        packed.seek(0)
+        sink = _Sink()
+        decompress_blocks(packed, sink, "packed", workers, lambda done, total: seen.append(done))
+        assert sink.count == len(data) and seen[-1] == len(data)
+        assert all(a <= b for a, b in zip(seen, seen[1:])), seen
+
+
+def test_a_block_that_finished_before_the_one_ahead_of_it_counts_in_full():
+    """The bar's count: a block still coding counts what its worker reported, one that finished
+    counts all of its bytes while it waits to be written (it used to drop out, and the bar went
+    back)."""
+    from lmviz.app.jobs.blocks import _Pool
+
+    class Coding:
+        def ready(self) -> bool:
+            return False
+
+    class Finished:
+        def ready(self) -> bool:
+            return True
+
+    pool = _Pool(1)
+    pool.shared[0], pool.shared[1] = 300, 200  # block 1's worker reported 200 before it ended
+    pool.pending.extend([(0, Coding(), 1000), (1, Finished(), 500)])
+    assert pool.in_flight() == 300 + 500
+    pool.shared[0] = 5000  # a report past the block's length (a forged record) is capped
+    assert pool.in_flight() == 1000 + 500
+
+    class Waited(Coding):
+        """The block waited for: not ready for two ticks."""
+
+        waits = 2
+
+        def get(self, timeout: float) -> bytes:
+            import multiprocessing
+
+            if self.waits:
+                self.waits -= 1
+                raise multiprocessing.TimeoutError
+            return b"coded"
+
+    pool.pending.clear()
+    pool.shared[0] = 300
+    pool.pending.extend([(0, Waited(), 1000), (1, Finished(), 500)])
+    ticks: list[int] = []
+    assert pool.next_result(lambda: ticks.append(pool.in_flight())) == b"coded"
+    assert ticks == [800, 800] and len(pool.pending) == 1  # the one waited for counts too

@@ -91,33 +91,42 @@ class _Pool:
         ctx = multiprocessing.get_context("spawn")  # no fork of a process that holds threads
         self.shared = ctx.Array("q", self.slots, lock=False)
         self.pool = ctx.Pool(workers, _init_worker, (self.shared,)) if workers > 1 else None
-        self.pending: deque[tuple[int, AsyncResult | _Done]] = deque()
+        # (progress slot, the job, the original bytes it codes), in the order they are written
+        self.pending: deque[tuple[int, AsyncResult | _Done, int]] = deque()
 
-    def submit(self, fn, *args) -> None:
-        """fn(*args[:-1], slot, args[-1]) in a worker (here, at once, with one worker)."""
+    def submit(self, size: int, fn, *args) -> None:
+        """fn(*args[:-1], slot, args[-1]) in a worker (here, at once, with one worker), for a
+        block of ``size`` original bytes."""
         slot = (self.pending[-1][0] + 1) % self.slots if self.pending else 0
         self.shared[slot] = 0
         args = _with_slot(args, slot)
         if self.pool is not None:
-            self.pending.append((slot, self.pool.apply_async(fn, args)))
+            self.pending.append((slot, self.pool.apply_async(fn, args), size))
         else:
             _init_worker_here(self.shared)
-            self.pending.append((slot, _Done(fn, args)))
+            self.pending.append((slot, _Done(fn, args), size))
 
     def full(self) -> bool:
         return len(self.pending) > self.workers
 
     def in_flight(self) -> int:
-        """Original bytes the unfinished blocks have coded so far."""
-        return sum(self.shared[s] for s, f in self.pending if not f.ready())
+        """Original bytes the blocks not yet written have coded so far (all of a finished one,
+        which waits for the blocks before it)."""
+        return sum(size if f.ready() else min(self.shared[s], size)
+                   for s, f, size in self.pending)
 
     def next_result(self, tick: Callable[[], None]) -> bytes:
-        _, f = self.pending.popleft()
-        while True:
-            try:
-                return f.get(timeout=0.25)
-            except multiprocessing.TimeoutError:
-                tick()
+        """The first block's result, ticking while it is coded (it counts in `in_flight` until
+        it is taken off the queue, here)."""
+        f = self.pending[0][1]
+        try:
+            while True:
+                try:
+                    return f.get(timeout=0.25)
+                except multiprocessing.TimeoutError:
+                    tick()
+        finally:
+            self.pending.popleft()
 
     def close(self, finished: bool) -> None:
         """``finished``: every job was read; else (an error, Ctrl-C) the workers are killed."""
@@ -220,7 +229,7 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
                 raise ValueError(f"the input is over {limit:,} bytes")
             crc = zlib.crc32(block, crc)
             lengths.append(len(block))
-            pool.submit(_compress_block, block, model)
+            pool.submit(len(block), _compress_block, block, model)
             while pool.full():
                 write_next()
         while lengths:
@@ -269,7 +278,7 @@ def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
         for block in reader:
             label = f"block {block.index}"
             blocks.append(block)
-            pool.submit(_decompress_block, block.coded, label, model)
+            pool.submit(block.length, _decompress_block, block.coded, label, model)
             while pool.full():
                 write_next()
         while blocks:
