@@ -5,6 +5,7 @@ limit. The tests shrink the block to 64 KiB (the real one is 8 MiB)."""
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -262,11 +263,11 @@ def test_a_block_that_finished_before_the_one_ahead_of_it_counts_in_full():
     from lmviz.app.jobs.blocks import _Pool
 
     class Coding:
-        def ready(self) -> bool:
+        def done(self) -> bool:
             return False
 
     class Finished:
-        def ready(self) -> bool:
+        def done(self) -> bool:
             return True
 
     pool = _Pool(1)
@@ -281,12 +282,12 @@ def test_a_block_that_finished_before_the_one_ahead_of_it_counts_in_full():
 
         waits = 2
 
-        def get(self, timeout: float) -> bytes:
-            import multiprocessing
+        def result(self, timeout: float) -> bytes:
+            from concurrent.futures import TimeoutError as FutureTimeout
 
             if self.waits:
                 self.waits -= 1
-                raise multiprocessing.TimeoutError
+                raise FutureTimeout
             return b"coded"
 
     pool.pending.clear()
@@ -295,3 +296,27 @@ def test_a_block_that_finished_before_the_one_ahead_of_it_counts_in_full():
     ticks: list[int] = []
     assert pool.next_result(lambda: ticks.append(pool.in_flight())) == b"coded"
     assert ticks == [800, 800] and len(pool.pending) == 1  # the one waited for counts too
+
+
+@pytest.mark.skipif(shutil.which("pgrep") is None, reason="needs pgrep to find the workers")
+def test_a_worker_killed_mid_block_is_one_sentence_not_a_hang(tmp_path):
+    """A worker that dies (the OOM killer, kill -9) breaks the pool: the command says so in one
+    sentence, exits 1 and leaves nothing, instead of waiting forever for the lost block."""
+    src, out = tmp_path / "big", tmp_path / "big.lmvz"
+    src.write_bytes(np.random.default_rng(2).integers(0, 16, 9 << 20, dtype=np.uint8).tobytes())
+    proc = subprocess.Popen([sys.executable, "-m", "lmviz.app.cli", "compress", str(src),
+                             str(out), "--workers", "2"], stderr=subprocess.PIPE)
+    workers: list[int] = []
+    deadline = time.monotonic() + 30
+    while not workers and time.monotonic() < deadline:
+        time.sleep(0.5)
+        found = subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "spawn_main"],
+                               capture_output=True, text=True).stdout.split()
+        workers = [int(p) for p in found]
+    assert workers, "no worker process started"
+    time.sleep(3)  # the workers are coding their blocks
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err.decode()
+    assert "worker process ended" in err.decode() and err.decode().count("\n") == 1
+    assert not out.exists() and not list(tmp_path.glob(".lmviz-*"))

@@ -119,7 +119,7 @@ def _whole(name: str, args, data: bytes, label: str) -> int:
 
 def _streamed(name: str, args, src, label: str, size: int | None, workers: int) -> int:
     """An input over one block, or a blocked file: block by block, ``workers`` at a time."""
-    from ..jobs.blocks import compress_blocks, decompress_blocks
+    from ..jobs.blocks import TooLong, compress_blocks, decompress_blocks
 
     unpacking = name == "decompress"
     t0 = time.perf_counter()
@@ -141,7 +141,7 @@ def _streamed(name: str, args, src, label: str, size: int | None, workers: int) 
                     counts["original"] = compress_blocks(b"", src, f, workers, progress, size,
                                                          MAX_STREAMED, args.model,
                                                          BLOCK_LOG2_USED)
-                except ValueError:
+                except TooLong:
                     raise _too_big(label, MAX_STREAMED, name) from None
             f.flush()
             counts["written"] = (f.tell() - start) if f.seekable() else None

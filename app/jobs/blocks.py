@@ -12,7 +12,9 @@ import signal
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
-from multiprocessing.pool import AsyncResult
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import BinaryIO
 
 import numpy as np
@@ -24,6 +26,7 @@ from lmviz.core.compression.blocks import (
     file_head,
 )
 from lmviz.core.compression.container import ContainerError
+from lmviz.core.files import OutputError
 
 Progress = Callable[[int, int | None], None]  # (original bytes done, in all if known)
 
@@ -62,7 +65,8 @@ def _decompress_block(coded: bytes, label: str, slot: int, model: str | None) ->
 
 
 class _Done:
-    """A job run here (one worker): its result, or its exception raised where it is read."""
+    """A job run here (one worker), as a finished Future: its result, or its exception raised
+    where it is read."""
 
     def __init__(self, fn, args: tuple) -> None:
         self.value, self.error = None, None
@@ -71,28 +75,38 @@ class _Done:
         except Exception as exc:
             self.error = exc
 
-    def ready(self) -> bool:
+    def done(self) -> bool:
         return True
 
-    def get(self, timeout: float | None = None):
+    def result(self, timeout: float | None = None):
         if self.error is not None:
             raise self.error
         return self.value
 
 
+class WorkerDied(OutputError):
+    """A worker process ended without a result (killed, or out of memory)."""
+
+
+class TooLong(ValueError):
+    """The input passed the limit it was given."""
+
+
 class _Pool:
     """``workers`` processes (none for one: the work runs here), a bounded queue of blocks in
     flight, and the progress of the unfinished ones. Closed on an error or Ctrl-C, it stops
-    its workers at once rather than wait for the blocks they are coding."""
+    its workers at once rather than wait for the blocks they are coding; a worker that dies
+    breaks the pool (BrokenProcessPool: one sentence), it is never silently replaced."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.slots = workers + 1
         ctx = multiprocessing.get_context("spawn")  # no fork of a process that holds threads
         self.shared = ctx.Array("q", self.slots, lock=False)
-        self.pool = ctx.Pool(workers, _init_worker, (self.shared,)) if workers > 1 else None
+        self.pool = (ProcessPoolExecutor(workers, ctx, _init_worker, (self.shared,))
+                     if workers > 1 else None)
         # (progress slot, the job, the original bytes it codes), in the order they are written
-        self.pending: deque[tuple[int, AsyncResult | _Done, int]] = deque()
+        self.pending: deque[tuple[int, Future | _Done, int]] = deque()
 
     def submit(self, size: int, fn, *args) -> None:
         """fn(*args[:-1], slot, args[-1]) in a worker (here, at once, with one worker), for a
@@ -101,7 +115,7 @@ class _Pool:
         self.shared[slot] = 0
         args = _with_slot(args, slot)
         if self.pool is not None:
-            self.pending.append((slot, self.pool.apply_async(fn, args), size))
+            self.pending.append((slot, self.pool.submit(fn, *args), size))
         else:
             _init_worker_here(self.shared)
             self.pending.append((slot, _Done(fn, args), size))
@@ -112,7 +126,7 @@ class _Pool:
     def in_flight(self) -> int:
         """Original bytes the blocks not yet written have coded so far (all of a finished one,
         which waits for the blocks before it)."""
-        return sum(size if f.ready() else min(self.shared[s], size)
+        return sum(size if f.done() else min(self.shared[s], size)
                    for s, f, size in self.pending)
 
     def next_result(self, tick: Callable[[], None]) -> bytes:
@@ -122,20 +136,28 @@ class _Pool:
         try:
             while True:
                 try:
-                    return f.get(timeout=0.25)
-                except multiprocessing.TimeoutError:
+                    return f.result(timeout=0.25)
+                except FutureTimeout:
                     tick()
+                except BrokenProcessPool:
+                    raise WorkerDied("a worker process ended without its block (killed, or out "
+                                     "of memory: try --workers 1); nothing written") from None
         finally:
             self.pending.popleft()
 
     def close(self, finished: bool) -> None:
         """``finished``: every job was read; else (an error, Ctrl-C) the workers are killed."""
-        if self.pool is not None:
-            if finished:
-                self.pool.close()
+        if self.pool is None:
+            return
+        if not finished:
+            # ProcessPoolExecutor waits for running jobs; Python 3.14 has terminate_workers()
+            stop = getattr(self.pool, "terminate_workers", None)
+            if stop is not None:
+                stop()
             else:
-                self.pool.terminate()
-            self.pool.join()
+                for process in list((self.pool._processes or {}).values()):
+                    process.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _init_worker_here(shared) -> None:
@@ -203,7 +225,7 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
                     progress: Progress, total: int | None, limit: int,
                     model: str | None = None, block_log2: int = BLOCK_LOG2) -> int:
     """The blocked form of ``first`` followed by the rest of ``src``, written to ``dst``;
-    returns the input's length. An input over ``limit`` bytes is refused (ValueError) as soon
+    returns the input's length. An input over ``limit`` bytes is refused (TooLong) as soon
     as it passes it."""
     size = 1 << block_log2
     pool = _Pool(workers)
@@ -226,7 +248,7 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
         for block in _blocks(first, src, size):
             length += len(block)
             if length > limit:
-                raise ValueError(f"the input is over {limit:,} bytes")
+                raise TooLong(f"the input is over {limit:,} bytes")
             crc = zlib.crc32(block, crc)
             lengths.append(len(block))
             pool.submit(len(block), _compress_block, block, model)
