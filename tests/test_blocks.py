@@ -190,18 +190,43 @@ def test_an_input_over_the_streamed_limit_is_refused(tmp_path, capsys, small_blo
     assert "is over 150,000 bytes" in err and not out.exists()
 
 
-def test_sigint_while_streaming_leaves_no_output(tmp_path):
-    """An input over one real block (8 MiB) takes the blocked form; Ctrl-C during it: exit 130
-    and no output file, not even a temporary one."""
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_streaming_leaves_no_output(tmp_path, sig, code):
+    """An input over one real block (8 MiB) takes the blocked form; Ctrl-C or kill during it:
+    exit 130 or 143, no output file, not even a temporary one, and no worker left running."""
     src, out = tmp_path / "big", tmp_path / "big.lmvz"
     src.write_bytes(np.random.default_rng(1).integers(0, 16, 9 << 20, dtype=np.uint8).tobytes())
     proc = subprocess.Popen([sys.executable, "-m", "lmviz.app.cli", "compress", str(src),
                              str(out), "--workers", "2"], stderr=subprocess.PIPE)
     time.sleep(4)
-    proc.send_signal(signal.SIGINT)
+    workers = _workers_of(proc.pid)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err.decode()
+    assert proc.returncode == code, err.decode()
     assert not out.exists() and not list(tmp_path.glob(".lmviz-*"))
+    deadline = time.monotonic() + 10
+    while any(_running(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(p) for p in workers), "a worker outlived its parent"
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The worker processes a command spawned (none found without pgrep)."""
+    if not shutil.which("pgrep"):
+        return []
+    found = subprocess.run(["pgrep", "-P", str(pid), "-f", "spawn_main"], capture_output=True,
+                           text=True).stdout.split()
+    return [int(p) for p in found]
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit status may wait for a reaper)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
 
 
 def test_the_progress_bar_shows_only_once_the_work_has_taken_a_second(monkeypatch):
@@ -310,9 +335,7 @@ def test_a_worker_killed_mid_block_is_one_sentence_not_a_hang(tmp_path):
     deadline = time.monotonic() + 30
     while not workers and time.monotonic() < deadline:
         time.sleep(0.5)
-        found = subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "spawn_main"],
-                               capture_output=True, text=True).stdout.split()
-        workers = [int(p) for p in found]
+        workers = _workers_of(proc.pid)
     assert workers, "no worker process started"
     time.sleep(3)  # the workers are coding their blocks
     os.kill(workers[0], signal.SIGKILL)
