@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import signal
 import sys
+import threading
 
 from .errors import USAGE_ERROR, UsageError, fail, user_message
 from .tour import STEPS
@@ -283,7 +285,24 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
     return p
 
 
+def _terminated(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line. SIGTERM (kill, a scheduler's stop, torchrun stopping a rank) ends a
+    command as Ctrl-C does, through its cleanup: a temporary output removed, workers stopped,
+    exit 143 (by default the process died at once and left them)."""
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in SUBCOMMANDS:

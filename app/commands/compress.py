@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import stat
 import sys
-import threading
 import time
 
 from lmviz.core.baselines import classical_bytes
@@ -65,22 +63,6 @@ def _too_big(label: str, limit: int, what: str) -> UsageError:
 
 
 def run(name: str, args) -> int:
-    """`lmviz compress` or `decompress`. SIGTERM (kill, a job scheduler's stop) ends it as
-    Ctrl-C does: the workers stopped, the temporary output removed, exit 143."""
-    if threading.current_thread() is not threading.main_thread():
-        return _run(name, args)
-    previous = signal.signal(signal.SIGTERM, _terminated)
-    try:
-        return _run(name, args)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _terminated(signum: int, frame) -> None:
-    raise SystemExit(128 + signum)
-
-
-def _run(name: str, args) -> int:
     unpacking = name == "decompress"
     if args.output != "-":
         check_output(args.output, args.force)  # before the work; again at the rename

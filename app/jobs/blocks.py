@@ -40,8 +40,13 @@ def default_workers() -> int:
 def _init_worker(shared) -> None:
     global _SHARED
     _SHARED = shared
+
+
+def _start_worker(shared) -> None:
+    """A worker process's start: the progress array, and Ctrl-C left to the parent."""
+    _init_worker(shared)
     # Ctrl-C reaches the whole process group: the parent handles it (it stops the workers and
-    # removes its temporary output); a worker that died of it would only hang the pool.
+    # removes its temporary output); a worker that died of it would only break the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -64,26 +69,6 @@ def _decompress_block(coded: bytes, label: str, slot: int, model: str | None) ->
     return decompress(coded, label, _report(slot), model).data
 
 
-class _Done:
-    """A job run here (one worker), as a finished Future: its result, or its exception raised
-    where it is read."""
-
-    def __init__(self, fn, args: tuple) -> None:
-        self.value, self.error = None, None
-        try:
-            self.value = fn(*args)
-        except Exception as exc:
-            self.error = exc
-
-    def done(self) -> bool:
-        return True
-
-    def result(self, timeout: float | None = None):
-        if self.error is not None:
-            raise self.error
-        return self.value
-
-
 class WorkerDied(OutputError):
     """A worker process ended without a result (killed, or out of memory)."""
 
@@ -103,10 +88,10 @@ class _Pool:
         self.slots = workers + 1
         ctx = multiprocessing.get_context("spawn")  # no fork of a process that holds threads
         self.shared = ctx.Array("q", self.slots, lock=False)
-        self.pool = (ProcessPoolExecutor(workers, ctx, _init_worker, (self.shared,))
+        self.pool = (ProcessPoolExecutor(workers, ctx, _start_worker, (self.shared,))
                      if workers > 1 else None)
         # (progress slot, the job, the original bytes it codes), in the order they are written
-        self.pending: deque[tuple[int, Future | _Done, int]] = deque()
+        self.pending: deque[tuple[int, Future, int]] = deque()
 
     def submit(self, size: int, fn, *args) -> None:
         """fn(*args[:-1], slot, args[-1]) in a worker (here, at once, with one worker), for a
@@ -116,9 +101,14 @@ class _Pool:
         args = _with_slot(args, slot)
         if self.pool is not None:
             self.pending.append((slot, self.pool.submit(fn, *args), size))
-        else:
-            _init_worker_here(self.shared)
-            self.pending.append((slot, _Done(fn, args), size))
+            return
+        _init_worker(self.shared)
+        f: Future = Future()
+        try:
+            f.set_result(fn(*args))
+        except Exception as exc:  # raised where the result is read, as from a worker
+            f.set_exception(exc)
+        self.pending.append((slot, f, size))
 
     def full(self) -> bool:
         return len(self.pending) > self.workers
@@ -160,12 +150,6 @@ class _Pool:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _init_worker_here(shared) -> None:
-    """The one-worker case: the progress array, without touching this process's signals."""
-    global _SHARED
-    _SHARED = shared
-
-
 def _with_slot(args: tuple, slot: int) -> tuple:
     """The job's arguments with the progress slot before the last (the model)."""
     return (*args[:-1], slot, args[-1])
@@ -184,10 +168,10 @@ def _kind(window: bytes) -> bool:
     if not len(x):
         return True
     texty = int((((x >= 32) & (x < 127)) | (x == 9) | (x == 10) | (x == 13)).sum())
-    high = int((x >= 128).sum())
-    if high:  # the high bytes that decode: each replacement character stands for a bad one
-        high = max(0, high - 4 * window.decode("utf-8", "replace").count("\ufffd"))
-    return texty + high >= 0.85 * len(x)
+    ascii_bytes = int((x < 128).sum())
+    # the bytes that decode, re-encoded: every ASCII byte and the high bytes of good sequences
+    utf8_high = len(window.decode("utf-8", "ignore").encode()) - ascii_bytes
+    return texty + utf8_high >= 0.85 * len(x)
 
 
 def cut(buf: bytes) -> int:

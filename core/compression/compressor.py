@@ -101,8 +101,6 @@ class BitModel:
                    decode, self.probs)
         if m is not None:
             m.ptr, m.length = int(match[0]), int(match[1])
-            self.match_byte = int(self.history[m.ptr]) if m.ptr >= 0 else -1
-            self.match_len = min(m.length, 63)
 
 
 @njit(cache=True, nogil=True)
