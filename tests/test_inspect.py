@@ -406,3 +406,39 @@ def test_each_context_says_which_bytes_it_saw():
     assert context_bytes("word so far", data, pos) == b"m"
     assert context_bytes("word + last word", data, pos) == b"the m"
     assert context_bytes("line col, above, left", data, pos) is None
+
+
+def test_the_byte_model_is_listed_before_the_contexts_so_cropping_keeps_it():
+    """With `--model` the byte model is usually the heaviest part: its row comes right after
+    the match model's, before the contexts that a short screen crops (it came last, and at 48
+    rows it was cut off)."""
+    from lmviz.core.compression.costs import MATCH, MODEL, ByteDetail, PartView
+
+    contexts = tuple(PartView(f"order-{k}", ord("t"), 0.01, 0.1, "seen 4-7 times")
+                     for k in range(14))
+    d = ByteDetail(position=3, byte=ord("q"), bits=1.0, lo=100, freq=32768, total=65536,
+                   top=((ord("q"), 100, 32768),),
+                   parts=(*contexts, PartView(MATCH, -1, float("nan"), 0.5, "no match"),
+                          PartView(MODEL, ord("q"), 0.3, 1.0, "guess 30% sure")))
+    panel = ByteParts()
+    panel.show(d, 10)
+    names = [line[2:24].strip() for line in panel.render().plain.splitlines()
+             if line.startswith("  ") and not line.startswith("  the mix")]
+    assert names[:3] == ["match model", "byte model", "order-0"], names
+
+
+def test_when_the_heaviest_part_was_the_best_the_why_line_blames_the_others():
+    """The byte model (weight 1.0) gave the real byte the most, yet 14 light contexts together
+    outweighed it: the line says so, not "the heaviest gave p where the best gave p"."""
+    from lmviz.core.compression.costs import MODEL, ByteDetail, PartView
+
+    contexts = tuple(PartView(f"order-{k}", ord("t"), 0.001, 0.09, "unseen context")
+                     for k in range(14))
+    d = ByteDetail(position=34, byte=ord("G"), bits=8.5, lo=100, freq=180, total=65536,
+                   top=((ord("A"), 0, 11000),),
+                   parts=(*contexts, PartView(MODEL, ord("i"), 0.0084, 1.0, "guess 7% sure")))
+    panel = ByteParts()
+    panel.show(d, 100)
+    text = " ".join(panel.render().plain.split())
+    assert "byte model (weight 1.00), gave it the most, 0.0084, but the 14 others, weighing 1.26" \
+        in text, text

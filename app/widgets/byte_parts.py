@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from lmviz.core.compression.costs import MATCH
+from lmviz.core.compression.costs import MATCH, MODEL
 from rich.text import Text
 
 from ..palette import TOKEN, bits_color
@@ -25,6 +25,9 @@ def byte_label(b: int) -> str:
 
 def _bits(p: float) -> str:
     return f"{-math.log2(p):.2f}" if p > 0 else "∞"
+
+
+_ORDER = {MATCH: 0, MODEL: 1}  # the parts listed before the contexts, in this order
 
 
 class ByteParts(Panel):
@@ -100,13 +103,14 @@ class ByteParts(Panel):
                        style=f"bold black on {TOKEN}" if b == d.byte else "bold")
         lines += [top, Text(f"{'each part alone':<24}{'guess':<8}{'p(' + real + ')':>10}{'bits':>7}"
                             f"{'weight':>10}  context", style="bold")]
-        # The mix first, then the match model and the contexts: on a small screen (or with a
-        # binary record table's 16 contexts) it is the last contexts that get cropped.
+        # The mix first, then the match model, the byte model and the contexts: on a small
+        # screen (or with a binary record table's 16 contexts) it is the last contexts that get
+        # cropped, never the byte model (with `--model` the heaviest part).
         guess = byte_label(d.top[0][0]) if len(d.top) else "–"  # its likeliest, as for each part
         lines.append(Text.assemble((f"  {'the mix':<22}{guess:<8}{p_mix:>10.4f}{_bits(p_mix):>7}", "bold")))
         mix_at = len(lines)
         best = 0.0
-        for part in sorted(d.parts, key=lambda p: p.name != MATCH):
+        for part in sorted(d.parts, key=lambda p: _ORDER.get(p.name, len(_ORDER))):
             best = max(best, self._row(lines, part))
         if p_mix < best * 0.999:  # right under the mix: cropping takes the last contexts first
             lines.insert(mix_at, self._why_lost(d, p_mix, best))
@@ -138,8 +142,14 @@ class ByteParts(Panel):
             if not said:
                 return Text("")
             heavy = max(said, key=lambda p: abs(p.weight))
-            why = (f"its heaviest part, {heavy.name} (weight {heavy.weight:.2f}), gave it "
-                   f"{heavy.p:.4f} where the best part gave {best:.4f}.")
+            others = [p for p in said if p is not heavy]
+            if heavy.p >= best * 0.999 and others:  # the heaviest was right: the rest outweighed it
+                why = (f"its heaviest part, {heavy.name} (weight {heavy.weight:.2f}), gave it "
+                       f"the most, {heavy.p:.4f}, but the {len(others)} others, weighing "
+                       f"{sum(abs(p.weight) for p in others):.2f} together, gave it less.")
+            else:
+                why = (f"its heaviest part, {heavy.name} (weight {heavy.weight:.2f}), gave it "
+                       f"{heavy.p:.4f} where the best part gave {best:.4f}.")
         return Text(f"  why the mix lost: {why} The weights learn from the file's past, which "
                     "misleads at its start.", style="bold")
 
