@@ -1,8 +1,10 @@
 """Big inputs: `lmviz compress` of an input longer than one block, and back, as a stream of
 blocks (core/compression/blocks.py) coded in parallel by worker processes, as zpaq's
-``-threads`` does. Each block is coded alone by `compressing.compress`, so the output does not
-depend on the number of workers; at most ``workers + 1`` blocks are in memory (read, in a
-worker, or waiting to be written), whatever the input's length."""
+``-threads`` does. Here, in order, each block's repeats of earlier blocks are taken out as
+references (core/compression/longrange.py); the workers code the rest of each block alone by
+`compressing.compress`, so the output does not depend on the number of workers; at most
+``workers + 1`` blocks are in memory (read, in a worker, or waiting to be written), besides
+the window of earlier bytes the references reach (256 MiB), whatever the input's length."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from lmviz.core.compression.blocks import (
     file_head,
 )
 from lmviz.core.compression.container import ContainerError
+from lmviz.core.compression.longrange import Dictionary, Window, pack_refs, unpack_refs
 from lmviz.core.files import OutputError
 
 Progress = Callable[[int, int | None], None]  # (original bytes done, in all if known)
@@ -180,7 +183,9 @@ def cut(buf: bytes) -> int:
     so that each block gets its own configuration (config_for reads a block's start: text or
     binary orders, the x86 filter and the ELF's record rows); else the whole of ``buf``."""
     kinds = [_kind(buf[off : off + WINDOW]) for off in range(0, len(buf), WINDOW)]
-    for i in range(1, len(kinds)):
+    # a change must hold for PERSIST whole windows: a short tail of another kind (a tar's
+    # zero padding, the end of what was read) is no reason to cut
+    for i in range(1, len(kinds) - PERSIST + 1):
         if all(k != kinds[0] for k in kinds[i : i + PERSIST]):
             off = i * WINDOW
             elf = buf.find(b"\x7fELF", off - WINDOW, off + WINDOW)
@@ -213,7 +218,9 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
     as it passes it."""
     size = 1 << block_log2
     pool = _Pool(workers)
-    lengths: deque[int] = deque()  # of the blocks in flight, in order
+    dictionary = Dictionary()
+    # (original length, references) of the blocks in flight, in order
+    lengths: deque[tuple[int, bytes]] = deque()
     done = length = crc = 0
 
     def tick() -> None:
@@ -222,8 +229,8 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
     def write_next() -> None:
         nonlocal done
         coded = pool.next_result(tick)
-        n = lengths.popleft()
-        dst.write(block_record(n, coded))
+        n, refs = lengths.popleft()
+        dst.write(block_record(n, refs + coded))
         done += n
         tick()
 
@@ -234,8 +241,10 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
             if length > limit:
                 raise TooLong(f"the input is over {limit:,} bytes")
             crc = zlib.crc32(block, crc)
-            lengths.append(len(block))
-            pool.submit(len(block), _compress_block, block, model)
+            start = dictionary.start
+            cut_block = dictionary.cut(block)
+            lengths.append((len(block), pack_refs(cut_block.refs, start)))
+            pool.submit(len(cut_block.literals), _compress_block, cut_block.literals, model)
             while pool.full():
                 write_next()
         while lengths:
@@ -256,7 +265,8 @@ def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
     the end record's length and CRC over everything; a failure names the block's offset."""
     reader = BlockReader(src, name)
     pool = _Pool(workers)
-    blocks: deque = deque()
+    window = Window() if reader.version >= 2 else None
+    blocks: deque = deque()  # (block, its references) in flight, in order
     done = 0
     crc = 0
 
@@ -265,12 +275,14 @@ def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
 
     def write_next() -> None:
         nonlocal done, crc
-        block = blocks.popleft()
+        block, refs = blocks.popleft()
+        where = f"block {block.index} (at byte {block.offset:,}, original bytes {block.start:,} on)"
         try:
             data = pool.next_result(tick)
+            if window is not None:
+                data = window.restore(data, refs, block.length, "the block")
         except ContainerError as exc:
-            raise ContainerError(f"{name}: block {block.index} (at byte {block.offset:,}, "
-                                 f"original bytes {block.start:,} on): {exc}") from None
+            raise ContainerError(f"{name}: {where}: {exc}") from None
         if len(data) != block.length:
             raise ContainerError(f"{name} is corrupt: block {block.index} (at byte "
                                  f"{block.offset:,}) decodes to {len(data):,} bytes, not "
@@ -283,8 +295,16 @@ def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
     try:
         for block in reader:
             label = f"block {block.index}"
-            blocks.append(block)
-            pool.submit(block.length, _decompress_block, block.coded, label, model)
+            refs, at = None, 0
+            if window is not None:
+                try:
+                    refs, at = unpack_refs(block.coded, block.start, block.length, "the block")
+                except ContainerError as exc:
+                    raise ContainerError(f"{name}: block {block.index} (at byte "
+                                         f"{block.offset:,}, original bytes {block.start:,} "
+                                         f"on): {exc}") from None
+            blocks.append((block, refs))
+            pool.submit(block.length, _decompress_block, block.coded[at:], label, model)
             while pool.full():
                 write_next()
         while blocks:

@@ -6,13 +6,14 @@ Layout (integers little-endian):
 
     offset  size  field
     0       4     magic b"LMVK"
-    4       1     format version (1)
+    4       1     format version (2; version 1, without references, is still read)
     5       1     log2 of the block size
     6       ...   blocks, each: original length (u32, the block size but for the last),
                   coded length (u32), CRC32 of those 8 bytes and the coded bytes (u32),
-                  then the coded bytes: the block in one of the single-file forms
-                  (`lmviz compress` of the block alone: model, compact, LZMA, stored, repeated),
-                  which carries the block's own CRC32
+                  then the coded bytes: the block's references into earlier blocks
+                  (longrange.pack_refs; version 2 only), then its literals (the bytes no
+                  reference covers) in one of the single-file forms (`lmviz compress` of them
+                  alone: model, compact, LZMA, stored, repeated), which carries their CRC32
     ...     17    the end: a zero original length (u32), the input's length (u64), the CRC32
                   of the whole input (u32), CRC32 of these 16 bytes (u32)
 
@@ -31,7 +32,8 @@ from typing import BinaryIO
 from .container import ContainerError
 
 BLOCK_MAGIC = b"LMVK"
-BLOCK_VERSION = 1
+BLOCK_VERSION = 2
+READS = (1, 2)  # the versions this lmviz decodes (1: no references)
 BLOCK_LOG2 = 23  # 8 MiB: what one block costs against one stream is in benchmarks/RESULTS.md
 MIN_BLOCK_LOG2, MAX_BLOCK_LOG2 = 16, 26
 MAX_BLOCKED = 1 << 42  # the largest input the blocked form takes (4 TiB; the CLI says less)
@@ -75,9 +77,10 @@ class BlockReader:
             raise ContainerError(f"{name} is not an lmviz blocked file")
         if len(head) < 6:
             raise ContainerError(f"{name} is truncated: its header is incomplete")
-        if head[4] != BLOCK_VERSION:
+        if head[4] not in READS:
             raise ContainerError(f"{name} has blocked-format version {head[4]}; this lmviz "
-                                 f"reads version {BLOCK_VERSION}")
+                                 f"reads versions {READS[0]} to {READS[-1]}")
+        self.version = head[4]
         if not MIN_BLOCK_LOG2 <= head[5] <= MAX_BLOCK_LOG2:
             raise ContainerError(f"{name} is corrupt: its block size is out of range")
         self.block_size = 1 << head[5]

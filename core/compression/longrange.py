@@ -1,0 +1,283 @@
+"""Long-range matches across blocks: the blocked form's dictionary.
+
+The blocked form codes its blocks alone, so that they can be coded and decoded in parallel;
+no block's match model sees another block. A run of at least ``MIN_MATCH`` bytes that repeats
+something from an earlier block (up to ``WINDOW`` bytes back: a file packed twice, a library
+shipped by two packages, a licence in every source tree) is taken out of the block before it is
+coded and written as a reference (where in the block, how far back, how long), as rzip and
+zpaq's deduplication do. The block's model codes the rest (its *literals*). Decoding stays
+parallel: the literals of every block are decoded by the workers, and the references are
+filled in, in order, from the last ``WINDOW`` bytes already written, a copy of memory.
+
+References start in earlier blocks (a repeat inside a block is left to its match model, which
+predicts it at a fraction of a bit a byte), and run on into the block itself where the repeat
+does (an overlapping copy, as LZ77's: a period shorter than the distance back).
+
+Finding them (compiled, numba): a rolling hash of the last ``SPAN`` bytes; the positions where
+its mixed value has its top ``ANCHOR_BITS`` bits zero (one in 16, chosen by content, so the
+same text has the same anchors wherever it lies) are recorded, block after block, in a table
+by hash. At each anchor of the block being cut, the table's earlier place is compared byte for
+byte and the match extended both ways.
+
+A block's references, as the blocked form stores them: their count (LEB128), then three
+columns of LEB128 integers (the literals before each reference, each one's length minus
+MIN_MATCH, each one's distance: the reference's start in the original minus its source's),
+deflated.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from .container import ContainerError
+
+WINDOW_LOG2 = 28  # how far back a reference may reach: 256 MiB (both sides keep this much)
+SPAN = 32  # bytes hashed at an anchor (a match is found if it holds an anchor's SPAN bytes)
+ANCHOR_BITS = 4  # an anchor every 2^4 = 16 bytes on average
+TABLE_LOG2 = 24  # anchors remembered (16 M slots, 128 MB touched as they fill; newest wins)
+MIN_MATCH = 64  # shorter repeats cost the model less than their reference would
+
+_B = 0x01000193  # the rolling hash's base (odd)
+_M32 = 0xFFFFFFFF
+_BK = pow(_B, SPAN, 1 << 32)  # the weight of the byte that leaves the span
+_MIX = 0x9E3779B1
+
+
+@njit(cache=True, nogil=True)
+def _find(block, ring, start, table, refs, min_match):
+    """References of ``block`` (which starts at ``start`` in the original) into the ring (the
+    original's last ring.size bytes before ``start``, byte p at p % ring.size); rows of
+    ``refs``: (offset in block, source in the original, length). Returns their count."""
+    n = block.size
+    mask = ring.size - 1
+    lo = max(0, start - ring.size)
+    tbits = 32 - int(np.log2(table.size))
+    count = 0
+    done = 0  # the block's bytes before this are literals already passed, or referenced
+    h = 0
+    i = 0
+    while i < n:
+        h = (h * _B + block[i]) & _M32
+        if i >= SPAN:
+            h = (h - block[i - SPAN] * _BK) & _M32
+        i += 1
+        if i - done < SPAN:
+            continue
+        mixed = (h * _MIX) & _M32
+        if mixed >> (32 - ANCHOR_BITS) != 0:
+            continue
+        s = table[(mixed << ANCHOR_BITS & _M32) >> tbits] - 1  # the span's start, or -1
+        if s < lo or s + SPAN > start:
+            continue
+        d = i - SPAN
+        same = True
+        for j in range(SPAN):
+            if ring[(s + j) & mask] != block[d + j]:
+                same = False
+                break
+        if not same:
+            continue
+        e, se = i, s + SPAN
+        while e < n:  # on into the block itself (an overlapping copy, as LZ77's)
+            c = ring[se & mask] if se < start else block[se - start]
+            if c != block[e]:
+                break
+            e += 1
+            se += 1
+        while d > done and s > lo and ring[(s - 1) & mask] == block[d - 1]:
+            d -= 1
+            s -= 1
+        if e - d < min_match or count == refs.shape[0]:
+            continue
+        refs[count, 0] = d
+        refs[count, 1] = s
+        refs[count, 2] = e - d
+        count += 1
+        done = e
+        i = e
+        h = 0
+        for j in range(max(0, e - SPAN), e):  # the span before e, hashed afresh
+            h = (h * _B + block[j]) & _M32
+    return count
+
+
+@njit(cache=True, nogil=True)
+def _remember(block, start, ring, table):
+    """The block's anchors into the table and its bytes into the ring."""
+    mask = ring.size - 1
+    tbits = 32 - int(np.log2(table.size))
+    h = 0
+    for i in range(block.size):
+        h = (h * _B + block[i]) & _M32
+        if i >= SPAN:
+            h = (h - block[i - SPAN] * _BK) & _M32
+        if i + 1 >= SPAN:
+            mixed = (h * _MIX) & _M32
+            if mixed >> (32 - ANCHOR_BITS) == 0:
+                table[(mixed << ANCHOR_BITS & _M32) >> tbits] = start + i + 1 - SPAN + 1
+        ring[(start + i) & mask] = block[i]
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A block with its references taken out."""
+
+    literals: bytes  # the block's bytes that no reference covers, in order
+    refs: np.ndarray  # int64 rows: (offset in the block, source in the original, length)
+
+    @property
+    def referenced(self) -> int:
+        return int(self.refs[:, 2].sum()) if len(self.refs) else 0
+
+
+class Dictionary:
+    """The encoder's side: the last ``2^window_log2`` bytes of the original and its anchors.
+    Feed it the blocks in order (`cut`). Memory: the ring and the table, allocated zeroed
+    (touched only as they fill)."""
+
+    def __init__(self, window_log2: int = WINDOW_LOG2, table_log2: int = TABLE_LOG2,
+                 min_match: int = MIN_MATCH) -> None:
+        self.ring = np.zeros(1 << window_log2, dtype=np.uint8)
+        self.table = np.zeros(1 << table_log2, dtype=np.int64)  # start of a span + 1; 0: none
+        self.min_match = min_match
+        self.start = 0  # where the next block starts in the original
+
+    def cut(self, block: bytes) -> Cut:
+        """``block``'s references into the earlier blocks and its literals; then the block is
+        remembered for the blocks after it."""
+        x = np.frombuffer(block, dtype=np.uint8)
+        refs = np.zeros((len(block) // self.min_match + 1, 3), dtype=np.int64)
+        count = _find(x, self.ring, self.start, self.table, refs, self.min_match)
+        refs = refs[:count]
+        pieces, at = [], 0
+        for off, _, length in refs.tolist():
+            pieces.append(block[at:off])
+            at = off + length
+        pieces.append(block[at:])
+        _remember(x, self.start, self.ring, self.table)
+        self.start += len(block)
+        return Cut(b"".join(pieces), refs)
+
+
+def _leb(values: np.ndarray) -> bytes:
+    out = bytearray()
+    for v in values.tolist():
+        while v >= 0x80:
+            out.append(v & 0x7F | 0x80)
+            v >>= 7
+        out.append(v)
+    return bytes(out)
+
+
+def pack_refs(refs: np.ndarray, start: int) -> bytes:
+    """A block's references (rows of Cut.refs; the block starts at ``start``) as the blocked
+    form stores them (see the module)."""
+    if not len(refs):
+        return b"\0"
+    off, src, length = refs[:, 0], refs[:, 1], refs[:, 2]
+    ends = np.concatenate([[0], off[:-1] + length[:-1]])
+    columns = _leb(off - ends) + _leb(length - MIN_MATCH) + _leb(start + off - src)
+    return _leb(np.array([len(refs)])) + zlib.compress(columns, 9)
+
+
+def _read_leb(data: bytes, at: int, name: str) -> tuple[int, int]:
+    v = shift = 0
+    while True:
+        if at >= len(data) or shift > 35:  # no field of a block needs more than 2^42
+            raise ContainerError(f"{name} is corrupt: its references are cut short")
+        b = data[at]
+        v |= (b & 0x7F) << shift
+        at += 1
+        shift += 7
+        if b < 0x80:
+            return v, at
+
+
+def unpack_refs(data: bytes, start: int, length: int, name: str,
+                window_log2: int = WINDOW_LOG2) -> tuple[np.ndarray, int]:
+    """The references at the head of ``data`` (a block of ``length`` original bytes starting at
+    ``start``) and where they end; every one checked to lie in the block and to copy from the
+    window before it (ContainerError otherwise), before anything is copied."""
+    count, at = _read_leb(data, 0, name)
+    if count == 0:
+        return np.zeros((0, 3), dtype=np.int64), at
+    if count > length // MIN_MATCH:
+        raise ContainerError(f"{name} is corrupt: it has more references than its block holds")
+    d = zlib.decompressobj()
+    try:
+        columns = d.decompress(data[at:], 3 * 10 * count + 1)
+    except zlib.error:
+        raise ContainerError(f"{name} is corrupt: its references do not inflate") from None
+    if not d.eof:
+        raise ContainerError(f"{name} is corrupt: its references are cut short or too long")
+    at = len(data) - len(d.unused_data)
+    values, pos = [], 0
+    for _ in range(3 * count):
+        v, pos = _read_leb(columns, pos, name)
+        values.append(v)
+    if pos != len(columns):
+        raise ContainerError(f"{name} is corrupt: bytes follow its references")
+    if max(values) >= 1 << 42:
+        raise ContainerError(f"{name} is corrupt: a reference lies outside its block or window")
+    gaps, lengths, dists = (np.array(values[k * count:(k + 1) * count], dtype=np.int64)
+                            for k in range(3))
+    lengths += MIN_MATCH
+    off = np.cumsum(gaps + np.concatenate([[0], lengths[:-1]]))
+    src = start + off - dists
+    if (off[-1] + lengths[-1] > length or (src < max(0, start - (1 << window_log2))).any()
+            or (dists < 1).any()):
+        raise ContainerError(f"{name} is corrupt: a reference lies outside its block or window")
+    return np.stack([off, src, lengths], axis=1), at
+
+
+class Window:
+    """The decoder's side: the last ``2^window_log2`` bytes written, from which a block's
+    references are filled in (`restore`), blocks in order."""
+
+    def __init__(self, window_log2: int = WINDOW_LOG2) -> None:
+        self.ring = np.zeros(1 << window_log2, dtype=np.uint8)
+        self.start = 0
+
+    def _read(self, src: int, length: int) -> bytes:
+        mask = self.ring.size - 1
+        a = src & mask
+        if a + length <= self.ring.size:
+            return self.ring[a:a + length].tobytes()
+        return self.ring[a:].tobytes() + self.ring[: a + length - self.ring.size].tobytes()
+
+    def restore(self, literals: bytes, refs: np.ndarray, length: int, name: str) -> bytes:
+        """The block from its literals and its references (checked by unpack_refs: each one
+        copies from before itself, within the window); then remembered for the blocks after
+        it."""
+        if len(literals) + (int(refs[:, 2].sum()) if len(refs) else 0) != length:
+            raise ContainerError(f"{name} is corrupt: its literals and references do not make "
+                                 "its length")
+        start = self.start
+        out = bytearray()
+        lit = 0  # literals used
+        for off, src, n in refs.tolist():
+            take = off - len(out)
+            out += literals[lit:lit + take]
+            lit += take
+            while n:  # from the window, then from the block itself (an overlapping copy)
+                if src < start:
+                    piece = self._read(src, min(n, start - src))
+                else:
+                    piece = out[src - start:min(src - start + n, len(out))]
+                out += piece
+                src += len(piece)
+                n -= len(piece)
+        out += literals[lit:]
+        block = bytes(out)
+        x = np.frombuffer(block, dtype=np.uint8)
+        mask = self.ring.size - 1
+        a = self.start & mask
+        first = min(len(x), self.ring.size - a)
+        self.ring[a:a + first] = x[:first]
+        self.ring[: len(x) - first] = x[first:]
+        self.start += len(block)
+        return block
