@@ -156,7 +156,6 @@ def test_more_than_the_old_256_mb_limit_streams_through_in_bounded_memory():
 
     from lmviz.app.jobs.blocks import compress_blocks, decompress_blocks
     from lmviz.core.compression.blocks import BLOCK_LOG2
-
     from lmviz.core.compression.longrange import TABLE_LOG2, WINDOW_LOG2, Dictionary
 
     Dictionary(16, 10).cut(bytes(1000))  # its kernels compiled or loaded before counting
