@@ -54,6 +54,7 @@ assert STATES <= 256, "bit histories must fit a uint8"
 
 _WORD = np.zeros(256, dtype=np.bool_)
 _WORD[list(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = True
+_WORD[128:] = True  # the bytes of UTF-8 sequences: letters of other scripts
 _FOLD = np.arange(256, dtype=np.uint64)
 _FOLD[65:91] += np.uint64(32)
 

@@ -103,13 +103,33 @@ def _apm_row(last2, n):  # the APM's row: the last byte and the node
 
 
 @njit(cache=True, inline="always")
+def _apm2_row(last2, n):  # the second APM's row: the last two bytes and the node, hashed
+    h = (np.uint64(((last2 & 0xFFFF) << 8) | n) + np.uint64(1)) * _K
+    return APM_ROWS + np.int64(h >> np.uint64(64 - APM2_LOG2))
+
+
+@njit(cache=True, inline="always")
 def _weight_sets(last2, depth):
     """The three weight sets besides the node's: by (last byte, bit depth), by (the byte before
-    it, bit depth) and by bit depth alone. A node's weight is the sum of its four sets'."""
-    return (256 + ((last2 & 255) << 3) + depth, 2304 + ((last2 >> 8) << 3) + depth, 4352 + depth)
+    it, bit depth) and by (how many contexts were seen before, bit depth), as paq8 picks a
+    mixer by order; ``last2`` carries that count above its two bytes (_with_known). A node's
+    weight is the sum of its four sets'."""
+    return (256 + ((last2 & 255) << 3) + depth, 2304 + (((last2 >> 8) & 255) << 3) + depth,
+            4352 + ((last2 >> 16) << 3) + depth)
 
 
-WEIGHT_ROWS = 4360  # 256 nodes, then the three keyed sets (_weight_sets)
+MAX_CONTEXTS = 32
+WEIGHT_ROWS = 4352 + 8 * (MAX_CONTEXTS + 1)  # 256 nodes, then the three keyed sets (_weight_sets)
+
+
+@njit(cache=True, inline="always")
+def _with_known(last2, rows):
+    """last2 with the number of contexts whose first-nibble slot exists (rows >= 0) above its
+    two bytes: the third weight set's key."""
+    known = 0
+    for c in range(rows.shape[0]):
+        known += rows[c] >= 0
+    return (last2 & 0xFFFF) | (np.int64(known) << 16)
 
 
 @njit(cache=True, inline="always")
@@ -132,8 +152,10 @@ def _match_input(n, depth, match_byte, match_len, match_sm):
     return 0
 
 
-APM_ROWS = 65536  # the APM's rows by (last byte, node); a byte model adds MODEL_APM_ROWS,
-MODEL_APM_ROWS = 512  # by its stretched p at the node (64 buckets) and the bit depth
+APM_ROWS = 65536  # the first APM's rows, by (last byte, node); the second's follow them,
+APM2_LOG2 = 16  # 2**16 rows by (last two bytes, node) hashed; then a byte model adds
+MODEL_APM_ROWS = 512  # rows by its stretched p at the node (64 buckets) and the bit depth
+MODEL_APM = APM_ROWS + (1 << APM2_LOG2)  # where the byte model's rows start
 
 
 @njit(cache=True, inline="always")
@@ -158,10 +180,11 @@ def _refine(n, dot, apm, last2, model_p, depth):
     lo = pos >> 7
     w = pos & 127
     pa = _apm(apm, _apm_row(last2, n), lo, w, -1)
-    if apm.shape[0] > APM_ROWS:  # by the model's stretched p (64 buckets) and the depth
-        pb = _apm(apm, APM_ROWS + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth, lo, w, -1)
+    pa2 = _apm(apm, _apm2_row(last2, n), lo, w, -1)
+    if apm.shape[0] > MODEL_APM:  # by the model's stretched p (64 buckets) and the depth
+        pb = _apm(apm, MODEL_APM + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth, lo, w, -1)
         return pm, pos, min(max((2 * pm + 3 * pa + 3 * pb) >> 3, 1), 4095)
-    return pm, pos, min(max((pm + 3 * pa) >> 2, 1), 4095)
+    return pm, pos, min(max((2 * pm + 3 * pa + 3 * pa2) >> 3, 1), 4095)
 
 
 @njit(cache=True, inline="always")
@@ -243,8 +266,9 @@ def _predict(state, hashes, last2, match_byte, match_len, model_p, logp, floor):
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     dot, nodes = np.empty(16, dtype=np.int64), np.empty(16, dtype=np.int64)
     wt = np.empty((weights.shape[1], 16), dtype=np.int64)
-    _depth_weights(last2, weights, wd)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
+    last2 = _with_known(last2, rows)
+    _depth_weights(last2, weights, wd)
     lp[1] = 0.0
     _nibble(state, 1, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes, lp)
     for hi in range(16):
@@ -303,8 +327,9 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd,
             if k < 1023:
                 match_sm_n[match_len] = k + 1
         _apm(apm, _apm_row(last2, n), pos >> 7, pos & 127, bit * 65535)  # (uint16: not 65536)
-        if apm.shape[0] > APM_ROWS:
-            row = APM_ROWS + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth
+        _apm(apm, _apm2_row(last2, n), pos >> 7, pos & 127, bit * 65535)
+        if apm.shape[0] > MODEL_APM:
+            row = MODEL_APM + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth
             _apm(apm, row, pos >> 7, pos & 127, bit * 65535)
         n = 2 * n + bit
 
@@ -349,8 +374,9 @@ def _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder
     rows, states = np.empty(C, dtype=np.int64), np.empty(C, dtype=np.uint8)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     xs = np.empty(weights.shape[1], dtype=np.int32)
-    _depth_weights(last2, weights, wd)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
+    last2 = _with_known(last2, rows)
+    _depth_weights(last2, weights, wd)
     n = 1
     for depth in range(8):
         if depth == 4:  # n is 16 + the high nibble
@@ -376,7 +402,9 @@ def _explain(state, hashes, last2, symbol, logp, path_w, first):
     slots = np.empty(17, dtype=np.int64)
     lp = np.empty(512, dtype=np.float64)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
-    _depth_weights(last2, weights, wd)
+    rows = np.empty(C, dtype=np.int64)
+    _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
+    _depth_weights(_with_known(last2, rows), weights, wd)
     for c in range(C):
         for hi1 in range(17):  # the first nibble's slot, then the second's under each
             slots[hi1] = _find(table, c, _mixhash(hashes[c] + np.uint64(hi1) * _K), False,

@@ -36,7 +36,7 @@ from .bitcontexts import (
     part_table,
 )
 from .bitkernels import (
-    APM_ROWS,
+    MODEL_APM,
     MODEL_APM_ROWS,
     SQUASH,
     STRETCH,
@@ -101,7 +101,7 @@ class BitContextMixer:
         # APM starts as the identity: bucket j holds squash of its stretch value
         ident = np.array([SQUASH[np.clip(j * 128 - 2048, -2047, 2047) + 2047] * 16
                           for j in range(33)], dtype=np.uint16)
-        apm = np.tile(ident, (APM_ROWS + MODEL_APM_ROWS * model_input, 1))  # (tiled as uint16:
+        apm = np.tile(ident, (MODEL_APM + MODEL_APM_ROWS * model_input, 1))  # (tiled as uint16:
         #   no 17 MB int64 copy)
         match_sm = np.full(64, 65536 * 3 // 4, dtype=np.int64)
         match_sm_n = np.zeros(64, dtype=np.int64)
