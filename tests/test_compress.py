@@ -357,7 +357,7 @@ def test_memory_is_the_tables_plus_a_few_bytes_a_byte():
     peaks(english(2_000))  # the first call loads the compiled loops: traced, and not the model
     small, large = english(40_000), english(200_000)
     (p1, u1), (p2, u2) = peaks(small), peaks(large)
-    assert p1 < 120e6 and u1 < 120e6  # the tables (11 contexts of 4 MB, the match model 8 MB)
+    assert p1 < 120e6 and u1 < 120e6  # the tables (11 contexts of 4 MB, the match model's 16 MB)
     grown = len(large) - len(small)
     assert (p2 - p1) / grown < 5 and (u2 - u1) / grown < 5, (p1, p2, u1, u2)
 

@@ -111,25 +111,28 @@ def _apm2_row(last2, n):  # the second APM's row: the last two bytes and the nod
 @njit(cache=True, inline="always")
 def _weight_sets(last2, depth):
     """The three weight sets besides the node's: by (last byte, bit depth), by (the byte before
-    it, bit depth) and by (how many contexts were seen before, bit depth), as paq8 picks a
-    mixer by order; ``last2`` carries that count above its two bytes (_with_known). A node's
-    weight is the sum of its four sets'."""
+    it, bit depth) and by (how many contexts were seen before, how long the match model's match
+    has held, bit depth), as paq8 picks a mixer by order; ``last2`` carries that key above its
+    two bytes (_with_known). A node's weight is the sum of its four sets'."""
     return (256 + ((last2 & 255) << 3) + depth, 2304 + (((last2 >> 8) & 255) << 3) + depth,
             4352 + ((last2 >> 16) << 3) + depth)
 
 
 MAX_CONTEXTS = 32
-WEIGHT_ROWS = 4352 + 8 * (MAX_CONTEXTS + 1)  # 256 nodes, then the three keyed sets (_weight_sets)
+MATCH_KEYS = 4  # none, held under 16 bytes, under 32, longer (_with_known)
+WEIGHT_ROWS = 4352 + 8 * (MAX_CONTEXTS + 1) * MATCH_KEYS  # 256 nodes, then the three keyed sets
 
 
 @njit(cache=True, inline="always")
-def _with_known(last2, rows):
-    """last2 with the number of contexts whose first-nibble slot exists (rows >= 0) above its
-    two bytes: the third weight set's key."""
+def _with_known(last2, rows, match_byte, match_len):
+    """last2 with the third weight set's key above its two bytes: the number of contexts whose
+    first-nibble slot exists (rows >= 0) and the match's length in MATCH_KEYS (a short match
+    is often wrong where a long one is not: its weight apart)."""
     known = 0
     for c in range(rows.shape[0]):
         known += rows[c] >= 0
-    return (last2 & 0xFFFF) | (np.int64(known) << 16)
+    m = 0 if match_byte < 0 else (1 if match_len < 16 else (2 if match_len < 32 else 3))
+    return (last2 & 0xFFFF) | (np.int64(known * MATCH_KEYS + m) << 16)
 
 
 @njit(cache=True, inline="always")
@@ -267,7 +270,7 @@ def _predict(state, hashes, last2, match_byte, match_len, model_p, logp, floor):
     dot, nodes = np.empty(16, dtype=np.int64), np.empty(16, dtype=np.int64)
     wt = np.empty((weights.shape[1], 16), dtype=np.int64)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
-    last2 = _with_known(last2, rows)
+    last2 = _with_known(last2, rows, match_byte, match_len)
     _depth_weights(last2, weights, wd)
     lp[1] = 0.0
     _nibble(state, 1, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes, lp)
@@ -375,7 +378,7 @@ def _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     xs = np.empty(weights.shape[1], dtype=np.int32)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
-    last2 = _with_known(last2, rows)
+    last2 = _with_known(last2, rows, match_byte, match_len)
     _depth_weights(last2, weights, wd)
     n = 1
     for depth in range(8):
@@ -389,7 +392,7 @@ def _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder
 
 
 @njit(cache=True, nogil=True)
-def _explain(state, hashes, last2, symbol, logp, path_w, first):
+def _explain(state, hashes, last2, match_byte, match_len, symbol, logp, path_w, first):
     """Each context's own distribution over bytes into logp (C, 256) (its state maps'
     probabilities multiplied along the tree, every node read from the table as it stands
     before the update: the prediction evaluated only the likely nibbles), the mixer's mean
@@ -404,7 +407,7 @@ def _explain(state, hashes, last2, symbol, logp, path_w, first):
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     rows = np.empty(C, dtype=np.int64)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
-    _depth_weights(_with_known(last2, rows), weights, wd)
+    _depth_weights(_with_known(last2, rows, match_byte, match_len), weights, wd)
     for c in range(C):
         for hi1 in range(17):  # the first nibble's slot, then the second's under each
             slots[hi1] = _find(table, c, _mixhash(hashes[c] + np.uint64(hi1) * _K), False,

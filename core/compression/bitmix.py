@@ -134,7 +134,8 @@ class BitContextMixer:
             next_words(byte, self.word)
         return byte
 
-    def explain(self, symbol: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def explain(self, symbol: int, match_byte: int, match_len: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For the next byte, which was ``symbol`` (before it is coded): each context's own
         ln P over bytes (C, 256), the mixer's mean weight on it along the byte's path (C + 1
         or C + 2: then the match input's and the byte model's), and how often its context was seen with how many
@@ -142,5 +143,6 @@ class BitContextMixer:
         logp = np.empty((self.C, 256), dtype=np.float64)
         path_w = np.empty(self.C + 1 + (self.weights.shape[1] > self.C + 2), dtype=np.float64)
         first = np.empty(self.C, dtype=np.uint8)
-        _explain(self.state, self.hashes, self.last2, symbol, logp, path_w, first)
+        _explain(self.state, self.hashes, self.last2, match_byte, match_len, symbol, logp, path_w,
+                 first)
         return logp.astype(np.float32), path_w, STATE_COUNTS[first]

@@ -16,15 +16,18 @@ from .filters import elf_row, is_x86
 from .records import record_length
 
 MAX_RECORD = 512  # the longest record row records.record_length looks for
-# The context tables' rows (log2), by the input's length: 2**18 (4 MB a context) up to 1 MiB,
-# one more doubling per doubling of the input, at most 2**21 (32 MB a context, about 350 MB for
-# text's 11 contexts: a block of 8 MiB). On 4.4 MB of HTML 470,406 bytes at 2**18, 461,059 at
-# 2**20, 452,340 at 2**22; 5.1 MB of source 745,920, 737,529, 733,272 (benchmarks/RESULTS.md).
+# The context tables' rows (log2), by the input's length: 2**18 (4 MB a context) up to 512 KiB,
+# one more doubling per doubling of the input (a row for every two bytes), at most 2**21 (32 MB
+# a context, 352 MB for text's 11 contexts: a block of 4 or 8 MiB). 1 MB slices of the 100 MB
+# set at 2**18 and 2**19 rows: 1,202,083 and 1,199,637 bytes; 8 MiB of HTML at 2**21 and 2**22:
+# 674,500 and 674,242 (benchmarks/RESULTS.md).
 ROWS_LOG2 = (18, 21)
 
 
 def rows_for(length: int) -> int:
-    return min(ROWS_LOG2[1], max(ROWS_LOG2[0], (max(length, 1) - 1).bit_length() - 2))
+    return min(ROWS_LOG2[1], max(ROWS_LOG2[0], (max(length, 1) - 1).bit_length() - 1))
+
+
 # Binary data's orders: text's without the last 12 and 24 bytes, which find the repeated keys,
 # tags and lines of structured text and do not pay on binary data (measured on the benchmark
 # corpora: benchmarks/RESULTS.md).

@@ -141,7 +141,7 @@ def explained_compress(data: bytes, config: CompressorConfig,
             raise Cancelled
         mixer = model.mixer
         logp = mixer.distribution(model.match_byte, model.match_len, model.model_p)  # hashed
-        own, path_w, first = mixer.explain(byte)
+        own, path_w, first = mixer.explain(byte, model.match_byte, model.match_len)
         held = model.match.length if model.match is not None else 0
         lm = model_logp(model.model_p) if config.model else np.zeros(256)
         view[:] = [logp, own, path_w, first, model.match_byte, held, lm]
