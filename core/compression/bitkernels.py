@@ -156,9 +156,19 @@ def _match_input(n, depth, match_byte, match_len, match_sm):
 
 
 APM_ROWS = 65536  # the first APM's rows, by (last byte, node); the second's follow them,
-APM2_LOG2 = 16  # 2**16 rows by (last two bytes, node) hashed; then a byte model adds
+APM2_LOG2 = 16  # 2**16 rows by (last two bytes, node) hashed; then the third's,
+MATCH_APM = APM_ROWS + (1 << APM2_LOG2)  # by (the match's length up to 31 and its expected bit,
+MATCH_APM_KEYS = 65  # or none, node); then a byte model adds
 MODEL_APM_ROWS = 512  # rows by its stretched p at the node (64 buckets) and the bit depth
-MODEL_APM = APM_ROWS + (1 << APM2_LOG2)  # where the byte model's rows start
+MODEL_APM = MATCH_APM + MATCH_APM_KEYS * 256  # where the byte model's rows start
+
+
+@njit(cache=True, inline="always")
+def _match_apm_row(n, depth, match_byte, match_len):
+    key = 0
+    if match_byte >= 0 and ((match_byte | 256) >> (8 - depth)) == n:
+        key = 1 + 2 * min(match_len, 31) + ((match_byte >> (7 - depth)) & 1)
+    return MATCH_APM + key * 256 + n
 
 
 @njit(cache=True, inline="always")
@@ -173,7 +183,7 @@ def _apm(apm, row, lo, w, target):
 
 
 @njit(cache=True, inline="always")
-def _refine(n, dot, apm, last2, model_p, depth):
+def _refine(n, dot, apm, last2, model_p, depth, match_byte, match_len):
     """The mixer's dot product to the node's probability of a 1: squashed (pm), then refined
     by the APM by the previous byte (interpolating between two of 33 buckets of stretch(pm)),
     and with a byte model by a second APM keyed by the model's probability.
@@ -184,10 +194,11 @@ def _refine(n, dot, apm, last2, model_p, depth):
     w = pos & 127
     pa = _apm(apm, _apm_row(last2, n), lo, w, -1)
     pa2 = _apm(apm, _apm2_row(last2, n), lo, w, -1)
+    pa3 = _apm(apm, _match_apm_row(n, depth, match_byte, match_len), lo, w, -1)
     if apm.shape[0] > MODEL_APM:  # by the model's stretched p (64 buckets) and the depth
         pb = _apm(apm, MODEL_APM + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth, lo, w, -1)
         return pm, pos, min(max((2 * pm + 3 * pa + 3 * pb) >> 3, 1), 4095)
-    return pm, pos, min(max((2 * pm + 3 * pa + 3 * pa2) >> 3, 1), 4095)
+    return pm, pos, min(max((pm + 2 * pa + 2 * pa2 + 3 * pa3) >> 3, 1), 4095)
 
 
 @njit(cache=True, inline="always")
@@ -218,7 +229,7 @@ def _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs)
     if weights.shape[1] > C + 2:  # the byte model's input
         xs[C + 2] = STRETCH[model_p[n]]
         dot += np.int64(weights[n, C + 2] + wd[depth, C + 2]) * xs[C + 2]
-    return _refine(n, dot, apm, last2, model_p, depth)
+    return _refine(n, dot, apm, last2, model_p, depth, match_byte, match_len)
 
 
 @njit(cache=True, inline="always")
@@ -250,7 +261,8 @@ def _nibble(state, top, rows, wd, last2, match_byte, match_len, model_p, dot, wt
         xm = _match_input(n, base + _NODE_DEPTH[i], match_byte, match_len, match_sm)
         x = dot[i] + wt[C, i] * xm + wt[C + 1, i] * 256
         x += wt[C + 2, i] * STRETCH[model_p[n]] if weights.shape[1] > C + 2 else 0
-        _, _, p = _refine(n, x, apm, last2, model_p, base + _NODE_DEPTH[i])
+        _, _, p = _refine(n, x, apm, last2, model_p, base + _NODE_DEPTH[i], match_byte,
+                          match_len)
         lp[2 * n + 1] = lp[n] + LN[p]
         lp[2 * n] = lp[n] + LN[4096 - p]
 
@@ -331,6 +343,8 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd,
                 match_sm_n[match_len] = k + 1
         _apm(apm, _apm_row(last2, n), pos >> 7, pos & 127, bit * 65535)  # (uint16: not 65536)
         _apm(apm, _apm2_row(last2, n), pos >> 7, pos & 127, bit * 65535)
+        _apm(apm, _match_apm_row(n, depth, match_byte, match_len), pos >> 7, pos & 127,
+             bit * 65535)
         if apm.shape[0] > MODEL_APM:
             row = MODEL_APM + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth
             _apm(apm, row, pos >> 7, pos & 127, bit * 65535)
