@@ -177,8 +177,8 @@ def _apm(apm, row, lo, w, target):
     buckets it read moved toward target (0 or 65535) in proportion to how much each counted."""
     p = (np.int64(apm[row, lo]) * (128 - w) + np.int64(apm[row, lo + 1]) * w) >> 11
     if target >= 0:
-        apm[row, lo] += ((target - np.int64(apm[row, lo])) * (128 - w)) >> 13
-        apm[row, lo + 1] += ((target - np.int64(apm[row, lo + 1])) * w) >> 13
+        apm[row, lo] += ((target - np.int64(apm[row, lo])) * (128 - w)) >> 11
+        apm[row, lo + 1] += ((target - np.int64(apm[row, lo + 1])) * w) >> 11
     return p
 
 
