@@ -198,7 +198,7 @@ def _refine(n, dot, apm, last2, model_p, depth, match_byte, match_len):
     if apm.shape[0] > MODEL_APM:  # by the model's stretched p (64 buckets) and the depth
         pb = _apm(apm, MODEL_APM + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth, lo, w, -1)
         return pm, pos, min(max((2 * pm + 3 * pa + 3 * pb) >> 3, 1), 4095)
-    return pm, pos, min(max((pm + 2 * pa + 2 * pa2 + 3 * pa3) >> 3, 1), 4095)
+    return pm, pos, min(max((pm + pa + 3 * pa2 + 3 * pa3) >> 3, 1), 4095)
 
 
 @njit(cache=True, inline="always")

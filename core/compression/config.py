@@ -39,7 +39,7 @@ class CompressorConfig:
     orders: tuple[int, ...] = (0, 1, 2, 3, 4, 6, 12, 24)  # context lengths of the bit models
     #   (bitmix.py; binary data takes BINARY_ORDERS)
     rows_log2: int = 18  # slots (16 bit histories each) per context's hash table
-    mixer_rate: int = 12  # learning rate of the bit mixer's weights (fixed point; 24 before the
+    mixer_rate: int = 16  # learning rate of the bit mixer's weights (fixed point; 24 before the
     #   update evaluated its nodes afresh: 11 benchmark files 514,781 -> 513,736 bytes at 16)
     match_min: int = 6  # context bytes the match model looks up (0: no match model)
     record: int = 0  # row length of a fixed-record table (records.record_length; 0: none)
