@@ -1,8 +1,8 @@
 """What `lmviz inspect` knows about every byte of a file, as plain numbers (numpy only: the
 screen reads this without numba). The job side, which makes the chunks, is inspect.py.
 
-`CostMap` collects ExplainChunk records into compact arrays (at most 152 bytes a byte with the
-17 parts of a binary record table's model, so a file of MAX_INSPECT bytes needs about 320 MB
+`CostMap` collects ExplainChunk records into compact arrays (at most 170 bytes a byte with the
+20 parts of a binary record table's model, so a file of MAX_INSPECT bytes needs about 360 MB
 besides the compressor's own) and answers what the screen
 draws: costs along the file, windowed and cumulative, and one byte's `ByteDetail`.
 """
