@@ -22,9 +22,7 @@ LNQ, LNQ0 = np.log(_Q), np.log(1 - _Q)  # ln of it and of its complement (tables
 # Node n of the byte tree (1..255; n = 1 followed by the bits seen so far): which hashed slot
 # holds its history (0: the first nibble's, 1 + h: the second nibble's after high nibble h) and
 # its place in that slot (1..15).
-_NODE_SLOT = np.zeros(256, dtype=np.int64)
-_NODE_IDX = np.zeros(256, dtype=np.int64)
-_NODE_DEPTH = np.zeros(256, dtype=np.int64)
+_NODE_SLOT, _NODE_IDX, _NODE_DEPTH = (np.zeros(256, dtype=np.int64) for _ in range(3))
 for _n in range(1, 256):
     _d = _NODE_DEPTH[_n] = _n.bit_length() - 1
     if _d < 4:
@@ -43,11 +41,7 @@ _K = np.uint64(0x9E3779B97F4A7C15)
 
 @njit(cache=True, inline="always")
 def _squash(d):
-    if d > 2047:
-        d = 2047
-    if d < -2047:
-        d = -2047
-    return SQUASH[d + 2047]
+    return SQUASH[min(max(d, -2047), 2047) + 2047]
 
 
 @njit(cache=True, inline="always")
@@ -61,8 +55,7 @@ def _mixhash(h):
 def _find(table, c, h, create, shift_bits, seen):
     """Row of context c's table holding hash h's slot (two places tried); -1 when absent and
     not ``create``. A new slot takes the place whose first node has seen less."""
-    shift = np.uint64(shift_bits)
-    r0 = np.int64(h >> shift)
+    r0 = np.int64(h >> np.uint64(shift_bits))
     check = np.uint8((h >> np.uint64(8)) & np.uint64(0xFF)) | np.uint8(1)  # 0 marks empty
     r1 = r0 ^ 1
     if table[c, r0, 0] == check:
@@ -71,8 +64,7 @@ def _find(table, c, h, create, shift_bits, seen):
         return r1
     if not create:
         return -1
-    n0 = seen[table[c, r0, 1]]
-    n1 = seen[table[c, r1, 1]]
+    n0, n1 = seen[table[c, r0, 1]], seen[table[c, r1, 1]]
     r = r0 if (table[c, r0, 0] == 0 or n0 <= n1) else r1
     table[c, r, :] = 0
     table[c, r, 0] = check
@@ -98,39 +90,24 @@ def _find_slots(table, hashes, hi1, create, shift_bits, seen, rows):
 
 
 @njit(cache=True, inline="always")
-def _apm_row(last2, n):  # the APM's row: the last byte and the node
-    return ((last2 & 255) << 8) | n
-
-
-@njit(cache=True, inline="always")
-def _apm2_row(last2, n):  # the second APM's row: the last two bytes and the node, hashed
-    h = (np.uint64(((last2 & 0xFFFF) << 8) | n) + np.uint64(1)) * _K
-    return APM_ROWS + np.int64(h >> np.uint64(64 - APM2_LOG2))
-
-
-@njit(cache=True, inline="always")
 def _weight_sets(last2, depth):
-    """The three weight sets besides the node's: by (last byte, bit depth), by (the byte before
-    it, bit depth) and by (how many contexts were seen before, how long the match model's match
-    has held, bit depth), as paq8 picks a mixer by order; ``last2`` carries that key above its
-    two bytes (_with_known). A node's weight is the sum of its four sets'."""
+    """The three weight sets besides the node's, by bit depth and: the last byte, the byte before
+    it, and the key _with_known puts above them in ``last2``. A node's weight sums its four."""
     return (256 + ((last2 & 255) << 3) + depth, 2304 + (((last2 >> 8) & 255) << 3) + depth,
             4352 + ((last2 >> 16) << 3) + depth)
 
 
-MAX_CONTEXTS = 32
-MATCH_KEYS = 4  # none, held under 16 bytes, under 32, longer (_with_known)
+MAX_CONTEXTS, MATCH_KEYS = 32, 4  # match keys: none, held under 16 bytes, under 32, longer
 WEIGHT_ROWS = 4352 + 8 * (MAX_CONTEXTS + 1) * MATCH_KEYS  # 256 nodes, then the three keyed sets
 
 
 @njit(cache=True, inline="always")
 def _with_known(last2, rows, match_byte, match_len):
-    """last2 with the third weight set's key above its two bytes: the number of contexts whose
-    first-nibble slot exists (rows >= 0) and the match's length in MATCH_KEYS (a short match
-    is often wrong where a long one is not: its weight apart)."""
+    """last2 with the third weight set's key above its two bytes: how many contexts were seen
+    before (rows >= 0: as paq8 picks a mixer by order) and how long the match has held."""
     known = 0
-    for c in range(rows.shape[0]):
-        known += rows[c] >= 0
+    for r in rows:
+        known += r >= 0
     m = 0 if match_byte < 0 else (1 if match_len < 16 else (2 if match_len < 32 else 3))
     return (last2 & 0xFFFF) | (np.int64(known * MATCH_KEYS + m) << 16)
 
@@ -155,20 +132,24 @@ def _match_input(n, depth, match_byte, match_len, match_sm):
     return 0
 
 
-APM_ROWS = 65536  # the first APM's rows, by (last byte, node); the second's follow them,
-APM2_LOG2 = 16  # 2**16 rows by (last two bytes, node) hashed; then the third's,
-MATCH_APM = APM_ROWS + (1 << APM2_LOG2)  # by (the match's length up to 31 and its expected bit,
-MATCH_APM_KEYS = 65  # or none, node); then a byte model adds
-MODEL_APM_ROWS = 512  # rows by its stretched p at the node (64 buckets) and the bit depth
-MODEL_APM = MATCH_APM + MATCH_APM_KEYS * 256  # where the byte model's rows start
+# The APMs' rows, one table: by (last byte, node); by (last two bytes, node) hashed to
+# 2**APM2_LOG2; by (the match's length up to 31 and its expected bit, or none: 65 keys, node);
+# with a byte model by (its stretched p at the node in 64 buckets, bit depth).
+APM_ROWS, APM2_LOG2, MODEL_APM_ROWS = 65536, 16, 512
+MATCH_APM = APM_ROWS + (1 << APM2_LOG2)
+MODEL_APM = MATCH_APM + 65 * 256  # where the byte model's rows start
 
 
 @njit(cache=True, inline="always")
-def _match_apm_row(n, depth, match_byte, match_len):
-    key = 0
+def _apm_rows(apm, n, depth, last2, match_byte, match_len, model_p):
+    """Node n's row in each APM (above); the byte model's -1 where there is none."""
+    m = 0
     if match_byte >= 0 and ((match_byte | 256) >> (8 - depth)) == n:
-        key = 1 + 2 * min(match_len, 31) + ((match_byte >> (7 - depth)) & 1)
-    return MATCH_APM + key * 256 + n
+        m = 1 + 2 * min(match_len, 31) + ((match_byte >> (7 - depth)) & 1)
+    h = (np.uint64(((last2 & 0xFFFF) << 8) | n) + np.uint64(1)) * _K
+    b = MODEL_APM + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth
+    return (np.int64(((last2 & 255) << 8) | n), APM_ROWS + np.int64(h >> np.uint64(64 - APM2_LOG2)),
+            np.int64(MATCH_APM + m * 256 + n), np.int64(b if apm.shape[0] > MODEL_APM else -1))
 
 
 @njit(cache=True, inline="always")
@@ -184,36 +165,26 @@ def _apm(apm, row, lo, w, target):
 
 @njit(cache=True, inline="always")
 def _refine(n, dot, apm, last2, model_p, depth, match_byte, match_len):
-    """The mixer's dot product to the node's probability of a 1: squashed (pm), then refined
-    by the APM by the previous byte (interpolating between two of 33 buckets of stretch(pm)),
-    and with a byte model by a second APM keyed by the model's probability.
-    Returns (pm, its APM position, the final 12-bit p)."""
+    """The mixer's dot product to (pm: it squashed, its APM position, the final 12-bit p of a
+    1): pm refined by each APM, each interpolating between two of 33 buckets of stretch(pm)."""
     pm = _squash(np.int32(dot >> 16))
     pos = STRETCH[pm] + 2048
-    lo = pos >> 7
-    w = pos & 127
-    pa = _apm(apm, _apm_row(last2, n), lo, w, -1)
-    pa2 = _apm(apm, _apm2_row(last2, n), lo, w, -1)
-    pa3 = _apm(apm, _match_apm_row(n, depth, match_byte, match_len), lo, w, -1)
-    if apm.shape[0] > MODEL_APM:  # by the model's stretched p (64 buckets) and the depth
-        pb = _apm(apm, MODEL_APM + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth, lo, w, -1)
-        return pm, pos, min(max((2 * pm + 3 * pa + 3 * pb) >> 3, 1), 4095)
+    lo, w = pos >> 7, pos & 127
+    r1, r2, r3, rb = _apm_rows(apm, n, depth, last2, match_byte, match_len, model_p)
+    pa, pa2, pa3 = _apm(apm, r1, lo, w, -1), _apm(apm, r2, lo, w, -1), _apm(apm, r3, lo, w, -1)
+    if rb >= 0:
+        return pm, pos, min(max((2 * pm + 3 * pa + 3 * _apm(apm, rb, lo, w, -1)) >> 3, 1), 4095)
     return pm, pos, min(max((pm + pa + 3 * pa2 + 3 * pa3) >> 3, 1), 4095)
 
 
 @njit(cache=True, inline="always")
 def _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs):
-    """Node n, its contexts' slots in ``rows``, ``wd`` its depth-keyed weights
-    (_depth_weights): (pm, its APM position, the 12-bit probability of a 1), with each
-    context's state in ``states`` and every mixer input in ``xs``, what the update learns
-    from. ``model_p``: a byte model's 12-bit p(1) at each node (bytemodel.py), read where the
-    weights have its column (C + 2). (predict computes the same numbers a nibble at a time:
-    _nibble.)"""
+    """Node n (its contexts' slots in ``rows``, its depth-keyed weights in ``wd``): (pm, its APM
+    position, the 12-bit p of a 1), each context's state into ``states`` and every mixer input
+    into ``xs`` for the update. ``model_p``: a byte model's p(1) at each node (bytemodel.py),
+    read where the weights have its column (C + 2). (_nibble computes the same numbers.)"""
     table, _, _, sx, weights, apm, match_sm = state[:7]
-    C = rows.shape[0]
-    idx = _NODE_IDX[n]
-    depth = _NODE_DEPTH[n]
-    dot = np.int64(0)
+    C, idx, depth, dot = rows.shape[0], _NODE_IDX[n], _NODE_DEPTH[n], np.int64(0)
     for c in range(C):
         r = rows[c]
         st = table[c, r, idx] if r >= 0 else np.uint8(0)
@@ -221,8 +192,7 @@ def _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs)
         states[c] = st
         xs[c] = x
         dot += np.int64(weights[n, c] + wd[depth, c]) * x
-    xm = _match_input(n, depth, match_byte, match_len, match_sm)
-    xs[C] = xm
+    xs[C] = xm = _match_input(n, depth, match_byte, match_len, match_sm)
     xs[C + 1] = 256
     dot += (np.int64(weights[n, C] + wd[depth, C]) * xm
             + np.int64(weights[n, C + 1] + wd[depth, C + 1]) * 256)
@@ -234,10 +204,9 @@ def _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs)
 
 @njit(cache=True, inline="always")
 def _nibble(state, top, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes, lp):
-    """ln P of the 16 paths below nibble root ``top`` (1: the first nibble's tree, 16 + h: the
-    second's under high nibble h) into lp, as _node computes each of its 15 nodes, but context
-    by context: a slot's 15 states are contiguous, so each context's row is read once (the
-    same integers, summed in another order: the same bits)."""
+    """ln P of the 16 paths below nibble root ``top`` (1, or 16 + the high nibble) into lp, as
+    _node computes its 15 nodes but context by context, each context's row read once (the same
+    integers summed in another order: the same bits)."""
     table, _, _, sx, weights, apm, match_sm = state[:7]
     C = rows.shape[0]
     base = 0 if top == 1 else 4
@@ -269,10 +238,9 @@ def _nibble(state, top, rows, wd, last2, match_byte, match_len, model_p, dot, wt
 
 @njit(cache=True, nogil=True)
 def _predict(state, hashes, last2, match_byte, match_len, model_p, logp, floor):
-    """ln P of each byte into logp (256,). The first nibble's 15 nodes are evaluated; the
-    second nibble's only under high nibbles at least ``floor`` likely (ln), the others share
-    their high nibble's probability evenly (rarely needed, and 4x fewer nodes). Reads the
-    tables only and keeps nothing: `_code_byte` evaluates the byte's eight nodes again."""
+    """ln P of each byte into logp (256,): the second nibble's nodes only under high nibbles at
+    least ``floor`` likely (ln; the others' bytes share it evenly: 4x fewer nodes). Reads the
+    tables only: `_code_byte` evaluates the byte's eight nodes again."""
     table, weights, seen = state[0], state[4], state[9]
     C = hashes.shape[0]
     shift_bits = 64 - int(np.log2(table.shape[1]))
@@ -301,14 +269,12 @@ def _predict(state, hashes, last2, match_byte, match_len, model_p, logp, floor):
 
 @njit(cache=True, inline="always")
 def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd, states, xs):
-    """Learn from the byte: the eight nodes on its path, each evaluated again as it stands
-    after the learning on the nodes above it. ``wd``: _depth_weights before the byte (a node's
-    learning moves only its own depth's sets, after that node is evaluated)."""
+    """Learn from the byte's eight nodes, each evaluated again after the learning above it
+    (``wd``, from before the byte, holds: a node moves only its own depth's sets)."""
     table, sm, sm_n, sx, weights, apm, match_sm, match_sm_n, nxt, seen, mixer_rate, sm_limit = state
     C = hashes.shape[0]
     shift_bits = 64 - int(np.log2(table.shape[1]))
-    hi = byte >> 4
-    n = 1
+    hi, n = byte >> 4, 1
     _find_slots(table, hashes, 0, True, shift_bits, seen, rows)
     for depth in range(8):
         bit = (byte >> (7 - depth)) & 1
@@ -331,23 +297,17 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd,
         ws, ws3, ws4 = _weight_sets(last2, depth)
         for j in range(weights.shape[1]):  # fixed point, 1.0 = 65536; kept within +-128
             d = (np.int64(xs[j]) * err) >> 16
-            weights[n, j] = min(max(weights[n, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
-            weights[ws, j] = min(max(weights[ws, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
-            weights[ws3, j] = min(max(weights[ws3, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
-            weights[ws4, j] = min(max(weights[ws4, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+            for row in (n, ws, ws3, ws4):
+                weights[row, j] = min(max(weights[row, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
         if xs[C] != 0:
             expected = (match_byte >> (7 - depth)) & 1
             k = match_sm_n[match_len]
             match_sm[match_len] += (((expected == bit) << 16) - match_sm[match_len]) * 2 // (2 * k + 3)
             if k < 1023:
                 match_sm_n[match_len] = k + 1
-        _apm(apm, _apm_row(last2, n), pos >> 7, pos & 127, bit * 65535)  # (uint16: not 65536)
-        _apm(apm, _apm2_row(last2, n), pos >> 7, pos & 127, bit * 65535)
-        _apm(apm, _match_apm_row(n, depth, match_byte, match_len), pos >> 7, pos & 127,
-             bit * 65535)
-        if apm.shape[0] > MODEL_APM:
-            row = MODEL_APM + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth
-            _apm(apm, row, pos >> 7, pos & 127, bit * 65535)
+        for row in _apm_rows(apm, n, depth, last2, match_byte, match_len, model_p):
+            if row >= 0:
+                _apm(apm, row, pos >> 7, pos & 127, bit * 65535)  # (uint16: not 65536)
         n = 2 * n + bit
 
 
@@ -381,10 +341,9 @@ def _code_bit(coder, buf, bit, p, decode):
 @njit(cache=True, nogil=True)
 def _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder, buf, decode,
                probs):
-    """Code (or, with ``decode``, decode) the next byte bit by bit, each with its node's
-    probability as the tables stand before the byte (what _predict computes for its path, so
-    the byte costs -log2 of the probability `lmviz inspect` shows), each node's 12-bit p in
-    probs; then learn from it (_learn). Returns the byte."""
+    """Code (or decode) the next byte bit by bit, each with its node's 12-bit p (into probs) as
+    the tables stand before the byte (what _predict computes for its path: the byte costs what
+    `lmviz inspect` shows); then learn from it (_learn). Returns the byte."""
     table, weights, seen = state[0], state[4], state[9]
     C = hashes.shape[0]
     shift_bits = 64 - int(np.log2(table.shape[1]))
@@ -407,19 +366,16 @@ def _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder
 
 @njit(cache=True, nogil=True)
 def _explain(state, hashes, last2, match_byte, match_len, symbol, logp, path_w, first):
-    """Each context's own distribution over bytes into logp (C, 256) (its state maps'
-    probabilities multiplied along the tree, every node read from the table as it stands
-    before the update: the prediction evaluated only the likely nibbles), the mixer's mean
-    weight on it (then on the match input, and on a byte model's where there is one) along the
-    real byte's path into path_w (C + 1 or C + 2,),
-    and its bit history at the first node into first (C,)."""
+    """Into logp (C, 256) each context's own distribution over bytes (its state maps' p along
+    the whole tree, as the tables stand before the update); into path_w (C + 1 or C + 2) the
+    mixer's mean weight on it, then on the match input and a byte model's, along the real
+    byte's path; into first (C,) its bit history at the first node."""
     table, sm, weights, seen = state[0], state[1], state[4], state[9]
     C = hashes.shape[0]
     shift_bits = 64 - int(np.log2(table.shape[1]))
-    slots = np.empty(17, dtype=np.int64)
+    slots, rows = np.empty(17, dtype=np.int64), np.empty(C, dtype=np.int64)
     lp = np.empty(512, dtype=np.float64)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
-    rows = np.empty(C, dtype=np.int64)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
     _depth_weights(_with_known(last2, rows, match_byte, match_len), weights, wd)
     for c in range(C):
@@ -437,8 +393,7 @@ def _explain(state, hashes, last2, match_byte, match_len, symbol, logp, path_w, 
             logp[c, b] = lp[256 + b]
     for k in range(path_w.shape[0]):  # each context's weights, the match input's, the model's
         c = k if k <= C else C + 2  # (the bias, C + 1, is not shown)
-        n = 1
-        acc = 0.0
+        n, acc = 1, 0.0
         for depth in range(8):  # the node's weight and the three keyed by depth
             acc += (weights[n, c] + wd[depth, c]) / 65536.0
             n = 2 * n + ((symbol >> (7 - depth)) & 1)
