@@ -163,6 +163,42 @@ def test_match_predicts_a_repeat_and_grows_with_it():
     assert all(hit == (-1, 0) for hit in hits[: second + 4])
 
 
+def test_the_long_table_finds_where_a_passage_repeats_not_the_latest_short_context():
+    """A passage repeats after decoys that hold each of its 6-byte contexts followed by another
+    byte: the latest 6-byte context always points at a decoy, so only the 24-byte table keeps
+    the match on the passage, once 24 bytes of it have come again."""
+    rng = np.random.default_rng(5)
+    passage = bytes(rng.integers(97, 123, 120, dtype=np.uint8))
+    decoys = b"".join(passage[i:i + 6] + bytes([65 + i % 26]) + b"." for i in range(115))
+    text = passage + b"|" + decoys + b"|" + passage
+    h = np.frombuffer(text, dtype=np.uint8).copy()
+    model = MatchModel(min_len=6)
+    second = len(text) - len(passage)
+    wrong = 0
+    for t in range(len(h)):
+        byte = model.predict(h)
+        if t >= second + 25:
+            wrong += byte != text[t]
+        model.update(h, t)
+    assert wrong == 0
+    assert model.length >= 63  # its context checked back, then every byte right
+
+
+def test_a_tar_of_text_is_text_though_its_headers_hold_nuls():
+    """A tar's 512-byte headers are mostly NULs; HTML around them is still coded as text (with
+    the text orders and the line context), and random bytes are not."""
+    from lmviz.core.compression.config import BINARY_ORDERS, CompressorConfig, config_for
+
+    page = (b"<div class='para'><p>The handbook explains every package.</p></div>\n" * 60)
+    header = b"text/page.html" + bytes(512 - 14)
+    tar = (header + page) * 20
+    assert b"\0" in tar[:65536]
+    config = config_for(tar)
+    assert config.orders == CompressorConfig().orders and config.lines and config.skips == ()
+    noise = np.random.default_rng(0).integers(0, 256, 70_000, dtype=np.uint8).tobytes()
+    assert config_for(noise).orders == BINARY_ORDERS
+
+
 def _table(n: int = 1500) -> bytes:
     """Records of 12 bytes: a counter, a slowly rising value, a small code, padding."""
     rng = np.random.default_rng(3)

@@ -19,7 +19,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import BinaryIO
 
-import numpy as np
 from lmviz.core.compression.blocks import (
     BLOCK_LOG2,
     BlockReader,
@@ -27,6 +26,7 @@ from lmviz.core.compression.blocks import (
     end_record,
     file_head,
 )
+from lmviz.core.compression.config import looks_like_text
 from lmviz.core.compression.container import ContainerError
 from lmviz.core.compression.longrange import Dictionary, Window, pack_refs, unpack_refs
 from lmviz.core.files import OutputError
@@ -163,26 +163,12 @@ PERSIST = 4  # ... and for how many windows the new kind must hold (a string tab
 #   library, a few tar headers in text: no cut)
 
 
-def _kind(window: bytes) -> bool:
-    """Text: at least 85% printable ASCII, whitespace or bytes of well-formed UTF-8 sequences
-    (an archive's headers, NULs and a stray binary byte do not make a window binary; random or
-    compressed bytes, whose high bytes are mostly not UTF-8, are not text)."""
-    x = np.frombuffer(window, dtype=np.uint8)
-    if not len(x):
-        return True
-    texty = int((((x >= 32) & (x < 127)) | (x == 9) | (x == 10) | (x == 13)).sum())
-    ascii_bytes = int((x < 128).sum())
-    # the bytes that decode, re-encoded: every ASCII byte and the high bytes of good sequences
-    utf8_high = len(window.decode("utf-8", "ignore").encode()) - ascii_bytes
-    return texty + utf8_high >= 0.85 * len(x)
-
-
 def cut(buf: bytes) -> int:
     """Where the first block of ``buf`` ends: at the first 64 KiB window whose kind (text or
     not) differs from the first window's for PERSIST windows, or at an executable's header (ELF) just before it,
     so that each block gets its own configuration (config_for reads a block's start: text or
     binary orders, the x86 filter and the ELF's record rows); else the whole of ``buf``."""
-    kinds = [_kind(buf[off : off + WINDOW]) for off in range(0, len(buf), WINDOW)]
+    kinds = [looks_like_text(buf[off : off + WINDOW]) for off in range(0, len(buf), WINDOW)]
     # a change must hold for PERSIST whole windows: a short tail of another kind (a tar's
     # zero padding, the end of what was read) is no reason to cut
     for i in range(1, len(kinds) - PERSIST + 1):

@@ -92,7 +92,7 @@ def _find_slots(table, hashes, hi1, create, shift_bits, seen, rows):
 @njit(cache=True, inline="always")
 def _weight_sets(last2, depth):
     """The three weight sets besides the node's, by bit depth and: the last byte, the byte before
-    it, and the key _with_known puts above them in ``last2``. A node's weight sums its four."""
+    it, and the key _depth_weights puts above them in ``last2``. A node's weight sums its four."""
     return (256 + ((last2 & 255) << 3) + depth, 2304 + (((last2 >> 8) & 255) << 3) + depth,
             4352 + ((last2 >> 16) << 3) + depth)
 
@@ -102,34 +102,39 @@ WEIGHT_ROWS = 4352 + 8 * (MAX_CONTEXTS + 1) * MATCH_KEYS  # 256 nodes, then the 
 
 
 @njit(cache=True, inline="always")
-def _with_known(last2, rows, match_byte, match_len):
-    """last2 with the third weight set's key above its two bytes: how many contexts were seen
-    before (rows >= 0: as paq8 picks a mixer by order) and how long the match has held."""
+def _depth_weights(last2, rows, match_byte, match_len, weights, out):
+    """last2 with the third weight set's key above its two bytes (how many contexts were seen
+    before, rows >= 0, as paq8 picks a mixer by order; how long the match has held), returned;
+    out[d, j]: the three depth-keyed sets' weights summed (a node then adds only its own)."""
     known = 0
     for r in rows:
         known += r >= 0
     m = 0 if match_byte < 0 else (1 if match_len < 16 else (2 if match_len < 32 else 3))
-    return (last2 & 0xFFFF) | (np.int64(known * MATCH_KEYS + m) << 16)
-
-
-@njit(cache=True, inline="always")
-def _depth_weights(last2, weights, out):
-    """out[d, j]: the three depth-keyed sets' weights summed (a node then adds only its own:
-    one read an input instead of four)."""
+    last2 = (last2 & 0xFFFF) | (np.int64(known * MATCH_KEYS + m) << 16)
     for d in range(8):
         a, b, c = _weight_sets(last2, d)
         for j in range(weights.shape[1]):
             out[d, j] = weights[a, j] + weights[b, j] + weights[c, j]
+    return last2
+
+
+@njit(cache=True, inline="always")
+def _match_bit(n, depth, match_byte):
+    """The match's next bit at node n; -1 without a match or where the byte so far disagrees."""
+    if match_byte >= 0 and ((match_byte | 256) >> (8 - depth)) == n:
+        return (match_byte >> (7 - depth)) & 1
+    return -1
 
 
 @njit(cache=True, inline="always")
 def _match_input(n, depth, match_byte, match_len, match_sm):
-    """The match model's input at node n: its byte's next bit, stretched by how often a match
-    of its length has been right, where the byte so far agrees with it (else 0)."""
-    if match_byte >= 0 and ((match_byte | 256) >> (8 - depth)) == n:
-        st = STRETCH[match_sm[match_len] >> 4]
-        return st if (match_byte >> (7 - depth)) & 1 else -st
-    return 0
+    """The match model's input at node n: its next bit (_match_bit), stretched by how often a
+    match of its length has been right (else 0)."""
+    bit = _match_bit(n, depth, match_byte)
+    if bit < 0:
+        return 0
+    st = STRETCH[match_sm[match_len] >> 4]
+    return st if bit else -st
 
 
 # The APMs' rows, one table: by (last byte, node); by (last two bytes, node) hashed to
@@ -142,14 +147,15 @@ MODEL_APM = MATCH_APM + 65 * 256  # where the byte model's rows start
 
 @njit(cache=True, inline="always")
 def _apm_rows(apm, n, depth, last2, match_byte, match_len, model_p):
-    """Node n's row in each APM (above); the byte model's -1 where there is none."""
-    m = 0
-    if match_byte >= 0 and ((match_byte | 256) >> (8 - depth)) == n:
-        m = 1 + 2 * min(match_len, 31) + ((match_byte >> (7 - depth)) & 1)
-    h = (np.uint64(((last2 & 0xFFFF) << 8) | n) + np.uint64(1)) * _K
-    b = MODEL_APM + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth
-    return (np.int64(((last2 & 255) << 8) | n), APM_ROWS + np.int64(h >> np.uint64(64 - APM2_LOG2)),
-            np.int64(MATCH_APM + m * 256 + n), np.int64(b if apm.shape[0] > MODEL_APM else -1))
+    """Node n's APM rows: the last byte's, then the last two's and the match's, or with a byte
+    model the model's and -1 (model_p is empty without one: not read)."""
+    r1 = np.int64(((last2 & 255) << 8) | n)
+    if apm.shape[0] > MODEL_APM:
+        return r1, np.int64(MODEL_APM + (((STRETCH[model_p[n]] + 2048) >> 6) << 3) + depth), -1
+    bit = _match_bit(n, depth, match_byte)
+    m = 0 if bit < 0 else 1 + 2 * min(match_len, 31) + bit
+    h = (np.uint64(((last2 & 0xFFFF) << 8) | n) + np.uint64(1)) * _K  # the last two, hashed
+    return r1, APM_ROWS + np.int64(h >> np.uint64(64 - APM2_LOG2)), np.int64(MATCH_APM + m * 256 + n)
 
 
 @njit(cache=True, inline="always")
@@ -170,19 +176,18 @@ def _refine(n, dot, apm, last2, model_p, depth, match_byte, match_len):
     pm = _squash(np.int32(dot >> 16))
     pos = STRETCH[pm] + 2048
     lo, w = pos >> 7, pos & 127
-    r1, r2, r3, rb = _apm_rows(apm, n, depth, last2, match_byte, match_len, model_p)
-    pa, pa2, pa3 = _apm(apm, r1, lo, w, -1), _apm(apm, r2, lo, w, -1), _apm(apm, r3, lo, w, -1)
-    if rb >= 0:
-        return pm, pos, min(max((2 * pm + 3 * pa + 3 * _apm(apm, rb, lo, w, -1)) >> 3, 1), 4095)
-    return pm, pos, min(max((pm + pa + 3 * pa2 + 3 * pa3) >> 3, 1), 4095)
+    r1, r2, r3 = _apm_rows(apm, n, depth, last2, match_byte, match_len, model_p)
+    pa, pa2 = _apm(apm, r1, lo, w, -1), _apm(apm, r2, lo, w, -1)
+    if r3 < 0:  # with a byte model: pa2 by its p
+        return pm, pos, min(max((2 * pm + 3 * pa + 3 * pa2) >> 3, 1), 4095)
+    return pm, pos, min(max((pm + pa + 3 * pa2 + 3 * _apm(apm, r3, lo, w, -1)) >> 3, 1), 4095)
 
 
 @njit(cache=True, inline="always")
 def _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs):
-    """Node n (its contexts' slots in ``rows``, its depth-keyed weights in ``wd``): (pm, its APM
-    position, the 12-bit p of a 1), each context's state into ``states`` and every mixer input
-    into ``xs`` for the update. ``model_p``: a byte model's p(1) at each node (bytemodel.py),
-    read where the weights have its column (C + 2). (_nibble computes the same numbers.)"""
+    """Node n (slots ``rows``, depth-keyed weights ``wd``): (pm, its APM position, the 12-bit p
+    of a 1); states and mixer inputs into ``states`` and ``xs`` for the update. ``model_p``: a
+    byte model's p(1) at each node, read where the weights have its column C + 2."""
     table, _, _, sx, weights, apm, match_sm = state[:7]
     C, idx, depth, dot = rows.shape[0], _NODE_IDX[n], _NODE_DEPTH[n], np.int64(0)
     for c in range(C):
@@ -242,16 +247,14 @@ def _predict(state, hashes, last2, match_byte, match_len, model_p, logp, floor):
     least ``floor`` likely (ln; the others' bytes share it evenly: 4x fewer nodes). Reads the
     tables only: `_code_byte` evaluates the byte's eight nodes again."""
     table, weights, seen = state[0], state[4], state[9]
-    C = hashes.shape[0]
-    shift_bits = 64 - int(np.log2(table.shape[1]))
+    C, shift_bits = hashes.shape[0], 64 - int(np.log2(table.shape[1]))
     rows = np.empty(C, dtype=np.int64)
     lp = np.empty(512, dtype=np.float64)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     dot, nodes = np.empty(16, dtype=np.int64), np.empty(16, dtype=np.int64)
     wt = np.empty((weights.shape[1], 16), dtype=np.int64)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
-    last2 = _with_known(last2, rows, match_byte, match_len)
-    _depth_weights(last2, weights, wd)
+    last2 = _depth_weights(last2, rows, match_byte, match_len, weights, wd)
     lp[1] = 0.0
     _nibble(state, 1, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes, lp)
     for hi in range(16):
@@ -272,8 +275,7 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd,
     """Learn from the byte's eight nodes, each evaluated again after the learning above it
     (``wd``, from before the byte, holds: a node moves only its own depth's sets)."""
     table, sm, sm_n, sx, weights, apm, match_sm, match_sm_n, nxt, seen, mixer_rate, sm_limit = state
-    C = hashes.shape[0]
-    shift_bits = 64 - int(np.log2(table.shape[1]))
+    C, shift_bits = hashes.shape[0], 64 - int(np.log2(table.shape[1]))
     hi, n = byte >> 4, 1
     _find_slots(table, hashes, 0, True, shift_bits, seen, rows)
     for depth in range(8):
@@ -311,10 +313,9 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd,
         n = 2 * n + bit
 
 
-# The binary arithmetic coder (lpaq1's, exact to 64 bits): the interval [x1, x2] of 32-bit integers, split at
-# xmid in proportion to the 12-bit probability of a 1; a leading byte both ends share is final
-# and goes out. coder holds x1, x2, the decoder's x and the position in buf; the encoder counts
-# bytes past buf's end without writing them (the caller then stores the input as it is).
+# The binary arithmetic coder (lpaq1's, exact to 64 bits): [x1, x2] split at xmid in proportion
+# to the 12-bit p of a 1; a leading byte both ends share goes out. coder: x1, x2, the decoder's
+# x, the position in buf (the encoder counts bytes past its end without writing them).
 @njit(cache=True, inline="always")
 def _code_bit(coder, buf, bit, p, decode):
     x1, x2 = coder[0], coder[1]
@@ -345,14 +346,12 @@ def _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder
     the tables stand before the byte (what _predict computes for its path: the byte costs what
     `lmviz inspect` shows); then learn from it (_learn). Returns the byte."""
     table, weights, seen = state[0], state[4], state[9]
-    C = hashes.shape[0]
-    shift_bits = 64 - int(np.log2(table.shape[1]))
+    C, shift_bits = hashes.shape[0], 64 - int(np.log2(table.shape[1]))
     rows, states = np.empty(C, dtype=np.int64), np.empty(C, dtype=np.uint8)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     xs = np.empty(weights.shape[1], dtype=np.int32)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
-    last2 = _with_known(last2, rows, match_byte, match_len)
-    _depth_weights(last2, weights, wd)
+    last2 = _depth_weights(last2, rows, match_byte, match_len, weights, wd)
     n = 1
     for depth in range(8):
         if depth == 4:  # n is 16 + the high nibble
@@ -371,15 +370,15 @@ def _explain(state, hashes, last2, match_byte, match_len, symbol, logp, path_w, 
     mixer's mean weight on it, then on the match input and a byte model's, along the real
     byte's path; into first (C,) its bit history at the first node."""
     table, sm, weights, seen = state[0], state[1], state[4], state[9]
-    C = hashes.shape[0]
-    shift_bits = 64 - int(np.log2(table.shape[1]))
+    C, shift_bits = hashes.shape[0], 64 - int(np.log2(table.shape[1]))
     slots, rows = np.empty(17, dtype=np.int64), np.empty(C, dtype=np.int64)
     lp = np.empty(512, dtype=np.float64)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
-    _depth_weights(_with_known(last2, rows, match_byte, match_len), weights, wd)
+    _depth_weights(last2, rows, match_byte, match_len, weights, wd)
     for c in range(C):
-        for hi1 in range(17):  # the first nibble's slot, then the second's under each
+        slots[0] = rows[c]
+        for hi1 in range(1, 17):  # the second nibble's slot under each high nibble
             slots[hi1] = _find(table, c, _mixhash(hashes[c] + np.uint64(hi1) * _K), False,
                                shift_bits, seen)
         first[c] = table[c, slots[0], 1] if slots[0] >= 0 else np.uint8(0)

@@ -36,6 +36,7 @@ from .bitcontexts import (
     part_table,
 )
 from .bitkernels import (
+    MAX_CONTEXTS,
     MODEL_APM,
     MODEL_APM_ROWS,
     SQUASH,
@@ -71,6 +72,7 @@ class BitContextMixer:
         self.names = [p.name for p in self.parts]
         self._parts = part_table(self.parts)
         contexts = len(self.parts)
+        assert contexts <= MAX_CONTEXTS, "the weight set keyed by contexts seen has MAX_CONTEXTS"
         self.C = contexts
         self.record = record
         width = max([len(d) for d in skips], default=1)
@@ -90,9 +92,8 @@ class BitContextMixer:
         sm = np.tile(init, (contexts, 1))  # (C, states) 16-bit probability of a 1
         sm_n = np.zeros((contexts, STATES), dtype=np.int64)
         sx = STRETCH[sm >> 4]  # (C, states) stretch(sm), kept in step with it
-        # weight sets: one per node, then one per (last byte, bit depth), one per (the byte
-        # before it, bit depth) and one per bit depth, starting at zero; a node's weights are
-        # the sum of its four
+        # weight sets: one per node, then the three keyed by bit depth (bitkernels._weight_sets),
+        # starting at zero; a node's weights are the sum of its four
         weights = np.zeros((WEIGHT_ROWS, contexts + 2 + model_input), dtype=np.int32)
         weights[:256, :contexts] = CONTEXT_WEIGHT_WITH_MODEL if model_input else 65536 * 3 // 10
         weights[:256, contexts] = 65536 // 2
