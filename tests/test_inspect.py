@@ -403,6 +403,8 @@ def test_each_context_says_which_bytes_it_saw():
     assert context_bytes("order-2", data, pos) == b" m"
     assert context_bytes("order-24", data, pos) == data[:pos]
     assert context_bytes("bytes 2 and 3 back", data, pos) == b" e"
+    assert context_bytes("bytes 2, 4 and 6 back", data, pos) == b" h "
+    assert context_bytes("byte 2 back", data, pos) == b" "
     assert context_bytes("word so far", data, pos) == b"m"
     assert context_bytes("word + last word", data, pos) == b"the m"
     assert context_bytes("line col, above, left", data, pos) is None

@@ -72,13 +72,20 @@ class ContextPart:
     arg: int = 0  # the order k; a skip context's row in the skip table
 
 
+def _skip_name(d: tuple[int, ...]) -> str:
+    """"byte 2 back", "bytes 2 and 3 back", "bytes 2, 4 and 6 back" (costs.context_bytes reads
+    it back; short enough for the inspect screen's parts column)."""
+    if len(d) == 1:
+        return f"byte {d[0]} back"
+    return "bytes " + ", ".join(map(str, d[:-1])) + f" and {d[-1]} back"
+
+
 def context_parts(orders, skips, words: bool, record: int, lines: bool = False
                   ) -> tuple[ContextPart, ...]:
     """The bit mixer's contexts, in the one order that the names, the hashing (`part_table`,
     `hash_contexts`) and `lmviz inspect`'s parts table all read."""
     parts = [ContextPart(f"order-{k}", ORDER, k) for k in orders]
-    parts += [ContextPart("byte" + ("s " if len(d) > 1 else " ") + " and ".join(map(str, d))
-                          + " back", SKIP, i) for i, d in enumerate(skips)]
+    parts += [ContextPart(_skip_name(d), SKIP, i) for i, d in enumerate(skips)]
     if words:
         parts += [ContextPart("word so far", WORD), ContextPart("word + last word", WORD_PAIR)]
     if lines:

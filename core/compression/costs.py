@@ -216,7 +216,8 @@ def context_bytes(name: str, data: bytes, pos: int) -> bytes | None:
         k = int(name.removeprefix("order-"))
         return data[max(0, pos - k) : pos]
     if name.startswith("byte") and name.endswith(" back"):
-        ds = [int(x) for x in name.split(" ", 1)[1].removesuffix(" back").split(" and ")]
+        listed = name.split(" ", 1)[1].removesuffix(" back").replace(", ", " and ")
+        ds = [int(x) for x in listed.split(" and ")]
         return bytes(data[pos - d] if pos - d >= 0 else 0 for d in ds)
     if name == "word so far":
         return data[_word_start(data, pos) : pos]
