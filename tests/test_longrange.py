@@ -2,6 +2,7 @@
 block becomes a reference, the decoder's window fills it in exactly, and a forged reference is
 refused before anything is copied."""
 
+import lzma
 import struct
 import zlib
 
@@ -10,9 +11,12 @@ import pytest
 from lmviz.app.cli import main
 from lmviz.core.compression.container import ContainerError
 from lmviz.core.compression.longrange import (
+    _LZMA,
     MIN_MATCH,
+    TEXT_MIN_MATCH,
     Dictionary,
     Window,
+    _leb,
     pack_refs,
     unpack_refs,
 )
@@ -77,28 +81,62 @@ def test_a_reference_never_reaches_past_the_window():
     assert cut.refs[:, 1].tolist() == [30_000]
 
 
+def test_references_are_stored_as_steps_from_where_the_last_one_stopped():
+    """A translation repeats its original's pieces in order: each reference's source is a
+    short step on from where the one before stopped copying, so the steps pack smaller than
+    the distances back that version 2 stored."""
+    start = 10_000_000
+    off = np.arange(200) * 700 + 50
+    src = 3_000_000 + np.arange(200) * 650 + np.random.default_rng(1).integers(0, 40, 200)
+    refs = np.stack([off, src, np.full(200, 500)], axis=1).astype(np.int64)
+    packed = pack_refs(refs, start)
+    assert (unpack_refs(packed, start, 200 * 700, "b")[0] == refs).all()
+    assert len(packed) < 0.8 * len(_v2(refs, start))
+
+
+def _v2(refs: np.ndarray, start: int) -> bytes:
+    """References as version 2 of the blocked form stored them (deflated distances)."""
+    if not len(refs):
+        return b"\0"
+    off, src, length = refs[:, 0], refs[:, 1], refs[:, 2]
+    ends = np.concatenate([[0], off[:-1] + length[:-1]])
+    columns = _leb(off - ends) + _leb(length - 64) + _leb(start + off - src)
+    return _leb(np.array([len(refs)])) + zlib.compress(columns, 9)
+
+
+def test_version_2_references_still_unpack():
+    refs = np.array([[100, 500, 70], [400, 20, 300]], dtype=np.int64)
+    back, at = unpack_refs(_v2(refs, 1_000) + b"x", 1_000, 2_000, "b", version=2)
+    assert (back == refs).all() and at == len(_v2(refs, 1_000))
+    with pytest.raises(ContainerError, match="more references"):
+        unpack_refs(_v2(refs, 1_000), 1_000, 100, "b", version=2)
+
+
 def test_forged_references_are_refused_before_anything_is_copied():
     refs = np.array([[100, 500, 300]], dtype=np.int64)
     good = pack_refs(refs, 1_000)
     assert (unpack_refs(good, 1_000, 2_000, "b")[0] == refs).all()
 
-    def forged(gap, length, dist, count=1):
-        cols = bytes([gap]) + bytes([length]) + dist
-        return bytes([count]) + zlib.compress(cols)
+    def forged(gap, length, step, count=1, min_match=MIN_MATCH):
+        cols = bytes([gap]) + bytes([length]) + step
+        return (bytes([count, min_match])
+                + lzma.compress(cols, lzma.FORMAT_RAW, filters=_LZMA))
 
+    # the first step is from the reference's own place (1,100): -1,101 is source -1
     bad = [
-        forged(100, 10, bytes([0x80 | 0x10, 0x0F])),  # from before the original's start
+        forged(100, 10, _leb(np.array([2 * 1_101 - 1]))),  # from before the original's start
         forged(100, 0, bytes([0])),  # copies from itself
-        forged(100, 127, bytes([0x80, 0x10])),  # ends past its block (length 500 > 300)
-        forged(100, 0, bytes([0x80 | 0x10, 0x0F]), count=200),  # more than the block holds
+        forged(100, 127, bytes([1])),  # ends past its block (length 191 > 164)
+        forged(100, 0, bytes([1]), min_match=8),  # shorter than an anchor's span
+        forged(100, 0, bytes([1]), count=200),  # more than the block holds
         good[:-3],  # cut short
-        good[:1] + zlib.compress(b"\x01\x02\x03\x04"),  # bytes over
+        good[:2] + lzma.compress(b"\x01\x02\x03\x04", lzma.FORMAT_RAW, filters=_LZMA),  # over
         b"\x01garbage",
         b"\x80",
     ]
     for data in bad:
         with pytest.raises(ContainerError) as exc:
-            unpack_refs(data, 1_000, 300 + MIN_MATCH, "b")
+            unpack_refs(data, 1_000, 100 + MIN_MATCH, "b")
         assert str(exc.value).startswith("b is corrupt")
     window = Window(window_log2=16)
     with pytest.raises(ContainerError, match="do not make its length"):
@@ -124,7 +162,7 @@ def test_an_input_that_repeats_itself_far_back_costs_one_copy(tmp_path, small_bl
         out = tmp_path / f"w{workers}.lmvz"
         assert main(["compress", str(src), str(out), "--workers", workers]) == 0
         outs.append(out.read_bytes())
-    assert outs[0] == outs[1] and outs[0][:6] == b"LMVK\x02" + bytes([SMALL_LOG2])
+    assert outs[0] == outs[1] and outs[0][:6] == b"LMVK\x03" + bytes([SMALL_LOG2])
     assert len(outs[0]) < len(noise) + 2_000
     back = tmp_path / "back"
     assert main(["decompress", str(tmp_path / "w2.lmvz"), str(back), "--workers", "2"]) == 0
@@ -147,6 +185,58 @@ def test_a_version_1_file_without_references_still_decodes(tmp_path):
     assert out.read_bytes() == data
 
 
+def test_a_version_2_file_with_its_references_still_decodes(tmp_path):
+    from lmviz.app.jobs.compressing import compress
+    from lmviz.core.compression.blocks import block_record, end_record
+
+    a = _noise(40_000, 1)
+    parts = [a, b"text " * 2_000 + a[5_000:5_100] + a[:9_000]]
+    dictionary = Dictionary(window_log2=20, min_match=64)
+    blob = b"LMVK\x02" + bytes([SMALL_LOG2])
+    for part in parts:
+        start = dictionary.start
+        cut = dictionary.cut(part)
+        blob += block_record(len(part), _v2(cut.refs, start) + compress(cut.literals).data)
+    assert cut.refs[:, 2].tolist() == [100, 9_000]  # 100: a version 2 reference, not a 3's
+    data = b"".join(parts)
+    blob += end_record(len(data), zlib.crc32(data))
+    src, out = tmp_path / "v2.lmvz", tmp_path / "out"
+    src.write_bytes(blob)
+    assert main(["decompress", str(src), str(out), "--workers", "1"]) == 0
+    assert out.read_bytes() == data
+
+
+def _records(blob: bytes) -> list[tuple[int, int, int]]:
+    """(where, original length, coded length) of each block record of a blocked file."""
+    pos, records = 6, []
+    while True:
+        n, m, _ = struct.unpack("<III", blob[pos:pos + 12])
+        if n == 0:
+            return records
+        records.append((pos, n, m))
+        pos += 12 + m
+
+
+def test_a_text_block_takes_only_the_longer_repeats(tmp_path, small_blocks):
+    """In text, a repeat shorter than TEXT_MIN_MATCH is left to the block's model, which
+    learns the words around it; in binary data, one of MIN_MATCH is taken."""
+    words = np.random.default_rng(3).choice([b"alpha ", b"beta ", b"gamma ", b"delta "], 20_000)
+    a = b"".join(words.tolist())
+    short = a[1_000:1_000 + (MIN_MATCH + TEXT_MIN_MATCH) // 2]
+    data = a + b"x" * 1_000 + short + b"y" * 1_000 + a[50_000:52_000]
+    src, out = tmp_path / "in", tmp_path / "in.lmvz"
+    src.write_bytes(data)
+    assert main(["compress", str(src), str(out), "--workers", "1"]) == 0
+    blob = out.read_bytes()
+    pos, n, m = _records(blob)[-1]
+    refs, _ = unpack_refs(blob[pos + 12:pos + 12 + m], len(data) - n, n, "b")
+    assert blob[pos + 13:pos + 15] == _leb(np.array([TEXT_MIN_MATCH]))  # after the count
+    assert refs[:, 2].min() >= TEXT_MIN_MATCH and refs[:, 2].max() >= 2_000
+    back = tmp_path / "back"
+    assert main(["decompress", str(out), str(back), "--workers", "2"]) == 0
+    assert back.read_bytes() == data
+
+
 def test_a_forged_reference_in_a_file_is_one_sentence(tmp_path, capsys, small_blocks):
     noise = _noise(100_000, 9)
     src, out = tmp_path / "in", tmp_path / "in.lmvz"
@@ -155,13 +245,7 @@ def test_a_forged_reference_in_a_file_is_one_sentence(tmp_path, capsys, small_bl
     blob = bytearray(out.read_bytes())
     # the last block's record: its references first; make its first distance reach back
     # past the start, and recompute the record's CRC (anyone can)
-    pos, records = 6, []
-    while True:
-        n, m, _ = struct.unpack("<III", blob[pos:pos + 12])
-        if n == 0:
-            break
-        records.append((pos, n, m))
-        pos += 12 + m
+    records = _records(blob)
     pos, n, m = records[-1]
     coded = bytes(blob[pos + 12:pos + 12 + m])
     start = sum(r[1] for r in records[:-1])

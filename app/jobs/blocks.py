@@ -28,7 +28,14 @@ from lmviz.core.compression.blocks import (
 )
 from lmviz.core.compression.config import looks_like_text
 from lmviz.core.compression.container import ContainerError
-from lmviz.core.compression.longrange import Dictionary, Window, pack_refs, unpack_refs
+from lmviz.core.compression.longrange import (
+    MIN_MATCH,
+    TEXT_MIN_MATCH,
+    Dictionary,
+    Window,
+    pack_refs,
+    unpack_refs,
+)
 from lmviz.core.files import OutputError
 
 Progress = Callable[[int, int | None], None]  # (original bytes done, in all if known)
@@ -228,8 +235,9 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
                 raise TooLong(f"the input is over {limit:,} bytes")
             crc = zlib.crc32(block, crc)
             start = dictionary.start
-            cut_block = dictionary.cut(block)
-            lengths.append((len(block), pack_refs(cut_block.refs, start)))
+            min_match = TEXT_MIN_MATCH if looks_like_text(block) else MIN_MATCH
+            cut_block = dictionary.cut(block, min_match)
+            lengths.append((len(block), pack_refs(cut_block.refs, start, min_match)))
             pool.submit(len(cut_block.literals), _compress_block, cut_block.literals, model)
             while pool.full():
                 write_next()
@@ -284,7 +292,8 @@ def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
             refs, at = None, 0
             if window is not None:
                 try:
-                    refs, at = unpack_refs(block.coded, block.start, block.length, "the block")
+                    refs, at = unpack_refs(block.coded, block.start, block.length, "the block",
+                                           version=reader.version)
                 except ContainerError as exc:
                     raise ContainerError(f"{name}: block {block.index} (at byte "
                                          f"{block.offset:,}, original bytes {block.start:,} "

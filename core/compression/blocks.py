@@ -6,12 +6,13 @@ Layout (integers little-endian):
 
     offset  size  field
     0       4     magic b"LMVK"
-    4       1     format version (2; version 1, without references, is still read)
+    4       1     format version (3; versions 1, without references, and 2, with version 2's
+                  references, are still read)
     5       1     log2 of the block size
     6       ...   blocks, each: original length (u32, the block size but for the last),
                   coded length (u32), CRC32 of those 8 bytes and the coded bytes (u32),
                   then the coded bytes: the block's references into earlier blocks
-                  (longrange.pack_refs; version 2 only), then its literals (the bytes no
+                  (longrange.pack_refs; from version 2), then its literals (the bytes no
                   reference covers) in one of the single-file forms (`lmviz compress` of them
                   alone: model, compact, LZMA, stored, repeated), which carries their CRC32
     ...     17    the end: a zero original length (u32), the input's length (u64), the CRC32
@@ -32,8 +33,8 @@ from typing import BinaryIO
 from .container import ContainerError
 
 BLOCK_MAGIC = b"LMVK"
-BLOCK_VERSION = 2
-READS = (1, 2)  # the versions this lmviz decodes (1: no references)
+BLOCK_VERSION = 3
+READS = (1, 2, 3)  # the versions this lmviz decodes (1: no references; 2: longrange's note)
 BLOCK_LOG2 = 23  # 8 MiB: what one block costs against one stream is in benchmarks/RESULTS.md
 MIN_BLOCK_LOG2, MAX_BLOCK_LOG2 = 16, 26
 MAX_BLOCKED = 1 << 42  # the largest input the blocked form takes (4 TiB; the CLI says less)

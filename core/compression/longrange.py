@@ -19,14 +19,18 @@ same text has the same anchors wherever it lies) are recorded, block after block
 by hash. At each anchor of the block being cut, the table's earlier place is compared byte for
 byte and the match extended both ways.
 
-A block's references, as the blocked form stores them: their count (LEB128), then three
-columns of LEB128 integers (the literals before each reference, each one's length minus
-MIN_MATCH, each one's distance: the reference's start in the original minus its source's),
-deflated.
+A block's references, as the blocked form stores them: their count (LEB128), the shortest a
+reference may be (LEB128: MIN_MATCH, or TEXT_MIN_MATCH in a text block), then three columns of
+LEB128 integers: the literals before each reference, each one's length minus that shortest, and where it copies from, as the step from where the reference before it stopped
+copying (zigzag: a translation repeats its original's markup in order, so that step is short;
+the first reference's is from its own place, minus its distance). The columns are packed by
+LZMA2 (raw, 4 MiB dictionary). Version 2 of the blocked form (still read) held each distance
+instead of the step, deflated, with references of MIN_MATCH (64) bytes or more.
 """
 
 from __future__ import annotations
 
+import lzma
 import zlib
 from dataclasses import dataclass
 
@@ -39,7 +43,16 @@ WINDOW_LOG2 = 28  # how far back a reference may reach: 256 MiB (both sides keep
 SPAN = 32  # bytes hashed at an anchor (a match is found if it holds an anchor's SPAN bytes)
 ANCHOR_BITS = 4  # an anchor every 2^4 = 16 bytes on average
 TABLE_LOG2 = 24  # anchors remembered (16 M slots, 128 MB touched as they fill; newest wins)
-MIN_MATCH = 64  # shorter repeats cost the model less than their reference would
+# The shortest reference a block holds: shorter repeats cost the block's model less than their
+# reference would. Text's model, which learns its markup and words from the literals around
+# them, wants them longer (the 100 MB set's text at 64, 128, 160 and 192: 797,684, 765,824,
+# 760,582 and 760,747 bytes; its libraries at 64 and 128: 5,867,027 and 5,875,948).
+MIN_MATCH, TEXT_MIN_MATCH = 64, 160
+MAX_MIN_MATCH = 1 << 16  # what a file may say (a reference holds an anchor's SPAN bytes)
+# The columns' LZMA2: lc 1, lp 0, pb 0 (the columns are integers, not text) took the big sets'
+# references 3% below xz's defaults and 9% below deflate (benchmarks/RESULTS.md).
+_LZMA = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "dict_size": 1 << 22,
+          "lc": 1, "lp": 0, "pb": 0}]
 
 _B = 0x01000193  # the rolling hash's base (odd)
 _M32 = 0xFFFFFFFF
@@ -146,12 +159,14 @@ class Dictionary:
         self.min_match = min_match
         self.start = 0  # where the next block starts in the original
 
-    def cut(self, block: bytes) -> Cut:
-        """``block``'s references into the earlier blocks and its literals; then the block is
-        remembered for the blocks after it."""
+    def cut(self, block: bytes, min_match: int | None = None) -> Cut:
+        """``block``'s references (of at least ``min_match`` bytes; default the dictionary's)
+        into the earlier blocks and its literals; then the block is remembered for the blocks
+        after it."""
+        min_match = min_match or self.min_match
         x = np.frombuffer(block, dtype=np.uint8)
-        refs = np.zeros((len(block) // self.min_match + 1, 3), dtype=np.int64)
-        count = _find(x, self.ring, self.start, self.table, refs, self.min_match)
+        refs = np.zeros((len(block) // min_match + 1, 3), dtype=np.int64)
+        count = _find(x, self.ring, self.start, self.table, refs, min_match)
         refs = refs[:count]
         pieces, at = [], 0
         for off, _, length in refs.tolist():
@@ -173,21 +188,28 @@ def _leb(values: np.ndarray) -> bytes:
     return bytes(out)
 
 
-def pack_refs(refs: np.ndarray, start: int) -> bytes:
-    """A block's references (rows of Cut.refs; the block starts at ``start``) as the blocked
-    form stores them (see the module)."""
+def pack_refs(refs: np.ndarray, start: int, min_match: int = MIN_MATCH) -> bytes:
+    """A block's references (rows of Cut.refs, each at least ``min_match`` long; the block
+    starts at ``start``) as the blocked form stores them (see the module)."""
     if not len(refs):
         return b"\0"
     off, src, length = refs[:, 0], refs[:, 1], refs[:, 2]
+    assert SPAN <= min_match <= MAX_MIN_MATCH and (length >= min_match).all()
     ends = np.concatenate([[0], off[:-1] + length[:-1]])
-    columns = _leb(off - ends) + _leb(length - MIN_MATCH) + _leb(start + off - src)
-    return _leb(np.array([len(refs)])) + zlib.compress(columns, 9)
+    step = src - np.concatenate([[start + off[0]], src[:-1] + length[:-1]])
+    columns = _leb(off - ends) + _leb(length - min_match) + _leb(_zigzag(step))
+    return (_leb(np.array([len(refs), min_match]))
+            + lzma.compress(columns, lzma.FORMAT_RAW, filters=_LZMA))
+
+
+def _zigzag(v: np.ndarray) -> np.ndarray:
+    return np.where(v >= 0, 2 * v, -2 * v - 1)
 
 
 def _read_leb(data: bytes, at: int, name: str) -> tuple[int, int]:
     v = shift = 0
     while True:
-        if at >= len(data) or shift > 35:  # no field of a block needs more than 2^42
+        if at >= len(data) or shift > 42:  # no field of a block needs more than 2^43
             raise ContainerError(f"{name} is corrupt: its references are cut short")
         b = data[at]
         v |= (b & 0x7F) << shift
@@ -197,39 +219,57 @@ def _read_leb(data: bytes, at: int, name: str) -> tuple[int, int]:
             return v, at
 
 
-def unpack_refs(data: bytes, start: int, length: int, name: str,
-                window_log2: int = WINDOW_LOG2) -> tuple[np.ndarray, int]:
-    """The references at the head of ``data`` (a block of ``length`` original bytes starting at
-    ``start``) and where they end; every one checked to lie in the block and to copy from the
-    window before it (ContainerError otherwise), before anything is copied."""
-    count, at = _read_leb(data, 0, name)
-    if count == 0:
-        return np.zeros((0, 3), dtype=np.int64), at
-    if count > length // MIN_MATCH:
-        raise ContainerError(f"{name} is corrupt: it has more references than its block holds")
-    d = zlib.decompressobj()
+def _inflate(data: bytes, limit: int, version: int, name: str) -> tuple[bytes, int]:
+    """The columns packed at the start of ``data`` (at most ``limit`` bytes of them) and where
+    the packing ends."""
+    d = (zlib.decompressobj() if version == 2
+         else lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=_LZMA))
     try:
-        columns = d.decompress(data[at:], 3 * 10 * count + 1)
-    except zlib.error:
+        columns = d.decompress(data, limit)
+    except (zlib.error, lzma.LZMAError):
         raise ContainerError(f"{name} is corrupt: its references do not inflate") from None
     if not d.eof:
         raise ContainerError(f"{name} is corrupt: its references are cut short or too long")
-    at = len(data) - len(d.unused_data)
+    return columns, len(data) - len(d.unused_data)
+
+
+def unpack_refs(data: bytes, start: int, length: int, name: str,
+                window_log2: int = WINDOW_LOG2, version: int = 3) -> tuple[np.ndarray, int]:
+    """The references at the head of ``data`` (a block of ``length`` original bytes starting at
+    ``start``, in the blocked form's ``version``: 2 or 3) and where they end; every one checked
+    to lie in the block and to copy from the window before it (ContainerError otherwise),
+    before anything is copied."""
+    count, at = _read_leb(data, 0, name)
+    if count == 0:
+        return np.zeros((0, 3), dtype=np.int64), at
+    min_match = MIN_MATCH
+    if version >= 3:
+        min_match, at = _read_leb(data, at, name)
+        if not SPAN <= min_match <= MAX_MIN_MATCH:
+            raise ContainerError(f"{name} is corrupt: its shortest reference is out of range")
+    if count > length // min_match:
+        raise ContainerError(f"{name} is corrupt: it has more references than its block holds")
+    columns, used = _inflate(data[at:], 3 * 10 * count + 1, version, name)
+    at += used
     values, pos = [], 0
     for _ in range(3 * count):
         v, pos = _read_leb(columns, pos, name)
         values.append(v)
     if pos != len(columns):
         raise ContainerError(f"{name} is corrupt: bytes follow its references")
-    if max(values) >= 1 << 42:
+    if max(values) >= 1 << 43:
         raise ContainerError(f"{name} is corrupt: a reference lies outside its block or window")
-    gaps, lengths, dists = (np.array(values[k * count:(k + 1) * count], dtype=np.int64)
-                            for k in range(3))
-    lengths += MIN_MATCH
+    gaps, lengths, last = (np.array(values[k * count:(k + 1) * count], dtype=np.int64)
+                           for k in range(3))
+    lengths += min_match
     off = np.cumsum(gaps + np.concatenate([[0], lengths[:-1]]))
-    src = start + off - dists
+    if version == 2:
+        src = start + off - last
+    else:  # steps from where the reference before stopped copying (zigzag)
+        step = (last >> 1) ^ -(last & 1)
+        src = start + off[0] + np.cumsum(step) + np.concatenate([[0], np.cumsum(lengths[:-1])])
     if (off[-1] + lengths[-1] > length or (src < max(0, start - (1 << window_log2))).any()
-            or (dists < 1).any()):
+            or (src >= start + off).any()):
         raise ContainerError(f"{name} is corrupt: a reference lies outside its block or window")
     return np.stack([off, src, lengths], axis=1), at
 
