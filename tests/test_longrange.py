@@ -162,7 +162,7 @@ def test_an_input_that_repeats_itself_far_back_costs_one_copy(tmp_path, small_bl
         out = tmp_path / f"w{workers}.lmvz"
         assert main(["compress", str(src), str(out), "--workers", workers]) == 0
         outs.append(out.read_bytes())
-    assert outs[0] == outs[1] and outs[0][:6] == b"LMVK\x03" + bytes([SMALL_LOG2])
+    assert outs[0] == outs[1] and outs[0][:8] == b"LMVK\x04" + bytes([SMALL_LOG2, 2, 25])
     assert len(outs[0]) < len(noise) + 2_000
     back = tmp_path / "back"
     assert main(["decompress", str(tmp_path / "w2.lmvz"), str(back), "--workers", "2"]) == 0
@@ -206,9 +206,32 @@ def test_a_version_2_file_with_its_references_still_decodes(tmp_path):
     assert out.read_bytes() == data
 
 
+def test_a_version_3_file_of_blocks_coded_alone_still_decodes(tmp_path):
+    """Version 3: a 6-byte header, no lanes and no prior; each block's literals in a
+    single-file form of their own."""
+    from lmviz.app.jobs.compressing import compress
+    from lmviz.core.compression.blocks import block_record, end_record
+
+    a = _noise(40_000, 1)
+    parts = [b"text of the first block " * 2_000, a, b"more text " * 3_000 + a[:9_000]]
+    dictionary = Dictionary(window_log2=20, min_match=64)
+    blob = b"LMVK\x03" + bytes([SMALL_LOG2])
+    for part in parts:
+        start = dictionary.start
+        cut = dictionary.cut(part)
+        blob += block_record(len(part), pack_refs(cut.refs, start, 64) + compress(cut.literals).data)
+    data = b"".join(parts)
+    blob += end_record(len(data), zlib.crc32(data))
+    src, out = tmp_path / "v3.lmvz", tmp_path / "out"
+    src.write_bytes(blob)
+    for workers in ("1", "2"):
+        assert main(["decompress", str(src), str(out), "--workers", workers, "--force"]) == 0
+        assert out.read_bytes() == data
+
+
 def _records(blob: bytes) -> list[tuple[int, int, int]]:
     """(where, original length, coded length) of each block record of a blocked file."""
-    pos, records = 6, []
+    pos, records = 8, []  # after version 4's header
     while True:
         n, m, _ = struct.unpack("<III", blob[pos:pos + 12])
         if n == 0:

@@ -1,10 +1,12 @@
 """Big inputs: `lmviz compress` of an input longer than one block, and back, as a stream of
 blocks (core/compression/blocks.py) coded in parallel by worker processes, as zpaq's
 ``-threads`` does. Here, in order, each block's repeats of earlier blocks are taken out as
-references (core/compression/longrange.py); the workers code the rest of each block alone by
-`compressing.compress`, so the output does not depend on the number of workers; at most
-``workers + 1`` blocks are in memory (read, in a worker, or waiting to be written), besides
-the window of earlier bytes the references reach (256 MiB), whatever the input's length."""
+references (core/compression/longrange.py); the rest of each block is coded by
+`compressing.compress` in its lane (block k in lane k mod LANES, one worker process a lane),
+after the prior (the earlier original bytes a decoder has by then) and with the model its
+lane's block before left (compressing.Lane); so the output does not depend on the number of
+workers. At most LANES blocks are in flight, besides the window of earlier bytes the
+references reach (256 MiB), whatever the input's length."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from typing import BinaryIO
 
 from lmviz.core.compression.blocks import (
     BLOCK_LOG2,
+    LANES,
+    PRIOR_LOG2,
     BlockReader,
     block_record,
     end_record,
@@ -31,6 +35,7 @@ from lmviz.core.compression.container import ContainerError
 from lmviz.core.compression.longrange import (
     MIN_MATCH,
     TEXT_MIN_MATCH,
+    WINDOW_LOG2,
     Dictionary,
     Window,
     pack_refs,
@@ -38,9 +43,12 @@ from lmviz.core.compression.longrange import (
 )
 from lmviz.core.files import OutputError
 
+from .compressing import LANE_MIN
+
 Progress = Callable[[int, int | None], None]  # (original bytes done, in all if known)
 
 _SHARED = None  # in a worker: the array its progress goes to (one slot per block in flight)
+_LANES: dict = {}  # where lanes are coded (a worker, or here with one): lane -> its Lane
 
 
 def default_workers() -> int:
@@ -67,16 +75,24 @@ def _report(slot: int) -> Callable[[int, int], None]:
     return progress
 
 
-def _compress_block(data: bytes, slot: int, model: str | None) -> bytes:
+def _lane(lane: int | None):
+    from .compressing import Lane
+
+    return None if lane is None else _LANES.setdefault(lane, Lane())
+
+
+def _compress_block(data: bytes, lane: int, prior: bytes, slot: int, model: str | None) -> bytes:
     from .compressing import compress
 
-    return compress(data, _report(slot), model).data
+    return compress(data, _report(slot), model, _lane(lane), prior).data
 
 
-def _decompress_block(coded: bytes, label: str, slot: int, model: str | None) -> bytes:
+def _decompress_block(coded: bytes, label: str, lane: int | None, prior: bytes, slot: int,
+                      model: str | None) -> bytes:
+    """``lane`` None: a block of a version before 4, decoded alone."""
     from .compressing import decompress
 
-    return decompress(coded, label, _report(slot), model).data
+    return decompress(coded, label, _report(slot), model, _lane(lane), prior).data
 
 
 class WorkerDied(OutputError):
@@ -88,29 +104,32 @@ class TooLong(ValueError):
 
 
 class _Pool:
-    """``workers`` processes (none for one: the work runs here), a bounded queue of blocks in
-    flight, and the progress of the unfinished ones. Closed on an error or Ctrl-C, it stops
-    its workers at once rather than wait for the blocks they are coding; a worker that dies
-    breaks the pool (BrokenProcessPool: one sentence), it is never silently replaced."""
+    """A worker process for each of ``lanes`` (none for one worker: the work runs here), a
+    queue of at most ``lanes`` blocks in flight, and the progress of the unfinished ones.
+    Closed on an error or Ctrl-C, it stops its workers at once rather than wait for the
+    blocks they are coding; a worker that dies breaks the pool (BrokenProcessPool: one
+    sentence), it is never silently replaced."""
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.slots = workers + 1
+    def __init__(self, workers: int, lanes: int) -> None:
+        self.lanes = lanes
+        self.slots = lanes + 1
         ctx = multiprocessing.get_context("spawn")  # no fork of a process that holds threads
         self.shared = ctx.Array("q", self.slots, lock=False)
-        self.pool = (ProcessPoolExecutor(workers, ctx, _start_worker, (self.shared,))
-                     if workers > 1 else None)
+        # one process a lane, which keeps the lane's model from block to block
+        self.pools = ([ProcessPoolExecutor(1, ctx, _start_worker, (self.shared,))
+                       for _ in range(lanes)] if workers > 1 else [])
+        _LANES.clear()
         # (progress slot, the job, the original bytes it codes), in the order they are written
         self.pending: deque[tuple[int, Future, int]] = deque()
 
-    def submit(self, size: int, fn, *args) -> None:
-        """fn(*args[:-1], slot, args[-1]) in a worker (here, at once, with one worker), for a
-        block of ``size`` original bytes."""
+    def submit(self, size: int, lane: int, fn, *args) -> None:
+        """fn(*args[:-1], slot, args[-1]) in ``lane``'s worker (here, at once, with one
+        worker), for a block of ``size`` original bytes."""
         slot = (self.pending[-1][0] + 1) % self.slots if self.pending else 0
         self.shared[slot] = 0
         args = _with_slot(args, slot)
-        if self.pool is not None:
-            self.pending.append((slot, self.pool.submit(fn, *args), size))
+        if self.pools:
+            self.pending.append((slot, self.pools[lane].submit(fn, *args), size))
             return
         _init_worker(self.shared)
         f: Future = Future()
@@ -121,7 +140,9 @@ class _Pool:
         self.pending.append((slot, f, size))
 
     def full(self) -> bool:
-        return len(self.pending) > self.workers
+        """Whether the next block must wait for the first in flight to be written: the lanes
+        are busy, and a decoder needs the blocks before the next block's lanes back."""
+        return len(self.pending) >= self.lanes
 
     def in_flight(self) -> int:
         """Original bytes the blocks not yet written have coded so far (all of a finished one,
@@ -147,17 +168,18 @@ class _Pool:
 
     def close(self, finished: bool) -> None:
         """``finished``: every job was read; else (an error, Ctrl-C) the workers are killed."""
-        if self.pool is None:
-            return
-        if not finished:
-            # ProcessPoolExecutor waits for running jobs; Python 3.14 has terminate_workers()
-            stop = getattr(self.pool, "terminate_workers", None)
-            if stop is not None:
-                stop()
-            else:
-                for process in list((self.pool._processes or {}).values()):
-                    process.terminate()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        _LANES.clear()  # the models of the lanes run here (with one worker)
+        for pool in self.pools:
+            if not finished:
+                # ProcessPoolExecutor waits for running jobs; Python 3.14 has terminate_workers()
+                stop = getattr(pool, "terminate_workers", None)
+                if stop is not None:
+                    stop()
+                else:
+                    for process in list((pool._processes or {}).values()):
+                        process.terminate()
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _with_slot(args: tuple, slot: int) -> tuple:
@@ -210,8 +232,9 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
     returns the input's length. An input over ``limit`` bytes is refused (TooLong) as soon
     as it passes it."""
     size = 1 << block_log2
-    pool = _Pool(workers)
+    pool = _Pool(workers, LANES)
     dictionary = Dictionary()
+    starts: deque[int] = deque(maxlen=LANES)  # where the last LANES blocks start
     # (original length, references) of the blocks in flight, in order
     lengths: deque[tuple[int, bytes]] = deque()
     done = length = crc = 0
@@ -228,17 +251,21 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
         tick()
 
     try:
-        dst.write(file_head(block_log2))
-        for block in _blocks(first, src, size):
+        dst.write(file_head(block_log2, LANES, PRIOR_LOG2))
+        for index, block in enumerate(_blocks(first, src, size)):
             length += len(block)
             if length > limit:
                 raise TooLong(f"the input is over {limit:,} bytes")
             crc = zlib.crc32(block, crc)
             start = dictionary.start
+            starts.append(start)
             min_match = TEXT_MIN_MATCH if looks_like_text(block) else MIN_MATCH
             cut_block = dictionary.cut(block, min_match)
+            prior = (dictionary.earlier(starts[0], 1 << PRIOR_LOG2)
+                     if len(cut_block.literals) >= LANE_MIN else b"")
             lengths.append((len(block), pack_refs(cut_block.refs, start, min_match)))
-            pool.submit(len(cut_block.literals), _compress_block, cut_block.literals, model)
+            pool.submit(len(cut_block.literals), index % LANES, _compress_block,
+                        cut_block.literals, index % LANES, prior, model)
             while pool.full():
                 write_next()
         while lengths:
@@ -258,8 +285,13 @@ def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
     block's record is checked before it is decoded, its single-file form's own CRC after, and
     the end record's length and CRC over everything; a failure names the block's offset."""
     reader = BlockReader(src, name)
-    pool = _Pool(workers)
+    if (reader.lanes - 1) * reader.block_size + reader.prior > 1 << WINDOW_LOG2:
+        raise ContainerError(f"{name} is corrupt: its prior reaches past the window of earlier "
+                             "bytes")
+    lanes = reader.lanes if reader.version >= 4 else max(1, workers)
+    pool = _Pool(workers, lanes)
     window = Window() if reader.version >= 2 else None
+    starts: deque[int] = deque(maxlen=reader.lanes)  # where the last lanes' blocks start
     blocks: deque = deque()  # (block, its references) in flight, in order
     done = 0
     crc = 0
@@ -299,7 +331,15 @@ def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
                                          f"{block.offset:,}, original bytes {block.start:,} "
                                          f"on): {exc}") from None
             blocks.append((block, refs))
-            pool.submit(block.length, _decompress_block, block.coded[at:], label, model)
+            lane, prior = None, b""
+            if reader.version >= 4:  # the blocks before starts[0] are written (pool.full)
+                starts.append(block.start)
+                lane = block.index % reader.lanes
+                literals = block.length - (int(refs[:, 2].sum()) if len(refs) else 0)
+                if reader.prior and literals >= LANE_MIN:  # else compress used none
+                    prior = window.earlier(starts[0], reader.prior)
+            pool.submit(block.length, block.index % lanes, _decompress_block,
+                        block.coded[at:], label, lane, prior, model)
             while pool.full():
                 write_next()
         while blocks:

@@ -6,10 +6,16 @@ import dataclasses
 import zlib
 from collections.abc import Callable
 
-from lmviz.core.compression.compressor import PayloadExhausted, compress_packed, decompress_packed
+from lmviz.core.compression.compressor import (
+    PayloadExhausted,
+    compress_packed,
+    decompress_packed,
+    mixer_for,
+)
 from lmviz.core.compression.config import (
     PRESET_JSON,
     PRESETS,
+    ROWS_LOG2,
     CompressorConfig,
     config_for,
     looks_like_text,
@@ -33,6 +39,37 @@ from .events import CompressionResult
 
 Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
 
+# A block with fewer literals than this is coded alone, without its lane's model or the prior,
+# at the tables its length gets (config.rows_for): the largest tables and the prior's match
+# table (800 MB allocated, if little of it touched) are not worth a few kilobytes.
+LANE_MIN = 1 << 16
+
+
+class Lane:
+    """What one lane of the blocked form (version 4: blocks k, k + lanes, k + 2 lanes, ... are
+    one lane's) carries from a block to its next: the bit mixer that coded the block in the
+    model's form and that block's configuration. The next block with the same configuration
+    goes on with the mixer's tables and state maps (BitContextMixer.forget_mixing); any other
+    block, or one written in another form, starts a fresh one. Both sides keep their lanes the same way."""
+
+    def __init__(self) -> None:
+        self.config: CompressorConfig | None = None
+        self.mixer = None
+
+    def take(self, config: CompressorConfig | None):
+        """The mixer to go on with for ``config`` (a new one if the last block's was another;
+        None for None, a block the bit mixer does not code alone); the lane is empty after."""
+        mixer = self.mixer if config is not None and config == self.config else None
+        self.config = self.mixer = None  # the old mixer freed before a new one is made
+        if mixer is not None:
+            mixer.forget_mixing()
+        elif config is not None:
+            mixer = mixer_for(config)
+        return mixer
+
+    def keep(self, config: CompressorConfig, mixer) -> None:
+        self.config, self.mixer = config, mixer
+
 
 def find_model(name_or_path: str) -> None:
     """Checks that ``--model`` names a shipped model or an existing file (CheckpointError, one
@@ -50,14 +87,20 @@ def load_model(name_or_path: str):
 
 
 def compress(data: bytes, progress: Progress = lambda done, total: None,
-             model: str | None = None) -> CompressionResult:
+             model: str | None = None, lane: Lane | None = None,
+             prior: bytes = b"") -> CompressionResult:
     """``model``: a pretrained byte model (a shipped name or a path) mixed in on text. It is
     loaded and checked first, whatever the input; binary input (config.looks_like_text) is
     coded without it, and its header names no model: the model knows text, and would only
-    cost time."""
+    cost time. ``lane`` and ``prior``: a block of the blocked form's version 4, coded after
+    the bytes of ``prior`` (compressor.BitModel) with its lane's mixer (Lane), at the
+    largest tables (ROWS_LOG2) so that a short block can go on with a long one's mixer; a
+    block with a byte model, or shorter than LANE_MIN, uses neither."""
     byte_model = load_model(model) if model is not None else None
     repeated = repeat_form(data)
     if repeated is not None:  # one byte, or a few, over and over: no model needed
+        if lane is not None:
+            lane.take(None)
         progress(len(data), len(data))
         return CompressionResult(repeated, len(data))
     config = config_for(data)
@@ -65,9 +108,18 @@ def compress(data: bytes, progress: Progress = lambda done, total: None,
         config = dataclasses.replace(config, model=byte_model.sha256)
     else:
         byte_model = None
+    mixer = None
+    if lane is not None:
+        alone = byte_model is not None or len(data) < LANE_MIN
+        if not alone:
+            config = dataclasses.replace(config, rows_log2=ROWS_LOG2[1])
+        mixer = lane.take(None if alone else config)
     payload, nbits = compress_packed(data, config, lambda p: progress(p.done, len(data)),
-                                     byte_model=byte_model)
+                                     byte_model=byte_model,
+                                     prior=prior if mixer is not None else None, mixer=mixer)
     packed = package(data, config, payload, nbits)
+    if mixer is not None and form_of(packed) == "model":
+        lane.keep(config, mixer)
     used = byte_model.name if byte_model is not None and form_of(packed) == "model" else None
     return CompressionResult(packed, len(data), used)
 
@@ -91,24 +143,29 @@ def package(data: bytes, config: CompressorConfig, payload: bytes | None, nbits:
 
 
 def decompress(data: bytes, name: str, progress: Progress = lambda done, total: None,
-               model: str | None = None) -> CompressionResult:
+               model: str | None = None, lane: Lane | None = None,
+               prior: bytes = b"") -> CompressionResult:
     """Every check that can fail without decoding runs before decoding starts (container.py).
     A file coded with a byte model names it by its sha256: a shipped model is found by it,
-    any other must be given (``model``, a path) and match."""
+    any other must be given (``model``, a path) and match. ``lane`` and ``prior``: what
+    compress was given for the block."""
     unpack = {"stored": unstore, "repeated": unrepeat, "lzma": unlzma}.get(form_of(data))
     if unpack is not None:  # the forms without the model
+        if lane is not None:
+            lane.take(None)
         result = unpack(data, name)
         return CompressionResult(result, len(result))
     if is_compact(data):
         c = read_compact(data, PRESET_JSON, name)
         return _decode(c.payload, 8 * len(c.payload), c.length, c.crc32, PRESETS[c.preset], name,
-                       progress, model)
+                       progress, model, lane, prior)
     c = Container.from_bytes(data, name)
     try:
         config = CompressorConfig.from_header_json(c.config_json)
     except ValueError as exc:
         raise ContainerError(f"{name} was not made by this lmviz: {exc}") from None
-    return _decode(c.payload, c.payload_bits, c.length, c.crc32, config, name, progress, model)
+    return _decode(c.payload, c.payload_bits, c.length, c.crc32, config, name, progress, model,
+                   lane, prior)
 
 
 def model_for(config: CompressorConfig, name: str, model: str | None):
@@ -133,17 +190,24 @@ def model_for(config: CompressorConfig, name: str, model: str | None):
 
 
 def _decode(payload: bytes, nbits: int, length: int, crc: int, config: CompressorConfig,
-            name: str, progress: Progress, model: str | None = None) -> CompressionResult:
+            name: str, progress: Progress, model: str | None = None, lane: Lane | None = None,
+            prior: bytes = b"") -> CompressionResult:
     """The model's payload back to the original, whose CRC is checked after decoding."""
     byte_model = model_for(config, name, model)
+    mixer = None
+    if lane is not None:
+        mixer = lane.take(config if byte_model is None and length >= LANE_MIN else None)
     # A corrupt payload decodes to wrong bytes, which the CRC below refuses; one that runs out
     # before the header's length (a forged length) is refused as soon as it does.
     try:
         result = decompress_packed(payload, nbits, length, config,
-                                   lambda p: progress(p.done, length), byte_model)
+                                   lambda p: progress(p.done, length), byte_model,
+                                   prior if mixer is not None else None, mixer)
     except PayloadExhausted:
         raise ContainerError(f"{name} is corrupt: its payload ends before its header's length; "
                              "nothing written") from None
     if zlib.crc32(result) != crc or len(result) != length:
         raise ContainerError(f"{name} did not decode to the original (CRC mismatch); nothing written")
+    if mixer is not None:
+        lane.keep(config, mixer)
     return CompressionResult(result, len(result), byte_model.name if byte_model else None)

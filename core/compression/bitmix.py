@@ -92,18 +92,7 @@ class BitContextMixer:
         sm = np.tile(init, (contexts, 1))  # (C, states) 16-bit probability of a 1
         sm_n = np.zeros((contexts, STATES), dtype=np.int64)
         sx = STRETCH[sm >> 4]  # (C, states) stretch(sm), kept in step with it
-        # weight sets: one per node, then the three keyed by bit depth (bitkernels._weight_sets),
-        # starting at zero; a node's weights are the sum of its four
-        weights = np.zeros((WEIGHT_ROWS, contexts + 2 + model_input), dtype=np.int32)
-        weights[:256, :contexts] = CONTEXT_WEIGHT_WITH_MODEL if model_input else 65536 * 3 // 10
-        weights[:256, contexts] = 65536 // 2
-        if model_input:
-            weights[:256, contexts + 2] = MODEL_WEIGHT
-        # APM starts as the identity: bucket j holds squash of its stretch value
-        ident = np.array([SQUASH[np.clip(j * 128 - 2048, -2047, 2047) + 2047] * 16
-                          for j in range(33)], dtype=np.uint16)
-        apm = np.tile(ident, (MODEL_APM + MODEL_APM_ROWS * model_input, 1))  # (tiled as uint16:
-        #   no 17 MB int64 copy)
+        weights, apm = _mixing(contexts, model_input)
         match_sm = np.full(64, 65536 * 3 // 4, dtype=np.int64)
         match_sm_n = np.zeros(64, dtype=np.int64)
         # The kernels' state, in bitkernels' order.
@@ -111,6 +100,19 @@ class BitContextMixer:
                       mixer_rate, sm_limit)
         self.table, self.sm, self.weights = table, sm, weights
         self.floor = float(np.log(floor))
+
+    def forget_mixing(self) -> None:
+        """Back to the starting weights and APMs, the state maps learning fast again (their
+        counts at zero), the bit histories and what the state maps hold kept: how the blocked
+        form's lane goes on to its next block. The tables and state maps carry what one block
+        teaches the next of its kind; weights tuned to the block before cost the next one
+        more than they give (the 100 MB set's block 13 after block 11: 597,914 bytes with
+        everything carried, 511,486 so, 513,819 alone; block 5 after 3: 859,605, 859,822 and
+        888,145)."""
+        table, sm, sm_n, sx, weights, apm, match_sm, match_sm_n = self.state[:8]
+        weights[:], apm[:] = _mixing(self.C, weights.shape[1] > self.C + 2)
+        sm_n[:] = 0
+        match_sm_n[:] = 0
 
     def hash(self, history: np.ndarray, t: int) -> None:
         """Every context's hash for byte t of ``history`` (uint8, the bytes so far)."""
@@ -147,3 +149,19 @@ class BitContextMixer:
         _explain(self.state, self.hashes, self.last2, match_byte, match_len, symbol, logp, path_w,
                  first)
         return logp.astype(np.float32), path_w, STATE_COUNTS[first]
+
+
+def _mixing(contexts: int, model_input: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The starting weights and APMs. Weight sets: one per node, then the three keyed by bit
+    depth (bitkernels._weight_sets), starting at zero; a node's weights are the sum of its
+    four. An APM starts as the identity: bucket j holds squash of its stretch value."""
+    weights = np.zeros((WEIGHT_ROWS, contexts + 2 + model_input), dtype=np.int32)
+    weights[:256, :contexts] = CONTEXT_WEIGHT_WITH_MODEL if model_input else 65536 * 3 // 10
+    weights[:256, contexts] = 65536 // 2
+    if model_input:
+        weights[:256, contexts + 2] = MODEL_WEIGHT
+    ident = np.array([SQUASH[np.clip(j * 128 - 2048, -2047, 2047) + 2047] * 16
+                      for j in range(33)], dtype=np.uint16)
+    # tiled as uint16: no 17 MB int64 copy
+    apm = np.tile(ident, (MODEL_APM + MODEL_APM_ROWS * model_input, 1))
+    return weights, apm

@@ -6,10 +6,15 @@ Layout (integers little-endian):
 
     offset  size  field
     0       4     magic b"LMVK"
-    4       1     format version (3; versions 1, without references, and 2, with version 2's
-                  references, are still read)
+    4       1     format version (4; versions 1, without references, 2, with version 2's
+                  references, and 3, without lanes, are still read)
     5       1     log2 of the block size
-    6       ...   blocks, each: original length (u32, the block size but for the last),
+    6       1     lanes (from version 4): block k is coded by lane k mod lanes, which goes
+                  on from the model of the lane's block before (app/jobs/compressing.Lane)
+    7       1     log2 of the prior (from version 4; 0: none): block k's model first reads
+                  that many original bytes ending where block k - lanes + 1 starts (the
+                  blocks a decoder has written while the lanes decode the ones after)
+    8       ...   blocks (6 before version 4), each: original length (u32, the block size but for the last),
                   coded length (u32), CRC32 of those 8 bytes and the coded bytes (u32),
                   then the coded bytes: the block's references into earlier blocks
                   (longrange.pack_refs; from version 2), then its literals (the bytes no
@@ -33,17 +38,22 @@ from typing import BinaryIO
 from .container import ContainerError
 
 BLOCK_MAGIC = b"LMVK"
-BLOCK_VERSION = 3
-READS = (1, 2, 3)  # the versions this lmviz decodes (1: no references; 2: longrange's note)
+BLOCK_VERSION = 4
+READS = (1, 2, 3, 4)  # the versions this lmviz decodes (1: no references; 2: longrange's note)
 BLOCK_LOG2 = 23  # 8 MiB: what one block costs against one stream is in benchmarks/RESULTS.md
 MIN_BLOCK_LOG2, MAX_BLOCK_LOG2 = 16, 26
+# Two lanes: both cores busy, each lane's model learning from every other block; the output
+# is the same whatever the number of workers (at most one process a lane).
+LANES, MAX_LANES = 2, 8
+PRIOR_LOG2, MIN_PRIOR_LOG2, MAX_PRIOR_LOG2 = 25, 16, 26  # 32 MiB (benchmarks/RESULTS.md)
 MAX_BLOCKED = 1 << 42  # the largest input the blocked form takes (4 TiB; the CLI says less)
 BLOCK_HEAD = struct.Struct("<III")  # original length, coded length, CRC32
 END = struct.Struct("<IQI")  # 0, the input's length, its CRC32 (then the end's own CRC32)
 
 
-def file_head(block_log2: int = BLOCK_LOG2) -> bytes:
-    return BLOCK_MAGIC + bytes([BLOCK_VERSION, block_log2])
+def file_head(block_log2: int = BLOCK_LOG2, lanes: int = LANES,
+              prior_log2: int = PRIOR_LOG2) -> bytes:
+    return BLOCK_MAGIC + bytes([BLOCK_VERSION, block_log2, lanes, prior_log2])
 
 
 def block_record(original_length: int, coded: bytes) -> bytes:
@@ -85,11 +95,24 @@ class BlockReader:
         if not MIN_BLOCK_LOG2 <= head[5] <= MAX_BLOCK_LOG2:
             raise ContainerError(f"{name} is corrupt: its block size is out of range")
         self.block_size = 1 << head[5]
+        self.lanes, self.prior = 1, 0  # before version 4: blocks coded alone
+        self.head_size = 6
+        if self.version >= 4:
+            more = f.read(2)
+            if len(more) < 2:
+                raise ContainerError(f"{name} is truncated: its header is incomplete")
+            lanes, prior_log2 = more
+            if not 1 <= lanes <= MAX_LANES:
+                raise ContainerError(f"{name} is corrupt: its number of lanes is out of range")
+            if prior_log2 and not MIN_PRIOR_LOG2 <= prior_log2 <= MAX_PRIOR_LOG2:
+                raise ContainerError(f"{name} is corrupt: its prior's size is out of range")
+            self.lanes, self.prior = lanes, (1 << prior_log2 if prior_log2 else 0)
+            self.head_size = 8
         self.length: int | None = None
         self.crc32: int | None = None
 
     def __iter__(self) -> Iterator[Block]:
-        offset, start, index = 6, 0, 0
+        offset, start, index = self.head_size, 0, 0
         while True:
             head = self.f.read(BLOCK_HEAD.size)
             if len(head) < 4:

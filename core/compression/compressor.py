@@ -45,23 +45,47 @@ class CompressProgress:
     seconds: float
 
 
+PRIOR_MATCH_LOG2 = 22  # the match model's rows with a prior (2 x 32 MB; 2**20 without one)
+
+
+def mixer_for(config: CompressorConfig) -> BitContextMixer:
+    """A new bit mixer with ``config``'s contexts, tables and rate."""
+    return BitContextMixer(config.orders, config.skips, config.words, config.rows_log2,
+                           config.mixer_rate, record=config.record, lines=config.lines,
+                           model_input=bool(config.model))
+
+
 class BitModel:
     """Both sides' model of one file: the bit mixer, its contexts and the match model, over the
-    bytes coded so far (``history``)."""
+    bytes coded so far (``history``). With a ``prior`` (bytes both sides already have, as the
+    blocked form's earlier blocks) the history starts with it and the match model finds
+    repeats of it; with a ``mixer`` (one that coded an earlier block with this configuration)
+    the tables, state maps and weights go on from what it learned. Byte t of the file is
+    history[start + t]."""
 
     def __init__(self, config: CompressorConfig, length: int,
-                 byte_model: IntegerByteModel | None = None) -> None:
+                 byte_model: IntegerByteModel | None = None, prior: np.ndarray | None = None,
+                 mixer: BitContextMixer | None = None) -> None:
         if bool(config.model) != (byte_model is not None) or (
                 byte_model is not None and byte_model.sha256 != config.model):
             raise ValueError("the byte model given is not the one the configuration names")
-        self.mixer = BitContextMixer(config.orders, config.skips, config.words, config.rows_log2,
-                                     config.mixer_rate, record=config.record, lines=config.lines,
-                                     model_input=byte_model is not None)
+        self.mixer = mixer if mixer is not None else mixer_for(config)
         # the byte model over the file, or an empty array the kernels read nothing from
         self.stream = ByteModelStream(byte_model) if byte_model is not None else None
         self.model_p = NO_MODEL
-        self.history = np.zeros(length, dtype=np.uint8)  # a byte each: the file's size
-        self.match = MatchModel(config.match_min) if config.match_min else None
+        # the prior's bytes, then a byte each for the file (coded from index `start` on)
+        self.start = 0 if prior is None else len(prior)
+        self.history = np.zeros(self.start + length, dtype=np.uint8)
+        self.match = None
+        if config.match_min:
+            self.match = MatchModel(config.match_min, PRIOR_MATCH_LOG2 if self.start else 20)
+        if self.start:
+            assert byte_model is None, "a prior is for the bit model alone"
+            self.history[: self.start] = prior
+            if config.x86:  # the prior as the file is: its call offsets made absolute too
+                x86_encode(self.history[: self.start])
+            if self.match is not None:
+                self.match.index(self.history, self.start)
         self.match_byte = -1  # the match model's next byte (-1: none)
         self.match_len = 0  # how long its match has held, at most 63 (the mixer's table has 64)
         self.probs = np.zeros(8, dtype=np.int64)  # the last byte's eight 12-bit p(1)
@@ -88,14 +112,15 @@ class BitModel:
 
     def code_span(self, start: int, stop: int, data: np.ndarray, coder: np.ndarray,
                   buf: np.ndarray, decode: bool) -> None:
-        """Bytes start..stop-1, as `context` and `code` for each, in one compiled call (no byte
-        model: its stream is Python)."""
+        """Bytes start..stop-1 of the history (data[0] is history[self.start]), as `context` and
+        `code` for each, in one compiled call (no byte model: its stream is Python)."""
         assert self.stream is None
         mixer, m = self.mixer, self.match
         match = np.array([m.ptr, m.length] if m is not None else [-1, 0], dtype=np.int64)
         table = m.table if m is not None else _NO_TABLE
         _code_span(mixer.state, mixer._parts, mixer.skips, mixer.words, mixer.word,
-                   mixer.record, mixer.hashes, self.history, data, start, stop, m is not None,
+                   mixer.record, mixer.hashes, self.history, data, self.start, start, stop,
+                   m is not None,
                    match, table, m.min_len if m is not None else 0,
                    m.shift if m is not None else np.uint64(0), self.model_p, coder, buf,
                    decode, self.probs)
@@ -104,12 +129,13 @@ class BitModel:
 
 
 @njit(cache=True, nogil=True)
-def _code_span(state, parts, skips, words_on, words, record, hashes, history, data, start, stop,
-               match_on, match, table, match_min, match_shift, model_p, coder, buf, decode,
+def _code_span(state, parts, skips, words_on, words, record, hashes, history, data, base, start,
+               stop, match_on, match, table, match_min, match_shift, model_p, coder, buf, decode,
                probs):
-    """Bytes start..stop-1 as BitModel.context and BitModel.code do them one by one (without a
-    byte model): one call for a span instead of five for each byte, the same integers.
-    ``match``: the match model's (ptr, length), updated in place."""
+    """History bytes start..stop-1 (data[t - base] is byte t) as BitModel.context and
+    BitModel.code do them one by one (without a byte model): one call for a span instead of
+    five for each byte, the same integers. ``match``: the match model's (ptr, length), updated
+    in place."""
     for t in range(start, stop):
         last2 = hash_contexts(history, t, parts, skips, words, record, hashes)
         match_byte, match_len = -1, 0
@@ -117,7 +143,7 @@ def _code_span(state, parts, skips, words_on, words, record, hashes, history, da
             match_byte = np.int64(history[match[0]])
         if match_on:
             match_len = min(match[1], 63)
-        byte = 0 if decode else np.int64(data[t])
+        byte = 0 if decode else np.int64(data[t - base])
         byte = _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder, buf,
                           decode, probs)
         history[t] = byte
@@ -141,11 +167,14 @@ Explained = Callable[[BitModel, int], None]
 def _run(config: CompressorConfig, length: int, data: np.ndarray | None, buf: np.ndarray,
          progress: Callable[[CompressProgress], None] | None,
          explain: tuple[Explain, Explained] | None = None,
-         byte_model: IntegerByteModel | None = None) -> tuple[np.ndarray, np.ndarray]:
+         byte_model: IntegerByteModel | None = None, prior: np.ndarray | None = None,
+         mixer: BitContextMixer | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Both sides: encode ``data`` into ``buf`` or, with data None, decode ``length`` bytes
-    from it. Returns the bytes and the coder's state (its position: bytes written or read)."""
+    from it (after ``prior``, with ``mixer``: see BitModel). Returns the bytes and the coder's
+    state (its position: bytes written or read)."""
     decode = data is None
-    model = BitModel(config, length, byte_model)
+    model = BitModel(config, length, byte_model, prior, mixer)
+    base = model.start
     coder = np.array([0, 0xFFFFFFFF, 0, 0], dtype=np.int64)
     if decode:  # the decoder's x: the first four bytes (1s past the end, as the coder reads)
         coder[2:] = int.from_bytes((buf[:4].tobytes() + b"\xff" * 4)[:4], "big"), 4
@@ -153,9 +182,11 @@ def _run(config: CompressorConfig, length: int, data: np.ndarray | None, buf: np
     if explain is None and model.stream is None:  # the common case: a compiled span at a time
         for start in range(0, length, PROGRESS_EVERY):
             stop = min(start + PROGRESS_EVERY, length)
-            model.code_span(start, stop, _NO_DATA if decode else data, coder, buf, decode)
+            model.code_span(base + start, base + stop, _NO_DATA if decode else data, coder, buf,
+                            decode)
             _check_and_report(stop, length, coder, buf, decode, progress, t0)
-        return model.history, coder
+        return model.history[base:], coder
+    assert not base, "a prior is coded in spans only (no byte model, no hooks)"
     for t in range(length):
         model.context(t)
         byte = 0 if decode else int(data[t])
@@ -185,17 +216,21 @@ def _check_and_report(done: int, length: int, coder: np.ndarray, buf: np.ndarray
 def compress_packed(data: bytes, config: CompressorConfig,
                     progress: Callable[[CompressProgress], None] | None = None,
                     explain: tuple[Explain, Explained] | None = None,
-                    byte_model: IntegerByteModel | None = None) -> tuple[bytes | None, int]:
+                    byte_model: IntegerByteModel | None = None, prior: bytes | None = None,
+                    mixer: BitContextMixer | None = None) -> tuple[bytes | None, int]:
     """The arithmetic-coded bytes of ``data`` under ``config`` and their length in bits (a
     multiple of 8); None for the bytes where they would be longer than the input plus 64 bytes
     (incompressible: `lmviz compress` stores the input, and the coder's buffer stays bounded).
     ``explain``: see Explain (the bytes are the same with it or without). ``byte_model``: the
-    model ``config.model`` names (bytemodel.py), one more input of the mixer."""
+    model ``config.model`` names (bytemodel.py), one more input of the mixer. ``prior`` and
+    ``mixer``: see BitModel (the decoder must be given the same: a prior's bytes, and a mixer
+    in the state this one is in now, which coding moves on)."""
     arr = np.frombuffer(data, dtype=np.uint8).copy()
     if config.x86:
         x86_encode(arr)
     buf = np.zeros(len(data) + 64, dtype=np.uint8)
-    _, coder = _run(config, len(data), arr, buf, progress, explain, byte_model)
+    _, coder = _run(config, len(data), arr, buf, progress, explain, byte_model, _array(prior),
+                    mixer)
     n = int(coder[3])
     if n >= len(buf):  # it did not fit
         return None, 8 * (n + 1)
@@ -205,11 +240,17 @@ def compress_packed(data: bytes, config: CompressorConfig,
 
 def decompress_packed(payload: bytes, nbits: int, length: int, config: CompressorConfig,
                       progress: Callable[[CompressProgress], None] | None = None,
-                      byte_model: IntegerByteModel | None = None) -> bytes:
-    """``length`` bytes back from a payload of ``nbits`` bits (``byte_model``: the one
-    ``config.model`` names)."""
+                      byte_model: IntegerByteModel | None = None, prior: bytes | None = None,
+                      mixer: BitContextMixer | None = None) -> bytes:
+    """``length`` bytes back from a payload of ``nbits`` bits (``byte_model``, ``prior`` and
+    ``mixer``: what compress_packed was given)."""
     # a writable copy: the coder's kernel is compiled once, for the encoder's writable buffer
     buf = np.frombuffer(payload, dtype=np.uint8)[: (nbits + 7) // 8].copy()
-    data, _ = _run(config, length, None, buf, progress, byte_model=byte_model)
+    data, _ = _run(config, length, None, buf, progress, byte_model=byte_model,
+                   prior=_array(prior), mixer=mixer)
     data = data.copy()
     return (x86_decode(data) if config.x86 else data).tobytes()
+
+
+def _array(prior: bytes | None) -> np.ndarray | None:
+    return np.frombuffer(prior, dtype=np.uint8) if prior else None

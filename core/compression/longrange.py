@@ -147,6 +147,20 @@ class Cut:
         return int(self.refs[:, 2].sum()) if len(self.refs) else 0
 
 
+def _read(ring: np.ndarray, src: int, length: int) -> bytes:
+    """``length`` bytes of the original from byte ``src`` on, out of the ring that holds them."""
+    a = src & (ring.size - 1)
+    if a + length <= ring.size:
+        return ring[a:a + length].tobytes()
+    return ring[a:].tobytes() + ring[: a + length - ring.size].tobytes()
+
+
+def _earlier(ring: np.ndarray, start: int, end: int, n: int) -> bytes:
+    begin = max(0, end - n)
+    assert end <= start and start - begin <= ring.size, "those bytes are not in the ring"
+    return _read(ring, begin, end - begin)
+
+
 class Dictionary:
     """The encoder's side: the last ``2^window_log2`` bytes of the original and its anchors.
     Feed it the blocks in order (`cut`). Memory: the ring and the table, allocated zeroed
@@ -176,6 +190,10 @@ class Dictionary:
         _remember(x, self.start, self.ring, self.table)
         self.start += len(block)
         return Cut(b"".join(pieces), refs)
+
+    def earlier(self, end: int, n: int) -> bytes:
+        """The last ``n`` bytes before original byte ``end`` (fewer near the start)."""
+        return _earlier(self.ring, self.start, end, n)
 
 
 def _leb(values: np.ndarray) -> bytes:
@@ -283,11 +301,11 @@ class Window:
         self.start = 0
 
     def _read(self, src: int, length: int) -> bytes:
-        mask = self.ring.size - 1
-        a = src & mask
-        if a + length <= self.ring.size:
-            return self.ring[a:a + length].tobytes()
-        return self.ring[a:].tobytes() + self.ring[: a + length - self.ring.size].tobytes()
+        return _read(self.ring, src, length)
+
+    def earlier(self, end: int, n: int) -> bytes:
+        """The last ``n`` bytes before original byte ``end`` (fewer near the start)."""
+        return _earlier(self.ring, self.start, end, n)
 
     def restore(self, literals: bytes, refs: np.ndarray, length: int, name: str) -> bytes:
         """The block from its literals and its references (checked by unpack_refs: each one

@@ -71,6 +71,14 @@ def _update(history, t, byte, ptr, length, table, min_len, shift):
     return ptr, length
 
 
+@njit(cache=True, nogil=True)
+def _index(history, stop, table, min_len, shift):
+    """_update over bytes 0..stop-1: their contexts recorded, as if they had been coded."""
+    ptr, length = -1, 0
+    for t in range(stop):
+        ptr, length = _update(history, t, history[t], ptr, length, table, min_len, shift)
+
+
 def length_bucket(byte, length):
     """A match as one of MATCH_BUCKETS: 0 for none, else by how many bytes it has predicted
     right, plus one (`lmviz inspect`'s "held 3-6 bytes")."""
@@ -92,6 +100,12 @@ class MatchModel:
     def predict(self, history: np.ndarray) -> int:
         """The predicted next byte, or -1."""
         return int(history[self.ptr]) if self.ptr >= 0 else -1
+
+    def index(self, history: np.ndarray, stop: int) -> None:
+        """Record the contexts of bytes 0..stop-1 (a prior: bytes both sides had before this
+        file), the match left empty."""
+        _index(history, stop, self.table, self.min_len, self.shift)
+        self.ptr, self.length = -1, 0
 
     def update(self, history: np.ndarray, t: int) -> None:
         """After byte t: extend the match that held or drop it, then look up and record the
