@@ -272,8 +272,9 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--force", action="store_true", help="overwrite an existing output")
         p.add_argument("--json", action="store_true", help="print a summary as JSON")
         p.add_argument("--workers", type=workers, default=None,
-                       help="processes coding an input of more than one 8 MiB block in parallel "
-                       "(the output is the same for any number; default: the CPUs, at most 8)")
+                       help="processes coding an input of more than one 8 MiB block in parallel, "
+                       "one per lane: 1 codes in this process, 2 or more use two (the output is "
+                       "the same for any number; default: the CPUs)")
         if name == "compress":
             p.add_argument("--model", metavar="NAME|PATH", default=None,
                            help="mix in a pretrained byte model on text: english (shipped) or a "
