@@ -393,6 +393,7 @@ def test_a_lane_keeps_its_tables_and_starts_its_mixing_afresh():
     """Between two blocks of a lane the bit histories and state maps stay, the weights and
     APMs go back to where a new mixer starts and the state maps learn fast again."""
     from lmviz.app.jobs.compressing import Lane, compress
+    from lmviz.core.compression.blocks import LANE_MIN
     from lmviz.core.compression.compressor import mixer_for
 
     lane = Lane()
@@ -402,7 +403,8 @@ def test_a_lane_keeps_its_tables_and_starts_its_mixing_afresh():
     table, sm, sm_n, _, weights, apm = mixer.state[:6]
     assert not np.array_equal(weights, fresh.weights) and sm_n.any() and table.any()
     kept_table, kept_sm = table.copy(), sm.copy()
-    assert lane.take(config) is mixer and lane.mixer is None
+    assert lane.take(config, LANE_MIN) is mixer and lane.mixer is None
+    assert Lane().take(config, LANE_MIN - 1) is None  # a short block is coded alone
     assert np.array_equal(weights, fresh.weights) and np.array_equal(apm, fresh.state[5])
     assert not sm_n.any() and not mixer.state[7].any()
     assert np.array_equal(table, kept_table) and np.array_equal(sm, kept_sm)

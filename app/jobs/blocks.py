@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 from lmviz.core.compression.blocks import (
     BLOCK_LOG2,
+    LANE_MIN,
     LANES,
     PRIOR_LOG2,
     BlockReader,
@@ -39,11 +40,10 @@ from lmviz.core.compression.longrange import (
     Dictionary,
     Window,
     pack_refs,
+    referenced,
     unpack_refs,
 )
 from lmviz.core.files import OutputError
-
-from .compressing import LANE_MIN
 
 Progress = Callable[[int, int | None], None]  # (original bytes done, in all if known)
 
@@ -261,11 +261,13 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
             starts.append(start)
             min_match = TEXT_MIN_MATCH if looks_like_text(block) else MIN_MATCH
             cut_block = dictionary.cut(block, min_match)
+            # (the prior is sent only where compressing.in_lane may read it)
             prior = (dictionary.earlier(starts[0], 1 << PRIOR_LOG2)
                      if len(cut_block.literals) >= LANE_MIN else b"")
             lengths.append((len(block), pack_refs(cut_block.refs, start, min_match)))
-            pool.submit(len(cut_block.literals), index % LANES, _compress_block,
-                        cut_block.literals, index % LANES, prior, model)
+            lane = index % LANES
+            pool.submit(len(cut_block.literals), lane, _compress_block, cut_block.literals, lane,
+                        prior, model)
             while pool.full():
                 write_next()
         while lengths:
@@ -335,8 +337,7 @@ def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
             if reader.version >= 4:  # the blocks before starts[0] are written (pool.full)
                 starts.append(block.start)
                 lane = block.index % reader.lanes
-                literals = block.length - (int(refs[:, 2].sum()) if len(refs) else 0)
-                if reader.prior and literals >= LANE_MIN:  # else compress used none
+                if reader.prior and block.length - referenced(refs) >= LANE_MIN:
                     prior = window.earlier(starts[0], reader.prior)
             pool.submit(block.length, block.index % lanes, _decompress_block,
                         block.coded[at:], label, lane, prior, model)

@@ -6,6 +6,7 @@ import dataclasses
 import zlib
 from collections.abc import Callable
 
+from lmviz.core.compression.blocks import LANE_MIN
 from lmviz.core.compression.compressor import (
     PayloadExhausted,
     compress_packed,
@@ -39,10 +40,12 @@ from .events import CompressionResult
 
 Progress = Callable[[int, int], None]  # (bytes done so far, bytes in all)
 
-# A block with fewer literals than this is coded alone, without its lane's model or the prior,
-# at the tables its length gets (config.rows_for): the largest tables and the prior's match
-# table (800 MB allocated, if little of it touched) are not worth a few kilobytes.
-LANE_MIN = 1 << 16
+
+def in_lane(config: CompressorConfig, length: int) -> bool:
+    """Whether a block of the blocked form's version 4 with ``length`` literals under
+    ``config`` goes through its lane (Lane) and reads the prior: not one with a byte model,
+    nor one shorter than LANE_MIN."""
+    return not config.model and length >= LANE_MIN
 
 
 class Lane:
@@ -56,14 +59,17 @@ class Lane:
         self.config: CompressorConfig | None = None
         self.mixer = None
 
-    def take(self, config: CompressorConfig | None):
-        """The mixer to go on with for ``config`` (a new one if the last block's was another;
-        None for None, a block the bit mixer does not code alone); the lane is empty after."""
-        mixer = self.mixer if config is not None and config == self.config else None
+    def take(self, config: CompressorConfig | None, length: int = 0):
+        """The mixer for a block of ``length`` literals under ``config``: the lane's, if its
+        last block's configuration was this one, else a new one; None for a block coded
+        alone (config None: a form without the model; or not in_lane). The lane is empty
+        after."""
+        carry = config is not None and in_lane(config, length)
+        mixer = self.mixer if carry and config == self.config else None
         self.config = self.mixer = None  # the old mixer freed before a new one is made
         if mixer is not None:
             mixer.forget_mixing()
-        elif config is not None:
+        elif carry:
             mixer = mixer_for(config)
         return mixer
 
@@ -95,7 +101,7 @@ def compress(data: bytes, progress: Progress = lambda done, total: None,
     cost time. ``lane`` and ``prior``: a block of the blocked form's version 4, coded after
     the bytes of ``prior`` (compressor.BitModel) with its lane's mixer (Lane), at the
     largest tables (ROWS_LOG2) so that a short block can go on with a long one's mixer; a
-    block with a byte model, or shorter than LANE_MIN, uses neither."""
+    block that is not in_lane uses neither."""
     byte_model = load_model(model) if model is not None else None
     repeated = repeat_form(data)
     if repeated is not None:  # one byte, or a few, over and over: no model needed
@@ -110,10 +116,9 @@ def compress(data: bytes, progress: Progress = lambda done, total: None,
         byte_model = None
     mixer = None
     if lane is not None:
-        alone = byte_model is not None or len(data) < LANE_MIN
-        if not alone:
+        if in_lane(config, len(data)):
             config = dataclasses.replace(config, rows_log2=ROWS_LOG2[1])
-        mixer = lane.take(None if alone else config)
+        mixer = lane.take(config, len(data))
     payload, nbits = compress_packed(data, config, lambda p: progress(p.done, len(data)),
                                      byte_model=byte_model,
                                      prior=prior if mixer is not None else None, mixer=mixer)
@@ -194,9 +199,7 @@ def _decode(payload: bytes, nbits: int, length: int, crc: int, config: Compresso
             prior: bytes = b"") -> CompressionResult:
     """The model's payload back to the original, whose CRC is checked after decoding."""
     byte_model = model_for(config, name, model)
-    mixer = None
-    if lane is not None:
-        mixer = lane.take(config if byte_model is None and length >= LANE_MIN else None)
+    mixer = lane.take(config, length) if lane is not None else None
     # A corrupt payload decodes to wrong bytes, which the CRC below refuses; one that runs out
     # before the header's length (a forged length) is refused as soon as it does.
     try:

@@ -106,8 +106,8 @@ class BitContextMixer:
         counts at zero), the bit histories and what the state maps hold kept: how the blocked
         form's lane goes on to its next block. The tables and state maps carry what one block
         teaches the next of its kind; weights tuned to the block before cost the next one
-        more than they give (the 100 MB set's block 13 after block 11: 597,914 bytes with
-        everything carried, 511,486 so, 513,819 alone; block 5 after 3: 859,605, 859,822 and
+        more than they give (the 100 MB set's block 13 after block 11: 598,008 bytes with
+        everything carried, 511,486 so, 513,819 alone; block 5 after 3: 860,405, 859,822 and
         888,145)."""
         table, sm, sm_n, sx, weights, apm, match_sm, match_sm_n = self.state[:8]
         weights[:], apm[:] = _mixing(self.C, weights.shape[1] > self.C + 2)

@@ -46,6 +46,10 @@ MIN_BLOCK_LOG2, MAX_BLOCK_LOG2 = 16, 26
 # is the same whatever the number of workers (at most one process a lane).
 LANES, MAX_LANES = 2, 8
 PRIOR_LOG2, MIN_PRIOR_LOG2, MAX_PRIOR_LOG2 = 25, 16, 26  # 32 MiB (benchmarks/RESULTS.md)
+# A block with fewer literals than this is coded alone, without its lane's model or the prior,
+# at the tables its length gets (config.rows_for): the largest tables and the prior's match
+# table (800 MB allocated, if little of it touched) are not worth a few kilobytes.
+LANE_MIN = 1 << 16
 MAX_BLOCKED = 1 << 42  # the largest input the blocked form takes (4 TiB; the CLI says less)
 BLOCK_HEAD = struct.Struct("<III")  # original length, coded length, CRC32
 END = struct.Struct("<IQI")  # 0, the input's length, its CRC32 (then the end's own CRC32)

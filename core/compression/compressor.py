@@ -45,7 +45,7 @@ class CompressProgress:
     seconds: float
 
 
-PRIOR_MATCH_LOG2 = 22  # the match model's rows with a prior (2 x 32 MB; 2**20 without one)
+PRIOR_MATCH_LOG2 = 22  # the match model's rows with a prior (2 x 32 MB; MatchModel's 2**20 without)
 
 
 def mixer_for(config: CompressorConfig) -> BitContextMixer:
@@ -59,8 +59,8 @@ class BitModel:
     """Both sides' model of one file: the bit mixer, its contexts and the match model, over the
     bytes coded so far (``history``). With a ``prior`` (bytes both sides already have, as the
     blocked form's earlier blocks) the history starts with it and the match model finds
-    repeats of it; with a ``mixer`` (one that coded an earlier block with this configuration)
-    the tables, state maps and weights go on from what it learned. Byte t of the file is
+    repeats of it; with a ``mixer`` (one that coded an earlier block with this configuration,
+    as compressing.Lane hands it over) coding goes on from its state. Byte t of the file is
     history[start + t]."""
 
     def __init__(self, config: CompressorConfig, length: int,
@@ -78,7 +78,8 @@ class BitModel:
         self.history = np.zeros(self.start + length, dtype=np.uint8)
         self.match = None
         if config.match_min:
-            self.match = MatchModel(config.match_min, PRIOR_MATCH_LOG2 if self.start else 20)
+            self.match = (MatchModel(config.match_min, PRIOR_MATCH_LOG2) if self.start
+                          else MatchModel(config.match_min))
         if self.start:
             assert byte_model is None, "a prior is for the bit model alone"
             self.history[: self.start] = prior

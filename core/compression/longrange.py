@@ -144,7 +144,12 @@ class Cut:
 
     @property
     def referenced(self) -> int:
-        return int(self.refs[:, 2].sum()) if len(self.refs) else 0
+        return referenced(self.refs)
+
+
+def referenced(refs: np.ndarray) -> int:
+    """The bytes references (rows of offset, source, length) copy."""
+    return int(refs[:, 2].sum()) if len(refs) else 0
 
 
 def _read(ring: np.ndarray, src: int, length: int) -> bytes:
@@ -311,7 +316,7 @@ class Window:
         """The block from its literals and its references (checked by unpack_refs: each one
         copies from before itself, within the window); then remembered for the blocks after
         it."""
-        if len(literals) + (int(refs[:, 2].sum()) if len(refs) else 0) != length:
+        if len(literals) + referenced(refs) != length:
             raise ContainerError(f"{name} is corrupt: its literals and references do not make "
                                  "its length")
         start = self.start
