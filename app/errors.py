@@ -30,6 +30,8 @@ def user_message(exc: BaseException) -> str | None:
     if isinstance(exc, TaskError | CheckpointError | ContainerError | OutputError | CodingError
                   | PretrainError | ScaleError | InputError | TrainingDiverged):
         return str(exc)
+    if isinstance(exc, MemoryError):
+        return "out of memory (try --workers 1: one lane's tables at a time); nothing written"
     if isinstance(exc, FileNotFoundError):
         return f"{exc.filename}: no such file"
     if isinstance(exc, IsADirectoryError):

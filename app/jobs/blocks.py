@@ -1,24 +1,22 @@
 """Big inputs: `lmviz compress` of an input longer than one block, and back, as a stream of
-blocks (core/compression/blocks.py) coded in parallel by worker processes, as zpaq's
-``-threads`` does. Here, in order, each block's repeats of earlier blocks are taken out as
-references (core/compression/longrange.py); the rest of each block is coded by
-`compressing.compress` in its lane (block k in lane k mod LANES, one worker process a lane),
-after the prior (the earlier original bytes a decoder has by then) and with the model its
-lane's block before left (compressing.Lane); so the output does not depend on the number of
-workers. At most LANES blocks are in flight, besides the window of earlier bytes the
-references reach (256 MiB), whatever the input's length."""
+blocks (core/compression/blocks.py) coded in parallel, as zpaq's ``-threads`` does. Here, in
+order, each block's repeats of earlier blocks are taken out as references
+(core/compression/longrange.py); the rest of each block is coded by `compressing.compress` in
+its lane (block k in lane k mod LANES, one thread a lane: the model's compiled loops release
+the interpreter's lock), after the prior (the earlier original bytes a decoder has by then)
+and with the model its lane's block before left (compressing.Lane); so the output does not
+depend on the number of workers. At most LANES blocks are in flight, besides the window of
+earlier bytes the references reach (256 MiB), whatever the input's length."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
+import threading
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from typing import BinaryIO
 
 from lmviz.core.compression.blocks import (
@@ -43,99 +41,83 @@ from lmviz.core.compression.longrange import (
     referenced,
     unpack_refs,
 )
-from lmviz.core.files import OutputError
 
 Progress = Callable[[int, int | None], None]  # (original bytes done, in all if known)
-
-_SHARED = None  # in a worker: the array its progress goes to (one slot per block in flight)
-_LANES: dict = {}  # where lanes are coded (a worker, or here with one): lane -> its Lane
 
 
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _init_worker(shared) -> None:
-    global _SHARED
-    _SHARED = shared
-
-
-def _start_worker(shared) -> None:
-    """A worker process's start: the progress array, and Ctrl-C left to the parent."""
-    _init_worker(shared)
-    # Ctrl-C reaches the whole process group: the parent handles it (it stops the workers and
-    # removes its temporary output); a worker that died of it would only break the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _report(slot: int) -> Callable[[int, int], None]:
-    def progress(done: int, total: int) -> None:
-        if _SHARED is not None:
-            _SHARED[slot] = done
-    return progress
-
-
-def _lane(lane: int | None):
-    from .compressing import Lane
-
-    return None if lane is None else _LANES.setdefault(lane, Lane())
-
-
-def _compress_block(data: bytes, lane: int, prior: bytes, slot: int, model: str | None) -> bytes:
+def _compress_block(data: bytes, lane, prior: bytes | memoryview,
+                    progress: Callable[[int, int], None], model: str | None) -> bytes:
     from .compressing import compress
 
-    return compress(data, _report(slot), model, _lane(lane), prior).data
+    return compress(data, progress, model, lane, prior).data
 
 
-def _decompress_block(coded: bytes, label: str, lane: int | None, prior: bytes, slot: int,
-                      model: str | None) -> bytes:
+def _decompress_block(coded: bytes, label: str, lane, prior: bytes | memoryview,
+                      progress: Callable[[int, int], None], model: str | None) -> bytes:
     """``lane`` None: a block of a version before 4, decoded alone."""
     from .compressing import decompress
 
-    return decompress(coded, label, _report(slot), model, _lane(lane), prior).data
-
-
-class WorkerDied(OutputError):
-    """A worker process ended without a result (killed, or out of memory)."""
+    return decompress(coded, label, progress, model, lane, prior).data
 
 
 class TooLong(ValueError):
     """The input passed the limit it was given."""
 
 
+class Stopped(Exception):
+    """A lane's block given up: the command is stopping (an error, Ctrl-C, SIGTERM)."""
+
+
 class _Pool:
-    """A worker process for each of ``lanes`` (none for one worker: the work runs here), a
-    queue of at most ``lanes`` blocks in flight, and the progress of the unfinished ones.
-    Closed on an error or Ctrl-C, it stops its workers at once rather than wait for the
-    blocks they are coding; a worker that dies breaks the pool (BrokenProcessPool: one
-    sentence), it is never silently replaced."""
+    """A thread for each of ``lanes`` (none for one worker: the work runs here, in order), each
+    lane's model (compressing.Lane), a queue of at most ``lanes`` blocks in flight, and the
+    progress of the unfinished ones. Threads, not processes: the compiled loops run without the
+    interpreter's lock, and one process holds Python, numba's code and the prior once (the 100
+    MB set's peak: docs/compressor.md). Closed on an error or Ctrl-C, it tells its lanes to
+    stop at their next progress report (every 4096 bytes) and waits for them."""
 
     def __init__(self, workers: int, lanes: int) -> None:
         self.lanes = lanes
         self.slots = lanes + 1
-        ctx = multiprocessing.get_context("spawn")  # no fork of a process that holds threads
-        self.shared = ctx.Array("q", self.slots, lock=False)
-        # one process a lane, which keeps the lane's model from block to block
-        self.pools = ([ProcessPoolExecutor(1, ctx, _start_worker, (self.shared,))
-                       for _ in range(lanes)] if workers > 1 else [])
-        _LANES.clear()
+        self.shared = [0] * self.slots  # the bytes each block in flight has coded, by slot
+        self.stopping = threading.Event()
+        self.models: dict = {}  # lane -> its Lane
+        # one thread a lane, which keeps the lane's model from block to block
+        self.pools = ([ThreadPoolExecutor(1, f"lmviz-lane{i}") for i in range(lanes)]
+                      if workers > 1 else [])
         # (progress slot, the job, the original bytes it codes), in the order they are written
         self.pending: deque[tuple[int, Future, int]] = deque()
 
+    def lane(self, lane: int | None):
+        """Lane ``lane``'s model (compressing.Lane); None for None."""
+        from .compressing import Lane
+
+        return None if lane is None else self.models.setdefault(lane, Lane())
+
+    def _report(self, slot: int) -> Callable[[int, int], None]:
+        def progress(done: int, total: int) -> None:
+            if self.stopping.is_set():
+                raise Stopped("stopped")
+            self.shared[slot] = done
+        return progress
+
     def submit(self, size: int, lane: int, fn, *args) -> None:
-        """fn(*args[:-1], slot, args[-1]) in ``lane``'s worker (here, at once, with one
+        """fn(*args[:-1], progress, args[-1]) in ``lane``'s thread (here, at once, with one
         worker), for a block of ``size`` original bytes."""
         slot = (self.pending[-1][0] + 1) % self.slots if self.pending else 0
         self.shared[slot] = 0
-        args = _with_slot(args, slot)
+        args = (*args[:-1], self._report(slot), args[-1])
         if self.pools:
             self.pending.append((slot, self.pools[lane].submit(fn, *args), size))
             return
-        _init_worker(self.shared)
         f: Future = Future()
         try:
             f.set_result(fn(*args))
-        except Exception as exc:  # raised where the result is read, as from a worker
+        except Exception as exc:  # raised where the result is read, as from a thread
             f.set_exception(exc)
         self.pending.append((slot, f, size))
 
@@ -160,31 +142,17 @@ class _Pool:
                     return f.result(timeout=0.25)
                 except FutureTimeout:
                     tick()
-                except BrokenProcessPool:
-                    raise WorkerDied("a worker process ended without its block (killed, or out "
-                                     "of memory: try --workers 1); nothing written") from None
         finally:
             self.pending.popleft()
 
     def close(self, finished: bool) -> None:
-        """``finished``: every job was read; else (an error, Ctrl-C) the workers are killed."""
-        _LANES.clear()  # the models of the lanes run here (with one worker)
-        for pool in self.pools:
-            if not finished:
-                # ProcessPoolExecutor waits for running jobs; Python 3.14 has terminate_workers()
-                stop = getattr(pool, "terminate_workers", None)
-                if stop is not None:
-                    stop()
-                else:
-                    for process in list((pool._processes or {}).values()):
-                        process.terminate()
+        """``finished``: every job was read; else (an error, Ctrl-C) the lanes are told to stop,
+        and waited for."""
+        if not finished:
+            self.stopping.set()
         for pool in self.pools:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _with_slot(args: tuple, slot: int) -> tuple:
-    """The job's arguments with the progress slot before the last (the model)."""
-    return (*args[:-1], slot, args[-1])
+        self.models.clear()
 
 
 WINDOW = 1 << 16  # the granularity at which a block is cut where the kind of data changes
@@ -266,8 +234,8 @@ def compress_blocks(first: bytes, src: BinaryIO, dst: BinaryIO, workers: int,
                      if len(cut_block.literals) >= LANE_MIN else b"")
             lengths.append((len(block), pack_refs(cut_block.refs, start, min_match)))
             lane = index % LANES
-            pool.submit(len(cut_block.literals), lane, _compress_block, cut_block.literals, lane,
-                        prior, model)
+            pool.submit(len(cut_block.literals), lane, _compress_block, cut_block.literals,
+                        pool.lane(lane), prior, model)
             while pool.full():
                 write_next()
         while lengths:
@@ -340,7 +308,7 @@ def decompress_blocks(src: BinaryIO, dst: BinaryIO, name: str, workers: int,
                 if reader.prior and block.length - referenced(refs) >= LANE_MIN:
                     prior = window.earlier(starts[0], reader.prior)
             pool.submit(block.length, block.index % lanes, _decompress_block,
-                        block.coded[at:], label, lane, prior, model)
+                        block.coded[at:], label, pool.lane(lane), prior, model)
             while pool.full():
                 write_next()
         while blocks:

@@ -94,7 +94,7 @@ def load_model(name_or_path: str):
 
 def compress(data: bytes, progress: Progress = lambda done, total: None,
              model: str | None = None, lane: Lane | None = None,
-             prior: bytes = b"") -> CompressionResult:
+             prior: bytes | memoryview = b"") -> CompressionResult:
     """``model``: a pretrained byte model (a shipped name or a path) mixed in on text. It is
     loaded and checked first, whatever the input; binary input (config.looks_like_text) is
     coded without it, and its header names no model: the model knows text, and would only
@@ -149,7 +149,7 @@ def package(data: bytes, config: CompressorConfig, payload: bytes | None, nbits:
 
 def decompress(data: bytes, name: str, progress: Progress = lambda done, total: None,
                model: str | None = None, lane: Lane | None = None,
-               prior: bytes = b"") -> CompressionResult:
+               prior: bytes | memoryview = b"") -> CompressionResult:
     """Every check that can fail without decoding runs before decoding starts (container.py).
     A file coded with a byte model names it by its sha256: a shipped model is found by it,
     any other must be given (``model``, a path) and match. ``lane`` and ``prior``: what
@@ -196,7 +196,7 @@ def model_for(config: CompressorConfig, name: str, model: str | None):
 
 def _decode(payload: bytes, nbits: int, length: int, crc: int, config: CompressorConfig,
             name: str, progress: Progress, model: str | None = None, lane: Lane | None = None,
-            prior: bytes = b"") -> CompressionResult:
+            prior: bytes | memoryview = b"") -> CompressionResult:
     """The model's payload back to the original, whose CRC is checked after decoding."""
     byte_model = model_for(config, name, model)
     mixer = lane.take(config, length) if lane is not None else None

@@ -155,7 +155,7 @@ def _code_span(state, parts, skips, words_on, words, record, hashes, history, da
             next_words(history[t], words)
 
 
-_NO_TABLE = np.full((2, 1), -1, dtype=np.int64)
+_NO_TABLE = np.full((2, 1), -1, dtype=np.int32)
 _NO_DATA = np.zeros(0, dtype=np.uint8)
 
 

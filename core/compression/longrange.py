@@ -42,7 +42,7 @@ from .container import ContainerError
 WINDOW_LOG2 = 28  # how far back a reference may reach: 256 MiB (both sides keep this much)
 SPAN = 32  # bytes hashed at an anchor (a match is found if it holds an anchor's SPAN bytes)
 ANCHOR_BITS = 4  # an anchor every 2^4 = 16 bytes on average
-TABLE_LOG2 = 24  # anchors remembered (16 M slots, 128 MB touched as they fill; newest wins)
+TABLE_LOG2 = 24  # anchors remembered (16 M slots, 64 MB touched as they fill; newest wins)
 # The shortest reference a block holds: shorter repeats cost the block's model less than their
 # reference would. Text's model, which learns its markup and words from the literals around
 # them, wants them longer (the 100 MB set's text at 64, 128, 160 and 192: 797,684, 765,824,
@@ -83,7 +83,12 @@ def _find(block, ring, start, table, refs, min_match):
         mixed = (h * _MIX) & _M32
         if mixed >> (32 - ANCHOR_BITS) != 0:
             continue
-        s = table[(mixed << ANCHOR_BITS & _M32) >> tbits] - 1  # the span's start, or -1
+        v = np.int64(table[(mixed << ANCHOR_BITS & _M32) >> tbits])  # a span's start + 1, mod 2^32
+        if v == 0:
+            continue
+        # the latest place before the block with that start mod 2^32 (exact under 4 GiB; past
+        # it an old anchor may name a wrong place, which the bytes compared below refuse)
+        s = start - 1 - ((start - v) & _M32)
         if s < lo or s + SPAN > start:
             continue
         d = i - SPAN
@@ -131,7 +136,7 @@ def _remember(block, start, ring, table):
         if i + 1 >= SPAN:
             mixed = (h * _MIX) & _M32
             if mixed >> (32 - ANCHOR_BITS) == 0:
-                table[(mixed << ANCHOR_BITS & _M32) >> tbits] = start + i + 1 - SPAN + 1
+                table[(mixed << ANCHOR_BITS & _M32) >> tbits] = (start + i + 1 - SPAN + 1) & _M32
         ring[(start + i) & mask] = block[i]
 
 
@@ -160,9 +165,17 @@ def _read(ring: np.ndarray, src: int, length: int) -> bytes:
     return ring[a:].tobytes() + ring[: a + length - ring.size].tobytes()
 
 
-def _earlier(ring: np.ndarray, start: int, end: int, n: int) -> bytes:
+def _earlier(ring: np.ndarray, start: int, end: int, n: int) -> bytes | memoryview:
+    """Original bytes max(0, end - n)..end-1: a read-only view of the ring where they lie in
+    one piece (no copy: the lanes read it at once, before the ring comes round to it again),
+    else a copy."""
     begin = max(0, end - n)
     assert end <= start and start - begin <= ring.size, "those bytes are not in the ring"
+    a = begin & (ring.size - 1)
+    if a + end - begin <= ring.size:
+        view = ring[a:a + end - begin].view()
+        view.flags.writeable = False
+        return memoryview(view)
     return _read(ring, begin, end - begin)
 
 
@@ -174,7 +187,8 @@ class Dictionary:
     def __init__(self, window_log2: int = WINDOW_LOG2, table_log2: int = TABLE_LOG2,
                  min_match: int = MIN_MATCH) -> None:
         self.ring = np.zeros(1 << window_log2, dtype=np.uint8)
-        self.table = np.zeros(1 << table_log2, dtype=np.int64)  # start of a span + 1; 0: none
+        # a span's start + 1, mod 2^32 (0: none): uint32, half the memory of the positions
+        self.table = np.zeros(1 << table_log2, dtype=np.uint32)
         self.min_match = min_match
         self.start = 0  # where the next block starts in the original
 
@@ -196,8 +210,8 @@ class Dictionary:
         self.start += len(block)
         return Cut(b"".join(pieces), refs)
 
-    def earlier(self, end: int, n: int) -> bytes:
-        """The last ``n`` bytes before original byte ``end`` (fewer near the start)."""
+    def earlier(self, end: int, n: int) -> bytes | memoryview:
+        """The last ``n`` bytes before original byte ``end`` (fewer near the start; _earlier)."""
         return _earlier(self.ring, self.start, end, n)
 
 
@@ -308,8 +322,8 @@ class Window:
     def _read(self, src: int, length: int) -> bytes:
         return _read(self.ring, src, length)
 
-    def earlier(self, end: int, n: int) -> bytes:
-        """The last ``n`` bytes before original byte ``end`` (fewer near the start)."""
+    def earlier(self, end: int, n: int) -> bytes | memoryview:
+        """The last ``n`` bytes before original byte ``end`` (fewer near the start; _earlier)."""
         return _earlier(self.ring, self.start, end, n)
 
     def restore(self, literals: bytes, refs: np.ndarray, length: int, name: str) -> bytes:

@@ -55,7 +55,7 @@ def _update(history, t, byte, ptr, length, table, min_len, shift):
     if t + 1 >= LONG:
         key = np.int64(_context_hash(history, t, LONG) >> shift)
         if length < LONG:  # looked up before it is written: the latest earlier place
-            cand = table[1, key]
+            cand = np.int64(table[1, key])
             if cand >= 0 and cand != ptr:
                 n = _verified(history, t, cand)
                 if n >= LONG:
@@ -63,7 +63,7 @@ def _update(history, t, byte, ptr, length, table, min_len, shift):
         table[1, key] = t + 1
     key = np.int64(_context_hash(history, t, min_len) >> shift)
     if ptr < 0:
-        cand = table[0, key]
+        cand = np.int64(table[0, key])
         if cand >= 0:
             ptr = cand
             length = _verified(history, t, cand)
@@ -92,8 +92,9 @@ class MatchModel:
         self.min_len = min_len
         self.shift = np.uint64(64 - table_log2)
         # by the last min_len bytes' hash, then by the last LONG bytes': the index of the next
-        # byte (np.full touches every page: 16 MB; 2**22 rows gained 0.05% on 20 MB)
-        self.table = np.full((2, 1 << table_log2), -1, dtype=np.int64)
+        # byte (np.full touches every page: 8 MB; 2**22 rows gained 0.05% on 20 MB); int32: a
+        # history (a prior and a block) is far under 2**31 bytes
+        self.table = np.full((2, 1 << table_log2), -1, dtype=np.int32)
         self.ptr = -1  # index of the predicted byte (-1: no match)
         self.length = 0  # bytes the match has held: its context checked back, then predicted right
 
