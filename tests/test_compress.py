@@ -199,12 +199,37 @@ def test_the_header_names_only_what_differs_and_a_checksum_of_the_rest():
     assert CompressorConfig.from_header_json(text) == config
 
 
+def test_two_mixer_layers_are_named_and_one_is_what_files_before_them_had():
+    """mixer_layers 1 (every file made before the setting existed) is left out of the JSON the
+    checksums cover, so those files keep their checksums; 2 is named in the header and round
+    trips; anything else is refused."""
+    import json
+    import zlib
+    from dataclasses import replace
+
+    from lmviz.core.compression.config import CompressorConfig
+
+    one = CompressorConfig()
+    assert "mixer_layers" not in one.to_json()
+    before = json.dumps({k: v for k, v in json.loads(replace(one, mixer_layers=2).to_json()).items()
+                         if k != "mixer_layers"}, sort_keys=True, separators=(",", ":"))
+    assert one.to_json() == before  # the JSON, and so its CRC, of a file made before
+    header = json.dumps({"set": {}, "crc32": zlib.crc32(before.encode())})
+    assert CompressorConfig.from_header_json(header).mixer_layers == 1
+    two = replace(one, mixer_layers=2)
+    assert '"mixer_layers":2' in two.to_header_json()
+    assert CompressorConfig.from_header_json(two.to_header_json()) == two
+    with pytest.raises(ValueError, match="mixer_layers=3 is out of range"):
+        CompressorConfig.from_json(replace(one, mixer_layers=3).to_json())
+
+
 FORGED = {
     "streams": lambda h: h["config"]["set"].update(streams=1_000_000),
     "terabyte-length": lambda h: h.update(length=10**12),
     "over-the-input-limit": lambda h: h.update(length=(256 << 20) + 1),
     "negative-length": lambda h: h.update(length=-5),
     "rows-2-to-the-40": lambda h: h["config"]["set"].update(rows_log2=40),
+    "three-mixer-layers": lambda h: h["config"]["set"].update(mixer_layers=3),
     "record-a-million": lambda h: h["config"]["set"].update(record=1_000_000),
     "mixer-rate-a-string": lambda h: h["config"]["set"].update(mixer_rate="fast"),
     "orders-1-to-40": lambda h: h["config"]["set"].update(orders=list(range(1, 41))),

@@ -1,7 +1,9 @@
 """The bit mixer's compiled loops and their tables (bitmix.py holds the class that drives
-them and the design). Every function numba compiles for the bit mixer lives in this one file:
+them and the design). Every function numba compiles to code or decode lives in this one file:
 numba's cache is invalidated only by a change to the file a function is in, so a kernel that
-inlined one from another file could run stale after that file changed."""
+inlined one from another file could run stale after that file changed (`lmviz inspect`'s
+_explain, in bitexplain.py, inlines this file's slot and weight-set functions: its cache is
+deleted with these after a change here, as docs/compressor.md says)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ SQUASH = np.clip(np.round(4096 / (1 + np.exp(-np.arange(-2047, 2048) / 256))), 1
 
 LN = np.log(np.maximum(np.arange(4097), 1) / 4096)  # ln(p / 4096) for 12-bit p
 LN16 = float(np.log(16))
-_Q = (np.arange(4096) + 0.5) / 4096  # a state map's 12-bit probability, as _explain reads it
-LNQ, LNQ0 = np.log(_Q), np.log(1 - _Q)  # ln of it and of its complement (tables: 3x faster)
 
 # Node n of the byte tree (1..255; n = 1 followed by the bits seen so far): which hashed slot
 # holds its history (0: the first nibble's, 1 + h: the second nibble's after high nibble h) and
@@ -77,7 +77,7 @@ def _find(table, c, h, create, shift_bits, seen):
 # weights (nodes + keyed sets; inputs: C contexts, the match model, the bias, a byte model's)
 # int32; apm (rows, 33) uint16; match_sm, match_sm_n (64,) the match model's probability by
 # length; nxt (states, 2) the next history; seen (states,) how much a history has seen;
-# mixer_rate and sm_limit (ints). BitContextMixer makes it.
+# mixer_rate, sm_limit and layers (ints: layers 2, _mix2). BitContextMixer makes it.
 
 
 @njit(cache=True, inline="always")
@@ -98,7 +98,8 @@ def _weight_sets(last2, depth):
 
 
 MAX_CONTEXTS, MATCH_KEYS = 32, 4  # match keys: none, held under 16 bytes, under 32, longer
-WEIGHT_ROWS = 4352 + 8 * (MAX_CONTEXTS + 1) * MATCH_KEYS  # 256 nodes, then the three keyed sets
+# 256 nodes, then the three keyed sets (with two layers, 256 rows more: _mix2's final mixer)
+WEIGHT_ROWS = 4352 + 8 * (MAX_CONTEXTS + 1) * MATCH_KEYS
 
 
 @njit(cache=True, inline="always")
@@ -189,35 +190,65 @@ def _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs)
     of a 1); states and mixer inputs into ``states`` and ``xs`` for the update. ``model_p``: a
     byte model's p(1) at each node, read where the weights have its column C + 2."""
     table, _, _, sx, weights, apm, match_sm = state[:7]
-    C, idx, depth, dot = rows.shape[0], _NODE_IDX[n], _NODE_DEPTH[n], np.int64(0)
+    C, K, idx, depth = rows.shape[0], weights.shape[1], _NODE_IDX[n], _NODE_DEPTH[n]
     for c in range(C):
         r = rows[c]
         st = table[c, r, idx] if r >= 0 else np.uint8(0)
-        x = sx[c, st]
         states[c] = st
-        xs[c] = x
-        dot += np.int64(weights[n, c] + wd[depth, c]) * x
-    xs[C] = xm = _match_input(n, depth, match_byte, match_len, match_sm)
+        xs[c] = sx[c, st]
+    xs[C] = _match_input(n, depth, match_byte, match_len, match_sm)
     xs[C + 1] = 256
-    dot += (np.int64(weights[n, C] + wd[depth, C]) * xm
-            + np.int64(weights[n, C + 1] + wd[depth, C + 1]) * 256)
-    if weights.shape[1] > C + 2:  # the byte model's input
+    if K > C + 2:  # the byte model's input
         xs[C + 2] = STRETCH[model_p[n]]
-        dot += np.int64(weights[n, C + 2] + wd[depth, C + 2]) * xs[C + 2]
+    if state[12] == 2:
+        dot = _mix2(weights, n, _weight_sets(last2, depth), xs, K)
+    else:
+        dot = np.int64(0)
+        for j in range(K):
+            dot += np.int64(weights[n, j] + wd[depth, j]) * xs[j]
     return _refine(n, dot, apm, last2, model_p, depth, match_byte, match_len)
 
 
 @njit(cache=True, inline="always")
-def _nibble(state, top, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes, lp):
+def _mix2(weights, n, keyed, xs, K):
+    """Two layers (paq8's): each of the node's four weight sets mixes the K inputs alone, its
+    output into xs[K + i]; row WEIGHT_ROWS + n mixes those four. Returns the final dot."""
+    dot = np.int64(0)
+    for i in range(4):
+        row = n if i == 0 else keyed[i - 1]
+        d = np.int64(0)
+        for j in range(K):
+            d += np.int64(weights[row, j]) * xs[j]
+        xs[K + i] = x = min(max(d >> 16, -2047), 2047)
+        dot += np.int64(weights[WEIGHT_ROWS + n, i]) * x
+    return dot
+
+
+@njit(cache=True, inline="always")
+def _move(weights, row, xs, K, e):
+    """Weight row ``row`` moved by error ``e`` (fixed point, 1.0 = 65536; kept within +-128)."""
+    for j in range(K):
+        d = (np.int64(xs[j]) * e) >> 16
+        weights[row, j] = min(max(weights[row, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+
+
+@njit(cache=True, inline="always")
+def _nibble(state, top, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes, lp,
+            states, xs):
     """ln P of the 16 paths below nibble root ``top`` (1, or 16 + the high nibble) into lp, as
     _node computes its 15 nodes but context by context, each context's row read once (the same
-    integers summed in another order: the same bits)."""
+    integers summed in another order: the same bits); with two layers by _node itself."""
     table, _, _, sx, weights, apm, match_sm = state[:7]
     C = rows.shape[0]
     base = 0 if top == 1 else 4
     for i in range(1, 16):
         dot[i] = 0
-        nodes[i] = (top << _NODE_DEPTH[i]) | (i - (1 << _NODE_DEPTH[i]))
+        nodes[i] = n = (top << _NODE_DEPTH[i]) | (i - (1 << _NODE_DEPTH[i]))
+        if state[12] == 2:
+            _, _, p = _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs)
+            lp[2 * n + 1], lp[2 * n] = lp[n] + LN[p], lp[n] + LN[4096 - p]
+    if state[12] == 2:
+        return
     for c in range(weights.shape[1]):  # each node's summed weights, input by input
         for i in range(1, 16):
             wt[c, i] = weights[nodes[i], c] + wd[base + _NODE_DEPTH[i], c]
@@ -253,10 +284,12 @@ def _predict(state, hashes, last2, match_byte, match_len, model_p, logp, floor):
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
     dot, nodes = np.empty(16, dtype=np.int64), np.empty(16, dtype=np.int64)
     wt = np.empty((weights.shape[1], 16), dtype=np.int64)
+    states, xs = np.empty(C, dtype=np.uint8), np.empty(weights.shape[1] + 4, dtype=np.int32)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
     last2 = _depth_weights(last2, rows, match_byte, match_len, weights, wd)
     lp[1] = 0.0
-    _nibble(state, 1, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes, lp)
+    _nibble(state, 1, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes, lp,
+            states, xs)
     for hi in range(16):
         top = 16 + hi
         if lp[top] < floor:
@@ -265,7 +298,7 @@ def _predict(state, hashes, last2, match_byte, match_len, model_p, logp, floor):
             continue
         _find_slots(table, hashes, hi + 1, False, shift_bits, seen, rows)
         _nibble(state, top, rows, wd, last2, match_byte, match_len, model_p, dot, wt, nodes,
-                lp)
+                lp, states, xs)
         for b in range(16):
             logp[hi * 16 + b] = lp[256 + hi * 16 + b]
 
@@ -274,7 +307,7 @@ def _predict(state, hashes, last2, match_byte, match_len, model_p, logp, floor):
 def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd, states, xs):
     """Learn from the byte's eight nodes, each evaluated again after the learning above it
     (``wd``, from before the byte, holds: a node moves only its own depth's sets)."""
-    table, sm, sm_n, sx, weights, apm, match_sm, match_sm_n, nxt, seen, mixer_rate, sm_limit = state
+    table, sm, sm_n, sx, weights, apm, match_sm, match_sm_n, nxt, seen, mixer_rate, sm_limit = state[:12]
     C, shift_bits = hashes.shape[0], 64 - int(np.log2(table.shape[1]))
     hi, n = byte >> 4, 1
     _find_slots(table, hashes, 0, True, shift_bits, seen, rows)
@@ -282,8 +315,7 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd,
         bit = (byte >> (7 - depth)) & 1
         if depth == 4:
             _find_slots(table, hashes, hi + 1, True, shift_bits, seen, rows)
-        pm, pos, _ = _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states,
-                           xs)
+        pm, pos, _ = _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs)
         idx = _NODE_IDX[n]
         for c in range(C):
             st = states[c]
@@ -296,11 +328,16 @@ def _learn(state, byte, hashes, last2, match_byte, match_len, model_p, rows, wd,
             r = rows[c]
             table[c, r, idx] = nxt[table[c, r, idx], bit]
         err = ((bit << 12) - pm) * mixer_rate
-        ws, ws3, ws4 = _weight_sets(last2, depth)
-        for j in range(weights.shape[1]):  # fixed point, 1.0 = 65536; kept within +-128
-            d = (np.int64(xs[j]) * err) >> 16
-            for row in (n, ws, ws3, ws4):
-                weights[row, j] = min(max(weights[row, j] + d, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+        keyed, K = _weight_sets(last2, depth), weights.shape[1]
+        for i in range(4):
+            row = n if i == 0 else keyed[i - 1]
+            if state[12] == 2:  # (_mix2) each set by its own output's error, the final mixer by
+                x = np.int64(xs[K + i])  # the final one at half the rate
+                _move(weights, row, xs, K, ((bit << 12) - _squash(x)) * mixer_rate)
+                w = weights[WEIGHT_ROWS + n, i] + ((x * err) >> 17)
+                weights[WEIGHT_ROWS + n, i] = min(max(w, -WEIGHT_LIMIT), WEIGHT_LIMIT)
+            else:
+                _move(weights, row, xs, K, err)
         if xs[C] != 0:
             expected = (match_byte >> (7 - depth)) & 1
             k = match_sm_n[match_len]
@@ -349,7 +386,7 @@ def _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder
     C, shift_bits = hashes.shape[0], 64 - int(np.log2(table.shape[1]))
     rows, states = np.empty(C, dtype=np.int64), np.empty(C, dtype=np.uint8)
     wd = np.empty((8, weights.shape[1]), dtype=np.int64)
-    xs = np.empty(weights.shape[1], dtype=np.int32)
+    xs = np.empty(weights.shape[1] + 4, dtype=np.int32)  # (the two layers' outputs last)
     _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
     last2 = _depth_weights(last2, rows, match_byte, match_len, weights, wd)
     n = 1
@@ -361,39 +398,3 @@ def _code_byte(state, hashes, last2, match_byte, match_len, model_p, byte, coder
         n = 2 * n + _code_bit(coder, buf, (byte >> (7 - depth)) & 1, p, decode)
     _learn(state, n - 256, hashes, last2, match_byte, match_len, model_p, rows, wd, states, xs)
     return n - 256
-
-
-@njit(cache=True, nogil=True)
-def _explain(state, hashes, last2, match_byte, match_len, symbol, logp, path_w, first):
-    """Into logp (C, 256) each context's own distribution over bytes (its state maps' p along
-    the whole tree, as the tables stand before the update); into path_w (C + 1 or C + 2) the
-    mixer's mean weight on it, then on the match input and a byte model's, along the real
-    byte's path; into first (C,) its bit history at the first node."""
-    table, sm, weights, seen = state[0], state[1], state[4], state[9]
-    C, shift_bits = hashes.shape[0], 64 - int(np.log2(table.shape[1]))
-    slots, rows = np.empty(17, dtype=np.int64), np.empty(C, dtype=np.int64)
-    lp = np.empty(512, dtype=np.float64)
-    wd = np.empty((8, weights.shape[1]), dtype=np.int64)
-    _find_slots(table, hashes, 0, False, shift_bits, seen, rows)
-    _depth_weights(last2, rows, match_byte, match_len, weights, wd)
-    for c in range(C):
-        slots[0] = rows[c]
-        for hi1 in range(1, 17):  # the second nibble's slot under each high nibble
-            slots[hi1] = _find(table, c, _mixhash(hashes[c] + np.uint64(hi1) * _K), False,
-                               shift_bits, seen)
-        first[c] = table[c, slots[0], 1] if slots[0] >= 0 else np.uint8(0)
-        lp[1] = 0.0
-        for n in range(1, 256):
-            r = slots[_NODE_SLOT[n]]
-            st = table[c, r, _NODE_IDX[n]] if r >= 0 else np.uint8(0)
-            lp[2 * n + 1] = lp[n] + LNQ[sm[c, st] >> 4]
-            lp[2 * n] = lp[n] + LNQ0[sm[c, st] >> 4]
-        for b in range(256):
-            logp[c, b] = lp[256 + b]
-    for k in range(path_w.shape[0]):  # each context's weights, the match input's, the model's
-        c = k if k <= C else C + 2  # (the bias, C + 1, is not shown)
-        n, acc = 1, 0.0
-        for depth in range(8):  # the node's weight and the three keyed by depth
-            acc += (weights[n, c] + wd[depth, c]) / 65536.0
-            n = 2 * n + ((symbol >> (7 - depth)) & 1)
-        path_w[k] = acc / 8

@@ -35,6 +35,7 @@ from .bitcontexts import (
     next_words,
     part_table,
 )
+from .bitexplain import _explain
 from .bitkernels import (
     MAX_CONTEXTS,
     MODEL_APM,
@@ -43,7 +44,6 @@ from .bitkernels import (
     STRETCH,
     WEIGHT_ROWS,
     _code_byte,
-    _explain,
     _predict,
 )
 
@@ -67,7 +67,7 @@ class BitContextMixer:
     def __init__(self, orders: tuple[int, ...], skips: tuple[tuple[int, ...], ...], words: bool,
                  rows_log2: int = 18, mixer_rate: int = 16, sm_limit: int = 255,
                  floor: float = 1 / 512, record: int = 0, lines: bool = False,
-                 model_input: bool = False) -> None:
+                 model_input: bool = False, layers: int = 1) -> None:
         self.parts = context_parts(orders, skips, words, record, lines)
         self.names = [p.name for p in self.parts]
         self._parts = part_table(self.parts)
@@ -92,12 +92,13 @@ class BitContextMixer:
         sm = np.tile(init, (contexts, 1))  # (C, states) 16-bit probability of a 1
         sm_n = np.zeros((contexts, STATES), dtype=np.int64)
         sx = STRETCH[sm >> 4]  # (C, states) stretch(sm), kept in step with it
-        weights, apm = _mixing(contexts, model_input)
+        self.layers = layers
+        weights, apm = _mixing(contexts, model_input, layers)
         match_sm = np.full(64, 65536 * 3 // 4, dtype=np.int64)
         match_sm_n = np.zeros(64, dtype=np.int64)
         # The kernels' state, in bitkernels' order.
         self.state = (table, sm, sm_n, sx, weights, apm, match_sm, match_sm_n, NEXT_STATE, seen,
-                      mixer_rate, sm_limit)
+                      mixer_rate, sm_limit, layers)
         self.table, self.sm, self.weights = table, sm, weights
         self.floor = float(np.log(floor))
 
@@ -110,7 +111,7 @@ class BitContextMixer:
         everything carried, 511,486 so, 513,819 alone; block 5 after 3: 860,405, 859,822 and
         888,145)."""
         table, sm, sm_n, sx, weights, apm, match_sm, match_sm_n = self.state[:8]
-        weights[:], apm[:] = _mixing(self.C, weights.shape[1] > self.C + 2)
+        weights[:], apm[:] = _mixing(self.C, weights.shape[1] > self.C + 2, self.layers)
         sm_n[:] = 0
         match_sm_n[:] = 0
 
@@ -151,15 +152,20 @@ class BitContextMixer:
         return logp.astype(np.float32), path_w, STATE_COUNTS[first]
 
 
-def _mixing(contexts: int, model_input: bool) -> tuple[np.ndarray, np.ndarray]:
+def _mixing(contexts: int, model_input: bool, layers: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The starting weights and APMs. Weight sets: one per node, then the three keyed by bit
     depth (bitkernels._weight_sets), starting at zero; a node's weights are the sum of its
-    four. An APM starts as the identity: bucket j holds squash of its stretch value."""
-    weights = np.zeros((WEIGHT_ROWS, contexts + 2 + model_input), dtype=np.int32)
-    weights[:256, :contexts] = CONTEXT_WEIGHT_WITH_MODEL if model_input else 65536 * 3 // 10
-    weights[:256, contexts] = 65536 // 2
+    four. With two layers (bitkernels._mix2) every set starts as the node's and the final
+    mixer at a quarter each. An APM starts as the identity: bucket j holds squash of its
+    stretch value."""
+    weights = np.zeros((WEIGHT_ROWS + 256 * (layers == 2), contexts + 2 + model_input),
+                       dtype=np.int32)
+    sets = WEIGHT_ROWS if layers == 2 else 256  # the rows that start as a node's
+    weights[:sets, :contexts] = CONTEXT_WEIGHT_WITH_MODEL if model_input else 65536 * 3 // 10
+    weights[:sets, contexts] = 65536 // 2
+    weights[WEIGHT_ROWS:, :4] = 65536 // 4
     if model_input:
-        weights[:256, contexts + 2] = MODEL_WEIGHT
+        weights[:sets, contexts + 2] = MODEL_WEIGHT
     ident = np.array([SQUASH[np.clip(j * 128 - 2048, -2047, 2047) + 2047] * 16
                       for j in range(33)], dtype=np.uint16)
     # tiled as uint16: no 17 MB int64 copy

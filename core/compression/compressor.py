@@ -52,7 +52,7 @@ def mixer_for(config: CompressorConfig) -> BitContextMixer:
     """A new bit mixer with ``config``'s contexts, tables and rate."""
     return BitContextMixer(config.orders, config.skips, config.words, config.rows_log2,
                            config.mixer_rate, record=config.record, lines=config.lines,
-                           model_input=bool(config.model))
+                           model_input=bool(config.model), layers=config.mixer_layers)
 
 
 class BitModel:
