@@ -272,9 +272,9 @@ def subcommand_parser(name: str) -> argparse.ArgumentParser:
         p.add_argument("--force", action="store_true", help="overwrite an existing output")
         p.add_argument("--json", action="store_true", help="print a summary as JSON")
         p.add_argument("--workers", type=workers, default=None,
-                       help="processes coding an input of more than one 8 MiB block in parallel, "
-                       "one per lane: 1 codes in this process, 2 or more use two (the output is "
-                       "the same for any number; default: the CPUs)")
+                       help="threads coding an input of more than one 8 MiB block in parallel, "
+                       "one per lane: 1 codes the lanes in turn, 2 or more use two (the output "
+                       "is the same for any number; default: the CPUs)")
         if name == "compress":
             p.add_argument("--model", metavar="NAME|PATH", default=None,
                            help="mix in a pretrained byte model on text: english (shipped) or a "
@@ -292,8 +292,8 @@ def _terminated(signum: int, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line. SIGTERM (kill, a scheduler's stop, torchrun stopping a rank) ends a
-    command as Ctrl-C does, through its cleanup: a temporary output removed, workers stopped,
-    exit 143 (by default the process died at once and left them)."""
+    command as Ctrl-C does, through its cleanup: a temporary output removed, lanes stopped,
+    exit 143 (by default the process died at once and left its temporary output)."""
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
     previous = signal.signal(signal.SIGTERM, _terminated)

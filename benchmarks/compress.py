@@ -27,9 +27,9 @@ compressing, 100 KB in under 30 s, decompression within 1.3x of compression.
 a quarter each of text, source, shared libraries and data, from Debian packages) through `lmviz
 compress` and `decompress` from the command line (2 workers: the blocked form) beside xz -9e,
 zstd -19 --long, zpaq -method 5 (its default threads) and 7-Zip PPMd: size, both speeds and the
-peak resident memory of the largest process (GNU time's %M). Issue 27's targets: each set below
-xz -9e and zpaq -method 5; at least 200 KB/s compressing on the 100 MB set, decompression within
-1.3x; peak memory 2 GB or less.
+peak resident memory (GNU time's %M: each tool is one process, lmviz's lanes are threads).
+Issue 27's targets: each set below xz -9e and zpaq -method 5; at least 200 KB/s compressing on
+the 100 MB set, decompression within 1.3x; peak memory 2 GB or less.
 
 paq8px -8 (the moonshot column) runs where it is built: `PAQ8PX=/path/to/paq8px` or `paq8px` on
 the PATH (README: how to build it from its public source); otherwise it is marked missing.

@@ -190,22 +190,19 @@ def _node(state, n, rows, wd, last2, match_byte, match_len, model_p, states, xs)
     of a 1); states and mixer inputs into ``states`` and ``xs`` for the update. ``model_p``: a
     byte model's p(1) at each node, read where the weights have its column C + 2."""
     table, _, _, sx, weights, apm, match_sm = state[:7]
-    C, K, idx, depth = rows.shape[0], weights.shape[1], _NODE_IDX[n], _NODE_DEPTH[n]
-    for c in range(C):
+    C, K, idx, depth, dot = rows.shape[0], weights.shape[1], _NODE_IDX[n], _NODE_DEPTH[n], 0
+    for c in range(C):  # (one layer: the dot product as the inputs are read)
         r = rows[c]
         st = table[c, r, idx] if r >= 0 else np.uint8(0)
-        states[c] = st
-        xs[c] = sx[c, st]
-    xs[C] = _match_input(n, depth, match_byte, match_len, match_sm)
-    xs[C + 1] = 256
+        states[c], xs[c] = st, sx[c, st]
+        dot += np.int64(weights[n, c] + wd[depth, c]) * xs[c]
+    xs[C], xs[C + 1] = _match_input(n, depth, match_byte, match_len, match_sm), 256
     if K > C + 2:  # the byte model's input
         xs[C + 2] = STRETCH[model_p[n]]
+    for j in range(C, K):
+        dot += np.int64(weights[n, j] + wd[depth, j]) * xs[j]
     if state[12] == 2:
         dot = _mix2(weights, n, _weight_sets(last2, depth), xs, K)
-    else:
-        dot = np.int64(0)
-        for j in range(K):
-            dot += np.int64(weights[n, j] + wd[depth, j]) * xs[j]
     return _refine(n, dot, apm, last2, model_p, depth, match_byte, match_len)
 
 
