@@ -413,6 +413,24 @@ def test_a_version_4_file_whose_lanes_had_one_mixer_layer_still_decodes(monkeypa
         assert back.getvalue() == data
 
 
+def test_a_lane_s_block_tries_the_lzma_form_only_where_it_might_win(monkeypatch):
+    """In a lane, text the model takes to a fraction of its size skips the LZMA trial (90 MB
+    and 3.5 s for 8 MiB); random bytes still try it; a file of one block always does."""
+    import lmviz.app.jobs.compressing as compressing
+    from lmviz.core.compression.blocks import LANE_MIN
+
+    tried = []
+    real = compressing.lzma_form
+    monkeypatch.setattr(compressing, "lzma_form", lambda data: tried.append(len(data)) or real(data))
+    text = _words(20_000, 4)[:LANE_MIN + 1000]
+    noise = np.random.default_rng(3).integers(0, 256, LANE_MIN + 1000, dtype=np.uint8).tobytes()
+    compressing.compress(text, lane=compressing.Lane())
+    assert tried == []
+    compressing.compress(noise, lane=compressing.Lane())
+    compressing.compress(text)
+    assert tried == [len(noise), len(text)]
+
+
 def test_a_lane_keeps_its_tables_and_starts_its_mixing_afresh():
     """Between two blocks of a lane the bit histories and state maps stay, the weights and
     APMs go back to where a new mixer starts and the state maps learn fast again."""

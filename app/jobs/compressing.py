@@ -128,21 +128,28 @@ def compress(data: bytes, progress: Progress = lambda done, total: None,
     payload, nbits = compress_packed(data, config, lambda p: progress(p.done, len(data)),
                                      byte_model=byte_model,
                                      prior=prior if mixer is not None else None, mixer=mixer)
-    packed = package(data, config, payload, nbits)
+    # A lane's block tries the LZMA form only where it might win: xz -9e never came near the
+    # model on an input the model takes to between 1/16 and 3/4 of its size (benchmarks/
+    # RESULTS.md: no file above xz), and the trial holds 90 MB and 3.5 s for 8 MiB.
+    trial = (mixer is None or payload is None
+             or not len(data) // 16 <= len(payload) <= len(data) * 3 // 4)
+    packed = package(data, config, payload, nbits, trial)
     if mixer is not None and form_of(packed) == "model":
         lane.keep(config, mixer)
     used = byte_model.name if byte_model is not None and form_of(packed) == "model" else None
     return CompressionResult(packed, len(data), used)
 
 
-def package(data: bytes, config: CompressorConfig, payload: bytes | None, nbits: int) -> bytes:
+def package(data: bytes, config: CompressorConfig, payload: bytes | None, nbits: int,
+            lzma_trial: bool = True) -> bytes:
     """What `lmviz compress` writes once the model has coded ``data``: the smallest of the
     container, the LZMA form (xz -9e's coder: already-compressed data, where the model learns
     too little to pay for its header) and the input stored raw (incompressible or tiny input:
     never more than 8 bytes over the input); the container on a tie. A periodic input never
     gets here: see `repeat_form`. ``payload`` None: the model's output did not fit (see
-    compress_packed)."""
-    forms = [lzma_form(data), store(data)]
+    compress_packed). ``lzma_trial`` False: the LZMA form is not tried."""
+    forms = [lzma_form(data)] if lzma_trial else []
+    forms.append(store(data))
     if payload is not None:
         if config in PRESETS:  # named by its number: the compact form
             preset = PRESETS.index(config)

@@ -28,6 +28,7 @@ import numpy as np
 
 from .bitcontexts import (
     NEXT_STATE,
+    ORDER,
     STATE_COUNTS,
     STATES,
     context_parts,
@@ -85,6 +86,7 @@ class BitContextMixer:
         self.last2 = 0  # the last two bytes (the APM's and the weight sets' key)
         # np.zeros is lazily mapped memory: a small file touches few of these pages
         table = np.zeros((contexts, 1 << rows_log2, 16), dtype=np.uint8)
+        _small_pages(table, [c for c, p in enumerate(self.parts) if p.kind == ORDER and p.arg <= 1])
         n0 = STATE_COUNTS[:, 0].astype(np.int64)
         n1 = STATE_COUNTS[:, 1].astype(np.int64)
         seen = n0 + n1  # (states,) how much each history has seen: who keeps a slot
@@ -150,6 +152,31 @@ class BitContextMixer:
         _explain(self.state, self.hashes, self.last2, match_byte, match_len, symbol, logp, path_w,
                  first)
         return logp.astype(np.float32), path_w, STATE_COUNTS[first]
+
+
+def _small_pages(table: np.ndarray, contexts: list[int]) -> None:
+    """Contexts ``contexts`` of ``table`` without transparent huge pages: numpy asks for them on
+    every large array, and orders 0 and 1 touch a few hundred rows scattered over their 32 MB
+    (at 2**21 rows), each of which then holds 2 MB: 60 MB a mixer for 70 KB of histories. The
+    other contexts fill their tables, where huge pages save the TLB's misses. Linux only; the
+    bits are the same either way."""
+    import ctypes
+    import mmap
+
+    advice = getattr(mmap, "MADV_NOHUGEPAGE", None)
+    if advice is None or not table.flags.c_contiguous:
+        return
+    try:
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    page, each = mmap.PAGESIZE, table[0].nbytes
+    for c in contexts:
+        start = table.ctypes.data + c * each
+        lo, hi = -(-start // page) * page, (start + each) // page * page  # whole pages inside
+        if hi > lo:
+            madvise(lo, hi - lo, advice)
 
 
 def _mixing(contexts: int, model_input: bool, layers: int = 1) -> tuple[np.ndarray, np.ndarray]:
